@@ -1,0 +1,126 @@
+/*
+ * gbench.h - a C API over Google Benchmark (the library is C++; this is the only door to it).
+ *
+ * Handles are opaque: a pcb_gb_case is a registered benchmark, a pcb_gb_state is the running
+ * benchmark's state. Builder calls return their case so they can be chained. Every Google
+ * Benchmark command-line flag keeps working: pcb_gb_init() hands argv to the library.
+ *
+ * Hot loops: pcb_gb_batch() hands out the remaining iterations of a run in one go, so a C loop
+ *     for (uint64_t n; (n = pcb_gb_batch(st)) != 0;)
+ *         for (uint64_t i = 0; i < n; i++) body;
+ * costs what the native C++ `for (auto _ : state)` loop costs: a local counter, no call per
+ * iteration. pcb_gb_keep_running() is the one-iteration form, for bodies that take microseconds.
+ *
+ * The library may run benchmarks only once per process (RunSpecifiedBenchmarks), which is what
+ * pcb_gb_run() does.
+ */
+#ifndef PCB_GBENCH_H
+#define PCB_GBENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pcb_gb_case pcb_gb_case;   /* a registered benchmark */
+typedef struct pcb_gb_state pcb_gb_state; /* the state of a running benchmark */
+typedef void (*pcb_gb_fn)(pcb_gb_state *st, void *arg);
+
+enum pcb_gb_unit { PCB_GB_NS, PCB_GB_US, PCB_GB_MS, PCB_GB_S };
+
+/* Counter flags, with the same meaning as benchmark::Counter::Flags. */
+enum pcb_gb_counter_flags {
+    PCB_GB_COUNTER_DEFAULT = 0,
+    PCB_GB_COUNTER_RATE = 1u << 0,               /* divided by the run's time */
+    PCB_GB_COUNTER_AVG_THREADS = 1u << 1,        /* divided by the thread count */
+    PCB_GB_COUNTER_ITERATION_INVARIANT = 1u << 2, /* multiplied by the iteration count */
+    PCB_GB_COUNTER_AVG_ITERATIONS = 1u << 3,     /* divided by the iteration count */
+    PCB_GB_COUNTER_INVERT = 1u << 4,             /* 1/value, after the rest */
+    PCB_GB_COUNTER_KIBI = 1u << 8,               /* print with 1024 multiples (bytes) */
+};
+
+/* Library set-up: consumes the library's own flags from argv. Call once, first. */
+void pcb_gb_init(int *argc, char **argv);
+/* Returns true (after printing a message) when argv still holds flags nobody knows. */
+bool pcb_gb_report_unrecognized(int argc, char **argv);
+/* Adds a key/value pair to the "context" of every output format. */
+void pcb_gb_add_context(const char *key, const char *value);
+
+/* Registers `fn(state, arg)` under `name`. `arg` must outlive the run. Never NULL. */
+pcb_gb_case *pcb_gb_register(const char *name, pcb_gb_fn fn, void *arg);
+pcb_gb_case *pcb_gb_use_manual_time(pcb_gb_case *c);
+pcb_gb_case *pcb_gb_use_real_time(pcb_gb_case *c);
+pcb_gb_case *pcb_gb_unit(pcb_gb_case *c, enum pcb_gb_unit unit);
+pcb_gb_case *pcb_gb_repetitions(pcb_gb_case *c, int n);
+pcb_gb_case *pcb_gb_min_time(pcb_gb_case *c, double seconds);
+pcb_gb_case *pcb_gb_min_warmup_time(pcb_gb_case *c, double seconds);
+pcb_gb_case *pcb_gb_iterations(pcb_gb_case *c, int64_t n);
+pcb_gb_case *pcb_gb_measure_process_cpu_time(pcb_gb_case *c);
+
+/* Registers the native C++ empty loop `for (auto _ : state)`: the yardstick for pcb_gb_batch. */
+pcb_gb_case *pcb_gb_register_native_empty_loop(const char *name);
+
+/* State calls, valid only inside a benchmark function. */
+bool pcb_gb_keep_running(pcb_gb_state *st);
+uint64_t pcb_gb_batch(pcb_gb_state *st);
+void pcb_gb_pause_timing(pcb_gb_state *st);
+void pcb_gb_resume_timing(pcb_gb_state *st);
+void pcb_gb_set_iteration_time(pcb_gb_state *st, double seconds);
+void pcb_gb_set_items_processed(pcb_gb_state *st, int64_t items);
+void pcb_gb_set_bytes_processed(pcb_gb_state *st, int64_t bytes);
+void pcb_gb_set_label(pcb_gb_state *st, const char *label);
+/* Marks the run failed with `msg`; the benchmark must then leave its loop (break). */
+void pcb_gb_skip_with_error(pcb_gb_state *st, const char *msg);
+bool pcb_gb_error_occurred(const pcb_gb_state *st);
+/* How many runs called pcb_gb_skip_with_error() so far (all cases, all repetitions). */
+size_t pcb_gb_failed_runs(void);
+/* Iterations done so far in this run (the total, once the loop has ended). */
+int64_t pcb_gb_state_iterations(const pcb_gb_state *st);
+/* Sets user counter `name` to `value` with enum pcb_gb_counter_flags. */
+void pcb_gb_counter(pcb_gb_state *st, const char *name, double value, unsigned flags);
+
+/* One reported run, as the display reporter sees it. Pointers live for the callback only. */
+struct pcb_gb_run_info {
+    const char *name;           /* full name, with aggregate suffix where there is one */
+    const char *run_name;       /* name without aggregate suffix */
+    const char *aggregate_name; /* "" for an iteration run, else "mean", "median", ... */
+    bool error_occurred;        /* the run called SkipWithError */
+    const char *error_message;  /* its message, "" otherwise */
+    int64_t iterations;         /* iterations of the run */
+    int64_t repetition_index;   /* 0.. for iteration runs, -1 for aggregates */
+    double real_ns;             /* real (or manual) time per iteration, in ns */
+    double cpu_ns;              /* CPU time per iteration of the calling thread, in ns */
+    size_t ncounters;           /* user counters, final values */
+    const char *const *counter_names;
+    const double *counter_values;
+};
+
+typedef void (*pcb_gb_run_cb)(const struct pcb_gb_run_info *run, void *ctx);
+
+/* Options for pcb_gb_run(): the console reporter needs them when a callback is attached. */
+struct pcb_gb_run_options {
+    pcb_gb_run_cb on_run; /* called for every run reported; NULL for none */
+    void *ctx;            /* passed to on_run */
+    bool console;         /* the display format is console (on_run is used only then) */
+    bool color;           /* console colours */
+    bool tabular;         /* console counters as columns */
+};
+
+/* Runs every registered case the filter selects. Returns how many ran. Once per process. */
+size_t pcb_gb_run(const struct pcb_gb_run_options *opt);
+void pcb_gb_shutdown(void);
+
+/* Keeps the compiler from deleting a loop whose body has no visible effect. */
+static inline void pcb_gb_clobber(void)
+{
+    __asm__ __volatile__("" ::: "memory");
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,274 @@
+// gbench_shim.cc - the extern "C" API of gbench.h over Google Benchmark. The only C++ file.
+//
+// Opaque C handles are the library's own objects, cast: pcb_gb_case is benchmark::internal::
+// Benchmark, pcb_gb_state is benchmark::State. Nothing here allocates per iteration; the batch
+// form hands the whole run to the C loop at once (see gbench.h).
+#include "gbench.h"
+
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+benchmark::internal::Benchmark *B(pcb_gb_case *c)
+{
+    return reinterpret_cast<benchmark::internal::Benchmark *>(c);
+}
+
+pcb_gb_case *C(benchmark::internal::Benchmark *b)
+{
+    return reinterpret_cast<pcb_gb_case *>(b);
+}
+
+benchmark::State &S(pcb_gb_state *st)
+{
+    return *reinterpret_cast<benchmark::State *>(st);
+}
+
+const benchmark::State &S(const pcb_gb_state *st)
+{
+    return *reinterpret_cast<const benchmark::State *>(st);
+}
+
+// The C flags have the library's values where the library's fit in a byte; kInvert does not,
+// so it is mapped by hand in pcb_gb_counter().
+static_assert(int(benchmark::Counter::kIsRate) == int(PCB_GB_COUNTER_RATE), "flag drift");
+static_assert(int(benchmark::Counter::kAvgThreads) == int(PCB_GB_COUNTER_AVG_THREADS), "flag drift");
+static_assert(int(benchmark::Counter::kIsIterationInvariant) ==
+                  int(PCB_GB_COUNTER_ITERATION_INVARIANT),
+              "flag drift");
+static_assert(int(benchmark::Counter::kAvgIterations) == int(PCB_GB_COUNTER_AVG_ITERATIONS),
+              "flag drift");
+
+// The console reporter, plus a call into C for every run it prints.
+class CollectingConsole : public benchmark::ConsoleReporter {
+  public:
+    CollectingConsole(OutputOptions o, pcb_gb_run_cb cb, void *ctx)
+        : benchmark::ConsoleReporter(o), cb_(cb), ctx_(ctx)
+    {
+    }
+
+    void ReportRuns(const std::vector<Run> &runs) override
+    {
+        benchmark::ConsoleReporter::ReportRuns(runs);
+        for (const Run &r : runs)
+            Forward(r);
+    }
+
+  private:
+    void Forward(const Run &r)
+    {
+        std::string name = r.benchmark_name();
+        std::string run_name = r.run_name.str();
+        std::vector<const char *> names;
+        std::vector<double> values;
+        for (const auto &kv : r.counters) {
+            names.push_back(kv.first.c_str());
+            values.push_back(kv.second.value);
+        }
+        double to_ns = 1e9 / benchmark::GetTimeUnitMultiplier(r.time_unit);
+        pcb_gb_run_info info;
+        info.name = name.c_str();
+        info.run_name = run_name.c_str();
+        info.aggregate_name = r.aggregate_name.c_str();
+        info.error_occurred = r.error_occurred;
+        info.error_message = r.error_message.c_str();
+        info.iterations = r.iterations;
+        info.repetition_index = r.run_type == Run::RT_Aggregate ? -1 : r.repetition_index;
+        info.real_ns = r.GetAdjustedRealTime() * to_ns;
+        info.cpu_ns = r.GetAdjustedCPUTime() * to_ns;
+        info.ncounters = names.size();
+        info.counter_names = names.data();
+        info.counter_values = values.data();
+        cb_(&info, ctx_);
+    }
+
+    pcb_gb_run_cb cb_;
+    void *ctx_;
+};
+
+struct CallArg {
+    pcb_gb_fn fn;
+    void *arg;
+};
+
+}  // namespace
+
+extern "C" {
+
+void pcb_gb_init(int *argc, char **argv)
+{
+    benchmark::Initialize(argc, argv);
+}
+
+bool pcb_gb_report_unrecognized(int argc, char **argv)
+{
+    return benchmark::ReportUnrecognizedArguments(argc, argv);
+}
+
+void pcb_gb_add_context(const char *key, const char *value)
+{
+    benchmark::AddCustomContext(key, value);
+}
+
+pcb_gb_case *pcb_gb_register(const char *name, pcb_gb_fn fn, void *arg)
+{
+    // The lambda captures by value; the registry keeps it for the life of the process.
+    return C(benchmark::RegisterBenchmark(
+        name, [fn, arg](benchmark::State &st) { fn(reinterpret_cast<pcb_gb_state *>(&st), arg); }));
+}
+
+pcb_gb_case *pcb_gb_use_manual_time(pcb_gb_case *c)
+{
+    return C(B(c)->UseManualTime());
+}
+
+pcb_gb_case *pcb_gb_use_real_time(pcb_gb_case *c)
+{
+    return C(B(c)->UseRealTime());
+}
+
+pcb_gb_case *pcb_gb_unit(pcb_gb_case *c, enum pcb_gb_unit unit)
+{
+    static const benchmark::TimeUnit map[] = {benchmark::kNanosecond, benchmark::kMicrosecond,
+                                              benchmark::kMillisecond, benchmark::kSecond};
+    return C(B(c)->Unit(map[unit]));
+}
+
+pcb_gb_case *pcb_gb_repetitions(pcb_gb_case *c, int n)
+{
+    return C(B(c)->Repetitions(n));
+}
+
+pcb_gb_case *pcb_gb_min_time(pcb_gb_case *c, double seconds)
+{
+    return C(B(c)->MinTime(seconds));
+}
+
+pcb_gb_case *pcb_gb_min_warmup_time(pcb_gb_case *c, double seconds)
+{
+    return C(B(c)->MinWarmUpTime(seconds));
+}
+
+pcb_gb_case *pcb_gb_iterations(pcb_gb_case *c, int64_t n)
+{
+    return C(B(c)->Iterations(n));
+}
+
+pcb_gb_case *pcb_gb_measure_process_cpu_time(pcb_gb_case *c)
+{
+    return C(B(c)->MeasureProcessCPUTime());
+}
+
+pcb_gb_case *pcb_gb_register_native_empty_loop(const char *name)
+{
+    return C(benchmark::RegisterBenchmark(name, [](benchmark::State &st) {
+        for (auto _ : st)
+            benchmark::ClobberMemory();
+    }));
+}
+
+bool pcb_gb_keep_running(pcb_gb_state *st)
+{
+    return S(st).KeepRunning();
+}
+
+uint64_t pcb_gb_batch(pcb_gb_state *st)
+{
+    benchmark::State &s = S(st);
+    // The first call asks for the whole run; the library then reports the run as finished on
+    // the next call. max_iterations is what the library decided this run needs.
+    benchmark::IterationCount n = s.max_iterations;
+    if (n < 1)
+        n = 1;
+    return s.KeepRunningBatch(n) ? static_cast<uint64_t>(n) : 0;
+}
+
+void pcb_gb_pause_timing(pcb_gb_state *st)
+{
+    S(st).PauseTiming();
+}
+
+void pcb_gb_resume_timing(pcb_gb_state *st)
+{
+    S(st).ResumeTiming();
+}
+
+void pcb_gb_set_iteration_time(pcb_gb_state *st, double seconds)
+{
+    S(st).SetIterationTime(seconds);
+}
+
+void pcb_gb_set_items_processed(pcb_gb_state *st, int64_t items)
+{
+    S(st).SetItemsProcessed(items);
+}
+
+void pcb_gb_set_bytes_processed(pcb_gb_state *st, int64_t bytes)
+{
+    S(st).SetBytesProcessed(bytes);
+}
+
+void pcb_gb_set_label(pcb_gb_state *st, const char *label)
+{
+    S(st).SetLabel(label);
+}
+
+// Runs that failed so far; benchmarks run one at a time on the main thread.
+static size_t skipped_runs;
+
+void pcb_gb_skip_with_error(pcb_gb_state *st, const char *msg)
+{
+    skipped_runs++;
+    S(st).SkipWithError(msg);
+}
+
+size_t pcb_gb_failed_runs(void)
+{
+    return skipped_runs;
+}
+
+bool pcb_gb_error_occurred(const pcb_gb_state *st)
+{
+    return S(st).error_occurred();
+}
+
+int64_t pcb_gb_state_iterations(const pcb_gb_state *st)
+{
+    return S(st).iterations();
+}
+
+void pcb_gb_counter(pcb_gb_state *st, const char *name, double value, unsigned flags)
+{
+    unsigned bits = flags & 0x0fu;
+    if (flags & PCB_GB_COUNTER_INVERT)
+        bits |= static_cast<unsigned>(benchmark::Counter::kInvert);
+    auto f = static_cast<benchmark::Counter::Flags>(bits);
+    auto k = (flags & PCB_GB_COUNTER_KIBI) ? benchmark::Counter::kIs1024
+                                           : benchmark::Counter::kIs1000;
+    S(st).counters[name] = benchmark::Counter(value, f, k);
+}
+
+size_t pcb_gb_run(const struct pcb_gb_run_options *opt)
+{
+    if (opt && opt->on_run && opt->console) {
+        int o = benchmark::ConsoleReporter::OO_None;
+        if (opt->color)
+            o |= benchmark::ConsoleReporter::OO_Color;
+        if (opt->tabular)
+            o |= benchmark::ConsoleReporter::OO_Tabular;
+        CollectingConsole rep(static_cast<benchmark::ConsoleReporter::OutputOptions>(o),
+                              opt->on_run, opt->ctx);
+        return benchmark::RunSpecifiedBenchmarks(&rep);
+    }
+    return benchmark::RunSpecifiedBenchmarks();
+}
+
+void pcb_gb_shutdown(void)
+{
+    benchmark::Shutdown();
+}
+
+}  // extern "C"

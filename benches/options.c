@@ -1,0 +1,296 @@
+/*
+ * options.c - parsing and validation of pcbench's own options; see options.h.
+ *
+ * Every number is parsed strictly: decimal digits only, no sign, no spaces, no overflow. A
+ * list is comma-separated with no empty items and no repeats (a repeat would register the same
+ * case name twice).
+ */
+#define _GNU_SOURCE
+#include "options.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "../runners/runner.h"
+
+static int fail(const char *what, const char *value, const char *allowed)
+{
+    fprintf(stderr, "pcbench: %s=%s: %s\n", what, value, allowed);
+    return 2;
+}
+
+/* Strict unsigned decimal. Returns 0 and *out, or -1. */
+static int parse_u64(const char *s, size_t len, uint64_t *out)
+{
+    uint64_t v = 0;
+
+    if (len == 0 || len > 20)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        uint64_t d = (uint64_t)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_list(const char *what, const char *s, uint64_t min, uint64_t max,
+                      struct pcb_list *l)
+{
+    char allowed[160];
+    const char *p = s;
+
+    snprintf(allowed, sizeof(allowed),
+             "expected a comma-separated list of up to %d distinct integers from %llu to %llu",
+             PCB_MAX_LIST, (unsigned long long)min, (unsigned long long)max);
+    l->n = 0;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        uint64_t v;
+
+        if (parse_u64(p, len, &v) || v < min || v > max || l->n == PCB_MAX_LIST)
+            return fail(what, s, allowed);
+        for (size_t i = 0; i < l->n; i++)
+            if (l->v[i] == v)
+                return fail(what, s, allowed);
+        l->v[l->n++] = v;
+        if (!comma)
+            return 0;
+        p = comma + 1;
+    }
+}
+
+static int parse_param(const char *what, const char *s, struct pcb_options *o)
+{
+    const char *eq = strchr(s, '=');
+    size_t nwl, nlen = eq ? (size_t)(eq - s) : 0;
+    const struct pcb_workload *const *wls = pcb_workloads(&nwl);
+    const struct pcb_param_spec *spec = NULL;
+    uint64_t min = 0, max = UINT64_MAX;
+
+    if (!eq || nlen == 0 || nlen >= sizeof(o->params[0].name))
+        return fail(what, s, "expected NAME=LIST, e.g. kib=64,1024 (see --help for names)");
+    /* The name must belong to some workload; the allowed range is the narrowest among them. */
+    for (size_t i = 0; i < nwl; i++)
+        for (size_t j = 0; j < wls[i]->nparams; j++)
+            if (strlen(wls[i]->params[j].name) == nlen &&
+                strncmp(wls[i]->params[j].name, s, nlen) == 0) {
+                spec = &wls[i]->params[j];
+                if (spec->min > min)
+                    min = spec->min;
+                if (spec->max < max)
+                    max = spec->max;
+            }
+    if (!spec) {
+        char names[256] = "";
+        for (size_t i = 0; i < nwl; i++)
+            for (size_t j = 0; j < wls[i]->nparams; j++) {
+                strncat(names, names[0] ? ", " : "", sizeof(names) - strlen(names) - 1);
+                strncat(names, wls[i]->params[j].name, sizeof(names) - strlen(names) - 1);
+            }
+        char allowed[320];
+        snprintf(allowed, sizeof(allowed), "unknown parameter; known: %s", names);
+        return fail(what, s, allowed);
+    }
+    struct pcb_param_override *ov = NULL;
+    for (size_t i = 0; i < o->nparams; i++)
+        if (strlen(o->params[i].name) == nlen && strncmp(o->params[i].name, s, nlen) == 0)
+            ov = &o->params[i];
+    if (!ov) {
+        if (o->nparams == PCB_MAX_PARAM_SETS)
+            return fail(what, s, "too many distinct parameters");
+        ov = &o->params[o->nparams++];
+        memcpy(ov->name, s, nlen);
+        ov->name[nlen] = '\0';
+    }
+    return parse_list(what, s, min, max, &ov->list) ? 2 : 0;
+}
+
+/* The largest worker count this user may fork without hitting RLIMIT_NPROC. */
+static uint64_t workers_max(void)
+{
+    struct rlimit rl;
+    uint64_t max = PCB_OPT_WORKERS_MAX;
+
+    /* Leave room for what already runs; the kernel counts every process of the user. */
+    if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < max + 64)
+        max = rl.rlim_cur > 64 ? rl.rlim_cur - 64 : 1;
+    return max;
+}
+
+/* Applies one option (from argv or the environment). `what` names it in messages. */
+static int apply(const char *key, const char *what, const char *val, struct pcb_options *o)
+{
+    char allowed[128];
+
+    if (strcmp(key, "workers") == 0)
+        return parse_list(what, val, 1, workers_max(), &o->workers);
+    if (strcmp(key, "tasks") == 0)
+        return parse_list(what, val, 1, PCB_OPT_TASKS_MAX, &o->tasks);
+    if (strcmp(key, "chunk") == 0)
+        return parse_list(what, val, 1, PCB_OPT_CHUNK_MAX, &o->chunk);
+    if (strcmp(key, "param") == 0)
+        return parse_param(what, val, o);
+    if (strcmp(key, "seed") == 0) {
+        if (parse_u64(val, strlen(val), &o->seed))
+            return fail(what, val, "expected an integer from 0 to 18446744073709551615");
+        return 0;
+    }
+    if (strcmp(key, "timer_slack_ns") == 0) {
+        uint64_t v;
+        snprintf(allowed, sizeof(allowed), "expected an integer from 1 to %llu",
+                 (unsigned long long)PCB_OPT_SLACK_MAX);
+        if (parse_u64(val, strlen(val), &v) || v < 1 || v > PCB_OPT_SLACK_MAX)
+            return fail(what, val, allowed);
+        o->timer_slack_ns = v;
+        return 0;
+    }
+    if (strcmp(key, "profile") == 0) {
+        if (strcmp(val, "default") == 0)
+            o->profile = PCB_PROFILE_DEFAULT;
+        else if (strcmp(val, "quick") == 0)
+            o->profile = PCB_PROFILE_QUICK;
+        else
+            return fail(what, val, "expected default or quick");
+        return 0;
+    }
+    fprintf(stderr, "pcbench: %s: unknown option; see --help for the --pcb_ options\n", what);
+    return 2;
+}
+
+static bool gb_true(const char *v)
+{
+    return strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 ||
+           strcmp(v, "") == 0;
+}
+
+int pcb_options_parse(int *argc, char **argv, struct pcb_options *o)
+{
+    static const char *const env_keys[] = {"workers", "tasks", "chunk", "seed", "profile",
+                                           "timer_slack_ns", "param"};
+    int rc, out = 1;
+
+    memset(o, 0, sizeof(*o));
+    o->seed = 42;
+    o->timer_slack_ns = 1;
+    o->gb_format = "console";
+    o->gb_color = "auto";
+
+    for (size_t i = 0; i < sizeof(env_keys) / sizeof(env_keys[0]); i++) {
+        char env[64], upper[32];
+        size_t k;
+        for (k = 0; env_keys[i][k] && k < sizeof(upper) - 1; k++)
+            upper[k] = (char)(env_keys[i][k] >= 'a' && env_keys[i][k] <= 'z'
+                                  ? env_keys[i][k] - 'a' + 'A'
+                                  : env_keys[i][k]);
+        upper[k] = '\0';
+        snprintf(env, sizeof(env), "PCB_%s", upper);
+        const char *v = getenv(env);
+        if (v && (rc = apply(env_keys[i], env, v, o)) != 0)
+            return rc;
+    }
+
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || strcmp(a, "--pcb_help") == 0) {
+            o->help = true;
+            if (strcmp(a, "--pcb_help") == 0)
+                continue; /* ours alone: do not pass on */
+        } else if (strncmp(a, "--pcb_", 6) == 0) {
+            const char *eq = strchr(a, '=');
+            char key[32], what[48];
+            size_t klen = eq ? (size_t)(eq - a - 6) : strlen(a + 6);
+            if (klen >= sizeof(key)) {
+                fprintf(stderr, "pcbench: %s: unknown option; see --help for the --pcb_ options\n",
+                        a);
+                return 2;
+            }
+            memcpy(key, a + 6, klen);
+            key[klen] = '\0';
+            snprintf(what, sizeof(what), "--pcb_%s", key);
+            if (!eq) {
+                if (strcmp(key, "workers") && strcmp(key, "tasks") && strcmp(key, "chunk") &&
+                    strcmp(key, "seed") && strcmp(key, "profile") &&
+                    strcmp(key, "timer_slack_ns") && strcmp(key, "param")) {
+                    fprintf(stderr,
+                            "pcbench: %s: unknown option; see --help for the --pcb_ options\n", a);
+                    return 2;
+                }
+                fprintf(stderr, "pcbench: %s: needs a value (%s=VALUE)\n", a, a);
+                return 2;
+            }
+            if ((rc = apply(key, what, eq + 1, o)) != 0)
+                return rc;
+            continue; /* consumed */
+        } else if (strncmp(a, "--benchmark_min_time=", 21) == 0) {
+            o->gb_min_time_given = true;
+        } else if (strncmp(a, "--benchmark_min_warmup_time=", 28) == 0) {
+            o->gb_warmup_given = true;
+        } else if (strncmp(a, "--benchmark_list_tests", 22) == 0) {
+            o->gb_list_only = a[22] == '\0' || (a[22] == '=' && gb_true(a + 23));
+        } else if (strncmp(a, "--benchmark_format=", 19) == 0) {
+            o->gb_format = a + 19;
+        } else if (strncmp(a, "--benchmark_color=", 18) == 0) {
+            o->gb_color = a + 18;
+        } else if (strncmp(a, "--benchmark_counters_tabular", 28) == 0) {
+            o->gb_tabular = a[28] == '\0' || (a[28] == '=' && gb_true(a + 29));
+        }
+        argv[out++] = argv[i];
+    }
+    *argc = out;
+    argv[out] = NULL;
+    return 0;
+}
+
+void pcb_options_help(void)
+{
+    size_t nwl, nr;
+    const struct pcb_workload *const *wls = pcb_workloads(&nwl);
+    const struct pcb_runner *const *rs = pcb_runners(&nr);
+
+    printf("pcbench - concurrency strategies x workloads, as Google Benchmark cases\n\n"
+           "usage: pcbench [--pcb_OPTION=VALUE ...] [--benchmark_FLAG=VALUE ...]\n\n"
+           "Case names: <Strategy>/<Workload>/workers:K/tasks:N[/chunk:C]/<param>:<v>/manual_time\n"
+           "One iteration runs one batch of N tasks. Every case checks its merged digest against\n"
+           "the sequential reference and fails with \"result mismatch\" when they differ.\n\n"
+           "pcbench options (each also read from the environment variable in brackets;\n"
+           "the command line wins):\n"
+           "  --pcb_workers=LIST      worker counts, 1..%d   [PCB_WORKERS]\n"
+           "                          default: 1..2x CPUs for CPU work; 1,8,32,256 for waiting work\n"
+           "  --pcb_tasks=LIST        tasks per batch, 1..%llu   [PCB_TASKS] (default 256)\n"
+           "  --pcb_chunk=LIST        tasks per hand-out for queue strategies, 1..%llu\n"
+           "                          [PCB_CHUNK] (default 1)\n"
+           "  --pcb_param=NAME=LIST   workload parameter values, repeatable   [PCB_PARAM]\n"
+           "  --pcb_seed=N            seed of every generated input   [PCB_SEED] (default 42)\n"
+           "  --pcb_profile=P         default | quick (every pair once, small sizes)   [PCB_PROFILE]\n"
+           "  --pcb_timer_slack_ns=N  timer slack of every thread, 1..%llu ns\n"
+           "                          [PCB_TIMER_SLACK_NS] (default 1; Linux's own is 50000)\n"
+           "  --pcb_help              this text only\n\n",
+           PCB_OPT_WORKERS_MAX, PCB_OPT_TASKS_MAX, PCB_OPT_CHUNK_MAX, PCB_OPT_SLACK_MAX);
+    printf("Strategies:\n");
+    for (size_t i = 0; i < nr; i++)
+        printf("  %-14s %s\n", rs[i]->name, rs[i]->summary);
+    printf("\nWorkloads and their parameters (--pcb_param):\n");
+    for (size_t i = 0; i < nwl; i++) {
+        printf("  %-14s %s\n", wls[i]->name, wls[i]->summary);
+        for (size_t j = 0; j < wls[i]->nparams; j++) {
+            const struct pcb_param_spec *p = &wls[i]->params[j];
+            printf("    %-12s %s; %llu..%llu, default %llu\n", p->name, p->help,
+                   (unsigned long long)p->min, (unsigned long long)p->max,
+                   (unsigned long long)p->defaults[0]);
+        }
+    }
+    printf("\nOther families: Floor/ (the machine's own floor: empty loop, futex and pipe\n"
+           "ping-pong), read every strategy's Empty round trip against it.\n"
+           "Bad values print one line naming the option and the allowed range; exit status 2.\n\n"
+           "Google Benchmark's flags follow.\n\n");
+}

@@ -1,0 +1,66 @@
+/*
+ * options.h - pcbench's own options (--pcb_* and PCB_* environment variables).
+ *
+ * They are validated in full before anything runs: a bad value prints one line naming the
+ * option and the allowed range, and pcbench exits with status 2 before any worker starts.
+ * They are removed from argv, so Google Benchmark sees only its own flags.
+ */
+#ifndef PCB_OPTIONS_H
+#define PCB_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCB_MAX_LIST 16     /* values one list option may hold */
+#define PCB_MAX_PARAM_SETS 8 /* distinct --pcb_param names */
+
+/* A list of unsigned values from "1,2,4"; n == 0 means "not given: use the defaults". */
+struct pcb_list {
+    uint64_t v[PCB_MAX_LIST]; /* the values, in the order given */
+    size_t n;                 /* how many */
+};
+
+/* One --pcb_param=NAME=LIST. */
+struct pcb_param_override {
+    char name[32];        /* the workload parameter's name */
+    struct pcb_list list; /* its values */
+};
+
+enum pcb_profile { PCB_PROFILE_DEFAULT, PCB_PROFILE_QUICK };
+
+struct pcb_options {
+    struct pcb_list workers; /* --pcb_workers */
+    struct pcb_list tasks;   /* --pcb_tasks */
+    struct pcb_list chunk;   /* --pcb_chunk */
+    uint64_t seed;           /* --pcb_seed */
+    enum pcb_profile profile; /* --pcb_profile */
+    uint64_t timer_slack_ns; /* --pcb_timer_slack_ns */
+    struct pcb_param_override params[PCB_MAX_PARAM_SETS]; /* --pcb_param, repeatable */
+    size_t nparams;
+    bool help;                   /* --help or --pcb_help was given */
+    /* Google Benchmark flags pcbench needs to know about (they stay in argv). */
+    bool gb_min_time_given;      /* --benchmark_min_time */
+    bool gb_warmup_given;        /* --benchmark_min_warmup_time */
+    bool gb_list_only;           /* --benchmark_list_tests=true */
+    const char *gb_format;       /* --benchmark_format, "console" if absent */
+    const char *gb_color;        /* --benchmark_color, "auto" if absent */
+    bool gb_tabular;             /* --benchmark_counters_tabular=true */
+};
+
+/* Limits, shared by the parser, --help and the tests. */
+#define PCB_OPT_WORKERS_MAX 1024
+#define PCB_OPT_TASKS_MAX 10000000ULL
+#define PCB_OPT_CHUNK_MAX 1000000ULL
+#define PCB_OPT_SLACK_MAX 1000000000ULL
+
+/*
+ * Parses PCB_* environment variables, then --pcb_* arguments (which win), removing the latter
+ * from argv. Returns 0, or 2 after printing one line to stderr (the exit status to use).
+ */
+int pcb_options_parse(int *argc, char **argv, struct pcb_options *o);
+
+/* Prints the --pcb_* help to stdout. */
+void pcb_options_help(void);
+
+#endif

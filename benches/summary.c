@@ -1,0 +1,209 @@
+/*
+ * summary.c - see summary.h. Medians are over the repetitions (one sample without them).
+ */
+#define _GNU_SOURCE
+#include "summary.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SAMPLES 64
+
+struct entry {
+    char name[256];      /* run name */
+    char strategy[32];   /* first part */
+    char group[192];     /* workload, tasks and parameters: what speedup is relative to */
+    unsigned workers;    /* workers:K, 0 when absent */
+    char chunk[16];      /* chunk:C or "-" */
+    double t[MAX_SAMPLES]; /* real ns per iteration, per repetition */
+    size_t nt;
+    double items_per_s, cores, peak_rss; /* from the last repetition */
+    int failed;
+    char error[160];
+};
+
+static struct entry *entries;
+static size_t nentries, cap;
+
+static double counter(const struct pcb_gb_run_info *r, const char *name)
+{
+    for (size_t i = 0; i < r->ncounters; i++)
+        if (strcmp(r->counter_names[i], name) == 0)
+            return r->counter_values[i];
+    return 0;
+}
+
+/* Splits a matrix case name into strategy, group key, workers and chunk. */
+static void parse_name(struct entry *e)
+{
+    char tmp[256];
+    char *save = NULL, *part;
+    int i = 0;
+    size_t glen = 0;
+
+    snprintf(tmp, sizeof(tmp), "%s", e->name);
+    strcpy(e->chunk, "-");
+    for (part = strtok_r(tmp, "/", &save); part; part = strtok_r(NULL, "/", &save), i++) {
+        if (i == 0) {
+            snprintf(e->strategy, sizeof(e->strategy), "%s", part);
+        } else if (strncmp(part, "workers:", 8) == 0) {
+            e->workers = (unsigned)strtoul(part + 8, NULL, 10);
+        } else if (strncmp(part, "chunk:", 6) == 0) {
+            snprintf(e->chunk, sizeof(e->chunk), "%s", part + 6);
+        } else if (strcmp(part, "manual_time") != 0 && strcmp(part, "real_time") != 0) {
+            int k = snprintf(e->group + glen, sizeof(e->group) - glen, "%s%s", glen ? " " : "",
+                             part);
+            if (k > 0 && (size_t)k < sizeof(e->group) - glen)
+                glen += (size_t)k;
+        }
+    }
+}
+
+void pcb_summary_collect(const struct pcb_gb_run_info *r, void *ctx)
+{
+    struct entry *e = NULL;
+
+    (void)ctx;
+    if (r->aggregate_name[0])
+        return; /* medians are computed here from the repetitions themselves */
+    for (size_t i = 0; i < nentries; i++)
+        if (strcmp(entries[i].name, r->run_name) == 0)
+            e = &entries[i];
+    if (!e) {
+        if (nentries == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            struct entry *n = realloc(entries, ncap * sizeof(*n));
+            if (!n)
+                return; /* the summary is a convenience; the run's output is complete */
+            entries = n;
+            cap = ncap;
+        }
+        e = &entries[nentries++];
+        memset(e, 0, sizeof(*e));
+        snprintf(e->name, sizeof(e->name), "%s", r->run_name);
+        parse_name(e);
+    }
+    if (r->error_occurred) {
+        e->failed = 1;
+        snprintf(e->error, sizeof(e->error), "%s", r->error_message);
+        return;
+    }
+    if (e->nt < MAX_SAMPLES)
+        e->t[e->nt++] = r->real_ns;
+    e->items_per_s = counter(r, "items_per_second");
+    e->cores = counter(r, "cores_used");
+    e->peak_rss = counter(r, "peak_rss_bytes");
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(struct entry *e)
+{
+    if (e->nt == 0)
+        return 0;
+    qsort(e->t, e->nt, sizeof(double), cmp_double);
+    return e->nt % 2 ? e->t[e->nt / 2] : (e->t[e->nt / 2 - 1] + e->t[e->nt / 2]) / 2;
+}
+
+static void fmt_time(char *out, size_t n, double ns)
+{
+    if (ns >= 1e9)
+        snprintf(out, n, "%.3f s", ns / 1e9);
+    else if (ns >= 1e6)
+        snprintf(out, n, "%.2f ms", ns / 1e6);
+    else if (ns >= 1e3)
+        snprintf(out, n, "%.2f us", ns / 1e3);
+    else
+        snprintf(out, n, "%.1f ns", ns);
+}
+
+static void fmt_si(char *out, size_t n, double v)
+{
+    if (v >= 1e9)
+        snprintf(out, n, "%.2fG", v / 1e9);
+    else if (v >= 1e6)
+        snprintf(out, n, "%.2fM", v / 1e6);
+    else if (v >= 1e3)
+        snprintf(out, n, "%.2fk", v / 1e3);
+    else
+        snprintf(out, n, "%.1f", v);
+}
+
+void pcb_summary_print(void)
+{
+    char t[32], ips[32];
+    int any_matrix = 0;
+
+    for (size_t i = 0; i < nentries; i++)
+        if (entries[i].workers)
+            any_matrix = 1;
+    if (any_matrix) {
+        printf("\nSummary: median time per batch; speedup = Sequential's median / this median on "
+               "the same input and task count; efficiency = speedup / workers\n");
+    }
+    /* Each group in order of first appearance, its rows in run order. */
+    for (size_t i = 0; i < nentries; i++) {
+        struct entry *g = &entries[i];
+        int first = 1;
+        if (!g->workers)
+            continue;
+        for (size_t j = 0; j < i; j++)
+            if (entries[j].workers && strcmp(entries[j].group, g->group) == 0)
+                first = 0;
+        if (!first)
+            continue;
+        double seq = 0;
+        for (size_t j = 0; j < nentries; j++)
+            if (strcmp(entries[j].group, g->group) == 0 &&
+                strcmp(entries[j].strategy, "Sequential") == 0 && !entries[j].failed)
+                seq = median(&entries[j]);
+        printf("\n%s\n  %-14s %7s %6s %12s %10s %8s %7s %6s %10s\n", g->group, "strategy",
+               "workers", "chunk", "time/batch", "items/s", "speedup", "effic.", "cores",
+               "peak RSS");
+        for (size_t j = i; j < nentries; j++) {
+            struct entry *e = &entries[j];
+            if (!e->workers || strcmp(e->group, g->group) != 0)
+                continue;
+            if (e->failed) {
+                printf("  %-14s %7u %6s FAILED: %s\n", e->strategy, e->workers, e->chunk,
+                       e->error);
+                continue;
+            }
+            double m = median(e);
+            fmt_time(t, sizeof(t), m);
+            fmt_si(ips, sizeof(ips), e->items_per_s);
+            if (seq > 0 && m > 0)
+                printf("  %-14s %7u %6s %12s %10s %8.2f %7.2f %6.2f %6.1f MiB\n", e->strategy,
+                       e->workers, e->chunk, t, ips, seq / m, seq / m / e->workers, e->cores,
+                       e->peak_rss / 1048576.0);
+            else
+                printf("  %-14s %7u %6s %12s %10s %8s %7s %6.2f %6.1f MiB\n", e->strategy,
+                       e->workers, e->chunk, t, ips, "-", "-", e->cores,
+                       e->peak_rss / 1048576.0);
+        }
+    }
+    int floor_header = 0;
+    for (size_t i = 0; i < nentries; i++) {
+        struct entry *e = &entries[i];
+        if (strncmp(e->name, "Floor/", 6) != 0)
+            continue;
+        if (!floor_header) {
+            printf("\nFloor (median per operation):\n");
+            floor_header = 1;
+        }
+        if (e->failed) {
+            printf("  %-34s FAILED: %s\n", e->name, e->error);
+            continue;
+        }
+        fmt_time(t, sizeof(t), median(e));
+        printf("  %-34s %12s\n", e->name, t);
+    }
+    free(entries);
+    entries = NULL;
+    nentries = cap = 0;
+}

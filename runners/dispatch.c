@@ -1,0 +1,166 @@
+/*
+ * dispatch.c - the shared task queue and futex gates; see dispatch.h for the protocol.
+ */
+#define _GNU_SOURCE
+#include "dispatch.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* How long the caller sleeps before it asks `check` whether the workers are still alive. */
+#define POLL_MS 100
+
+static int futex_wait(_Atomic uint32_t *addr, uint32_t expected, int private_,
+                      const struct timespec *timeout)
+{
+    int op = FUTEX_WAIT | (private_ ? FUTEX_PRIVATE_FLAG : 0);
+
+    if (syscall(SYS_futex, (uint32_t *)addr, op, expected, timeout, NULL, 0) == -1)
+        return -errno;
+    return 0;
+}
+
+static void futex_wake(_Atomic uint32_t *addr, int nwake, int private_)
+{
+    int op = FUTEX_WAKE | (private_ ? FUTEX_PRIVATE_FLAG : 0);
+
+    syscall(SYS_futex, (uint32_t *)addr, op, nwake, NULL, NULL, 0);
+}
+
+size_t pcb__dispatch_size(unsigned workers)
+{
+    return sizeof(struct pcb__dispatch) + (size_t)workers * sizeof(struct pcb__slot);
+}
+
+void pcb__dispatch_init(struct pcb__dispatch *d, unsigned workers, int futex_private,
+                        const struct pcb_workload *wl, const struct pcb_input *in)
+{
+    memset(d, 0, pcb__dispatch_size(workers));
+    d->futex_private = futex_private;
+    d->workers = workers;
+    d->workload = wl;
+    d->input = in;
+}
+
+void pcb__run_range(const struct pcb_workload *wl, const struct pcb_input *in, uint64_t first,
+                    uint64_t end, struct pcb__slot *slot)
+{
+    for (uint64_t t = first; t < end; t++) {
+        uint64_t digest;
+        int err = wl->run(in, t, &digest);
+
+        if (err == 0) {
+            slot->digest = pcb_digest_merge(slot->digest, digest);
+            slot->done++;
+        } else {
+            if (slot->failed++ == 0) {
+                slot->err = err;
+                slot->err_task = t;
+            }
+        }
+    }
+}
+
+void pcb__dispatch_serve(struct pcb__dispatch *d, unsigned id)
+{
+    uint32_t seen = atomic_load_explicit(&d->gen, memory_order_acquire);
+
+    atomic_fetch_add_explicit(&d->ready, 1, memory_order_release);
+    futex_wake(&d->ready, 1, d->futex_private);
+
+    /* A worker that arrives after stop() already bumped `gen` must not wait for another bump:
+     * it read the bumped value above, and acquire makes `stop` visible with it. */
+    if (atomic_load_explicit(&d->stop, memory_order_relaxed))
+        return;
+    for (;;) {
+        uint32_t gen;
+
+        while ((gen = atomic_load_explicit(&d->gen, memory_order_acquire)) == seen)
+            futex_wait(&d->gen, seen, d->futex_private, NULL);
+        seen = gen;
+        if (atomic_load_explicit(&d->stop, memory_order_relaxed))
+            return;
+
+        /* Local accumulation: the slot's line is written once, at the end. */
+        struct pcb__slot local = {0};
+        uint64_t tasks = d->tasks, chunk = d->chunk;
+        for (;;) {
+            uint64_t first = atomic_fetch_add_explicit(&d->next, chunk, memory_order_relaxed);
+            if (first >= tasks)
+                break;
+            uint64_t end = tasks - first < chunk ? tasks : first + chunk;
+            pcb__run_range(d->workload, d->input, first, end, &local);
+        }
+        d->slots[id].digest = local.digest;
+        d->slots[id].done = local.done;
+        d->slots[id].failed = local.failed;
+        d->slots[id].err = local.err;
+        d->slots[id].err_task = local.err_task;
+        if (atomic_fetch_sub_explicit(&d->pending, 1, memory_order_acq_rel) == 1)
+            futex_wake(&d->pending, 1, d->futex_private);
+    }
+}
+
+/* Sleeps on `word` until pred(word) holds, asking `check` every POLL_MS. */
+static int wait_until(struct pcb__dispatch *d, _Atomic uint32_t *word, uint32_t target,
+                      pcb__dispatch_check_fn check, void *ctx)
+{
+    const struct timespec poll = {.tv_sec = 0, .tv_nsec = POLL_MS * 1000000L};
+    uint32_t v;
+
+    while ((v = atomic_load_explicit(word, memory_order_acquire)) != target) {
+        int err = futex_wait(word, v, d->futex_private, check ? &poll : NULL);
+        if (err == -ETIMEDOUT && check) {
+            int cerr = check(ctx);
+            if (cerr)
+                return cerr;
+        }
+    }
+    return 0;
+}
+
+int pcb__dispatch_wait_ready(struct pcb__dispatch *d, pcb__dispatch_check_fn check, void *ctx)
+{
+    return wait_until(d, &d->ready, d->workers, check, ctx);
+}
+
+int pcb__dispatch_run(struct pcb__dispatch *d, const struct pcb_batch *b,
+                      struct pcb_batch_result *res, pcb__dispatch_check_fn check, void *ctx)
+{
+    d->tasks = b->tasks;
+    d->chunk = b->chunk ? b->chunk : 1;
+    atomic_store_explicit(&d->next, 0, memory_order_relaxed);
+    atomic_store_explicit(&d->pending, d->workers, memory_order_relaxed);
+    atomic_fetch_add_explicit(&d->gen, 1, memory_order_release);
+    futex_wake(&d->gen, INT_MAX, d->futex_private);
+
+    int err = wait_until(d, &d->pending, 0, check, ctx);
+    if (err)
+        return err;
+
+    memset(res, 0, sizeof(*res));
+    for (unsigned i = 0; i < d->workers; i++) {
+        const struct pcb__slot *s = &d->slots[i];
+        res->digest = pcb_digest_merge(res->digest, s->digest);
+        res->done += s->done;
+        if (s->failed && res->failed == 0) {
+            res->err = s->err;
+            res->err_task = s->err_task;
+        }
+        res->failed += s->failed;
+    }
+    return 0;
+}
+
+void pcb__dispatch_stop(struct pcb__dispatch *d)
+{
+    atomic_store_explicit(&d->stop, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&d->gen, 1, memory_order_release);
+    futex_wake(&d->gen, INT_MAX, d->futex_private);
+}

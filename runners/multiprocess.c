@@ -1,0 +1,166 @@
+/*
+ * multiprocess.c - Multiprocess: a pool of forked worker processes with dynamic hand-out.
+ *
+ * The same dispatch queue as Threaded (dispatch.h), placed in an anonymous MAP_SHARED mapping
+ * made before fork(), with process-shared futexes. Workers get the input by fork (copy-on-write),
+ * never by copying it per task; results come back through their slots in the shared mapping.
+ *
+ * Nothing is left behind: workers ask the kernel to kill them if the parent dies
+ * (PR_SET_PDEATHSIG), stop() reaps every worker (SIGKILL after a grace period), and the mapping
+ * is anonymous, so no /dev/shm name exists. A worker that dies during a batch is noticed within
+ * POLL_MS by the caller's liveness check and the batch fails with PCB_EWORKER.
+ */
+#define _GNU_SOURCE
+#include "dispatch.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* How long stop() waits for workers to exit by themselves before it kills them. */
+#define STOP_GRACE_MS 2000
+
+struct pcb_pool {
+    struct pcb__dispatch *d; /* in a MAP_SHARED mapping of `map_len` bytes */
+    size_t map_len;          /* length of that mapping */
+    pid_t *pids;             /* K worker pids; 0 once reaped */
+    unsigned started;        /* workers forked so far */
+};
+
+/* Liveness check: reaps any worker that exited and reports the pool as broken. */
+static int check_workers(void *ctx)
+{
+    struct pcb_pool *p = ctx;
+
+    for (unsigned i = 0; i < p->started; i++) {
+        int status;
+        if (p->pids[i] > 0 && waitpid(p->pids[i], &status, WNOHANG) == p->pids[i]) {
+            p->pids[i] = 0;
+            return PCB_EWORKER;
+        }
+    }
+    return 0;
+}
+
+static void reap_all(struct pcb_pool *p)
+{
+    uint64_t deadline = pcb_now_ns() + (uint64_t)STOP_GRACE_MS * 1000000ULL;
+    const struct timespec nap = {.tv_sec = 0, .tv_nsec = 1000000L};
+    unsigned left;
+
+    do {
+        left = 0;
+        for (unsigned i = 0; i < p->started; i++) {
+            if (p->pids[i] <= 0)
+                continue;
+            if (waitpid(p->pids[i], NULL, WNOHANG) == p->pids[i])
+                p->pids[i] = 0;
+            else
+                left++;
+        }
+        if (left)
+            nanosleep(&nap, NULL);
+    } while (left && pcb_now_ns() < deadline);
+
+    for (unsigned i = 0; i < p->started; i++) {
+        if (p->pids[i] > 0) {
+            kill(p->pids[i], SIGKILL);
+            while (waitpid(p->pids[i], NULL, 0) == -1 && errno == EINTR)
+                ;
+            p->pids[i] = 0;
+        }
+    }
+}
+
+static void stop(struct pcb_pool *p)
+{
+    if (!p)
+        return;
+    if (p->d) {
+        pcb__dispatch_stop(p->d);
+        reap_all(p);
+        munmap(p->d, p->map_len);
+    }
+    free(p->pids);
+    free(p);
+}
+
+static int start(const struct pcb_pool_config *cfg, struct pcb_pool **out)
+{
+    unsigned k = cfg->workers;
+    struct pcb_pool *p = calloc(1, sizeof(*p));
+    pid_t parent = getpid();
+    int err = -ENOMEM;
+
+    if (!p)
+        return -ENOMEM;
+    p->pids = calloc(k, sizeof(*p->pids));
+    if (!p->pids)
+        goto err;
+    p->map_len = pcb__dispatch_size(k);
+    void *m = mmap(NULL, p->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+        err = -errno;
+        goto err;
+    }
+    p->d = m;
+    pcb__dispatch_init(p->d, k, 0, cfg->workload, cfg->input);
+
+    for (unsigned i = 0; i < k; i++) {
+        pid_t pid = fork();
+        if (pid == -1) {
+            err = -errno;
+            goto err;
+        }
+        if (pid == 0) {
+            /* Worker: die with the parent, serve, and leave without running atexit handlers
+             * or flushing stdio buffers inherited from the parent. */
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (getppid() != parent)
+                _exit(1);
+            pcb__dispatch_serve(p->d, i);
+            _exit(0);
+        }
+        p->pids[i] = pid;
+        p->started++;
+    }
+    err = pcb__dispatch_wait_ready(p->d, check_workers, p);
+    if (err)
+        goto err;
+    *out = p;
+    return 0;
+err:
+    stop(p);
+    return err;
+}
+
+static int run(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_batch_result *res)
+{
+    return pcb__dispatch_run(p->d, b, res, check_workers, p);
+}
+
+static size_t worker_pids(const struct pcb_pool *p, pid_t *pids, size_t cap)
+{
+    size_t n = 0;
+
+    for (unsigned i = 0; i < p->started; i++)
+        if (p->pids[i] > 0 && n < cap)
+            pids[n++] = p->pids[i];
+    return n;
+}
+
+const struct pcb_runner pcb_runner_multiprocess = {
+    .name = "Multiprocess",
+    .summary = "forked worker processes, one shared-memory queue, tasks claimed `chunk` at a time",
+    .flags = PCB_RUNNER_WORKERS | PCB_RUNNER_CHUNK | PCB_RUNNER_PROCESSES,
+    .max_workers = 1024,
+    .start = start,
+    .run = run,
+    .stop = stop,
+    .worker_pids = worker_pids,
+};

@@ -1,0 +1,34 @@
+/*
+ * registry.c - the one list of strategies. Adding a strategy means adding its file and one line
+ * here; the case matrix in benches/ crosses this list with the workload list.
+ */
+#include "runner.h"
+
+#include <string.h>
+
+extern const struct pcb_runner pcb_runner_sequential;
+extern const struct pcb_runner pcb_runner_threaded;
+extern const struct pcb_runner pcb_runner_multiprocess;
+
+static const struct pcb_runner *const runners[] = {
+    &pcb_runner_sequential,
+    &pcb_runner_threaded,
+    &pcb_runner_multiprocess,
+};
+
+const struct pcb_runner *const *pcb_runners(size_t *count)
+{
+    *count = sizeof(runners) / sizeof(runners[0]);
+    return runners;
+}
+
+const struct pcb_runner *pcb_runner_find(const char *name)
+{
+    size_t n;
+    const struct pcb_runner *const *all = pcb_runners(&n);
+
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(all[i]->name, name) == 0)
+            return all[i];
+    return NULL;
+}
