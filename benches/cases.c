@@ -115,9 +115,15 @@ static void run_case(pcb_gb_state *st, void *arg)
         fail(st, c, "sequential reference failed: %s", pcb_strerror(err));
         return;
     }
+    if (g->wl->case_setup && (err = g->wl->case_setup(g->input)) != 0) {
+        fail(st, c, "%s case set-up failed: %s", g->wl->name, pcb_strerror(err));
+        return;
+    }
     pcb_peak_rss_reset();
     struct pcb_pool_config cfg = {.workload = g->wl, .input = g->input, .workers = c->workers};
     if ((err = r->start(&cfg, &pool)) != 0) {
+        if (g->wl->case_teardown)
+            g->wl->case_teardown(g->input);
         fail(st, c, "%s pool start failed: %s", r->name, pcb_strerror(err));
         return;
     }
@@ -155,6 +161,8 @@ static void run_case(pcb_gb_state *st, void *arg)
     uint64_t peak = pcb_peak_rss(pids, npids);
     uint64_t pss = pcb_pss(pids, npids);
     r->stop(pool);
+    if (g->wl->case_teardown)
+        g->wl->case_teardown(g->input);
     if (pcb_gb_error_occurred(st))
         return;
 

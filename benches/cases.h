@@ -39,9 +39,6 @@ int pcb_cases_register(const struct pcb_options *o);
 /* Frees every prepared input. Call after the run. */
 void pcb_cases_release(void);
 
-/* Registers the Floor/ family (floor.c). Returns the number of cases. */
-int pcb_floor_register(const struct pcb_options *o);
-
 /* Number of CPUs this process may run on. */
 unsigned pcb_cpus_allowed(void);
 

@@ -29,6 +29,7 @@
 
 #include "../workloads/workload.h"
 #include "cases.h"
+#include "families.h"
 #include "gbench.h"
 
 static void floor_c_batch(pcb_gb_state *st, void *arg)

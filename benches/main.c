@@ -14,6 +14,7 @@
 
 #include "cases.h"
 #include "context.h"
+#include "families.h"
 #include "gbench.h"
 #include "options.h"
 #include "summary.h"
@@ -55,8 +56,8 @@ int main(int argc, char **argv)
         return 2;
     }
     pcb_context_add(&o);
-    pcb_floor_register(&o);
-    if (pcb_cases_register(&o) < 0) {
+    if (pcb_floor_register(&o) < 0 || pcb_ipc_register(&o) < 0 ||
+        pcb_lifecycle_register(&o) < 0 || pcb_cases_register(&o) < 0) {
         fprintf(stderr, "pcbench: out of memory registering cases\n");
         free(args);
         return 1;

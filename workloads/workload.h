@@ -88,6 +88,14 @@ struct pcb_workload {
                   uint64_t *digest);
     /* Bytes one task processes, for bytes/s; NULL when a byte rate means nothing. */
     uint64_t (*task_bytes)(const struct pcb_input *in);
+    /*
+     * Optional (NULL when not needed): brings up what the tasks need besides the input, such
+     * as a server process, right before a case's pool starts; case_teardown() takes it down
+     * right after the pool stopped, also when the case failed, and leaves nothing behind.
+     * case_setup() returns 0 or a negative code (then case_teardown() is not called).
+     */
+    int (*case_setup)(struct pcb_input *in);
+    void (*case_teardown)(struct pcb_input *in);
 };
 
 /* Merges two digests. Wrapping addition: commutative, associative, and a skipped or repeated
