@@ -16,6 +16,7 @@
 #include "context.h"
 #include "families.h"
 #include "gbench.h"
+#include "oneshot.h"
 #include "options.h"
 #include "summary.h"
 
@@ -26,6 +27,10 @@
 int main(int argc, char **argv)
 {
     struct pcb_options o;
+
+    if (argc > 1 && strcmp(argv[1], "run") == 0)
+        return pcb_oneshot_main(argc - 1, argv + 1);
+
     int rc = pcb_options_parse(&argc, argv, &o);
 
     if (rc)
