@@ -18,7 +18,8 @@ struct entry {
     char chunk[16];      /* chunk:C or "-" */
     double t[MAX_SAMPLES]; /* real ns per iteration, per repetition */
     size_t nt;
-    double items_per_s, cores, peak_rss; /* from the last repetition */
+    double agg_median;   /* the library's median aggregate, 0 when not reported */
+    double items_per_s, cores, peak_rss; /* from the last repetition (or the median) */
     int failed;
     char error[160];
 };
@@ -65,8 +66,10 @@ void pcb_summary_collect(const struct pcb_gb_run_info *r, void *ctx)
     struct entry *e = NULL;
 
     (void)ctx;
-    if (r->aggregate_name[0])
-        return; /* medians are computed here from the repetitions themselves */
+    /* Raw repetitions give the median here; with --benchmark_report_aggregates_only only the
+     * library's own median aggregate arrives, and is used as it is. */
+    if (r->aggregate_name[0] && strcmp(r->aggregate_name, "median") != 0)
+        return;
     for (size_t i = 0; i < nentries; i++)
         if (strcmp(entries[i].name, r->run_name) == 0)
             e = &entries[i];
@@ -89,7 +92,9 @@ void pcb_summary_collect(const struct pcb_gb_run_info *r, void *ctx)
         snprintf(e->error, sizeof(e->error), "%s", r->error_message);
         return;
     }
-    if (e->nt < MAX_SAMPLES)
+    if (r->aggregate_name[0])
+        e->agg_median = r->real_ns;
+    else if (e->nt < MAX_SAMPLES)
         e->t[e->nt++] = r->real_ns;
     e->items_per_s = counter(r, "items_per_second");
     e->cores = counter(r, "cores_used");
@@ -104,6 +109,8 @@ static int cmp_double(const void *a, const void *b)
 
 static double median(struct entry *e)
 {
+    if (e->agg_median > 0)
+        return e->agg_median;
     if (e->nt == 0)
         return 0;
     qsort(e->t, e->nt, sizeof(double), cmp_double);
