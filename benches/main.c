@@ -6,6 +6,7 @@
  * mismatch, a task error, a broken pool); 2 for bad options or flags.
  */
 #define _GNU_SOURCE
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,15 @@ int main(int argc, char **argv)
 
     if (rc)
         return rc;
-    if (o.help)
-        pcb_options_help(); /* then the library prints its flags and exits 0 */
+    if (o.help) {
+        bool library_help = false;
+        for (int i = 1; i < argc; i++)
+            library_help |= strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
+        pcb_options_help();
+        if (!library_help)
+            return 0; /* --pcb_help: ours only */
+        /* --help: the library prints its own flags next and exits 0 */
+    }
 
     /* Lower the timer slack before any worker exists: threads and forked processes inherit
      * it, and waiting workloads would otherwise oversleep by up to 50 us per wait. */
