@@ -100,17 +100,35 @@ struct pcb_gb_run_info {
 
 typedef void (*pcb_gb_run_cb)(const struct pcb_gb_run_info *run, void *ctx);
 
-/* Options for pcb_gb_run(): the console reporter needs them when a callback is attached. */
+/* Called once per case with its name, when the library has reported all its runs; called with
+ * NULL just before the library prints anything for a case. */
+typedef void (*pcb_gb_case_cb)(const char *run_name, void *ctx);
+
+/*
+ * Options for pcb_gb_run(). The display reporter and the file reporter are built here, from
+ * the same formats the library's flags name, so that pcbench can watch every run:
+ *  - `on_run` sees every run the display reporter prints (console format only, for the
+ *    summary); `on_case` is told when each case is complete (any format, for progress);
+ *  - with `out_path`, results go to that file through a reporter that rewrites it after every
+ *    case as a complete document (JSON closed, CSV whole), written to `<out_path>.partial`,
+ *    then renamed: the file is never truncated and an interrupted run keeps every finished
+ *    case. The library itself must then be given --benchmark_out=/dev/null, because it opens
+ *    that file whenever a file reporter is passed to it.
+ */
 struct pcb_gb_run_options {
-    pcb_gb_run_cb on_run; /* called for every run reported; NULL for none */
-    void *ctx;            /* passed to on_run */
-    bool console;         /* the display format is console (on_run is used only then) */
-    bool color;           /* console colours */
-    bool tabular;         /* console counters as columns */
+    pcb_gb_run_cb on_run;   /* every run printed to the console; NULL for none */
+    pcb_gb_case_cb on_case; /* every finished case; NULL for none */
+    void *ctx;              /* passed to both */
+    const char *format;     /* display format: "console", "json" or "csv" */
+    bool color;             /* console colours */
+    bool tabular;           /* console counters as columns */
+    const char *out_path;   /* result file, or NULL */
+    const char *out_format; /* its format: "json", "console" or "csv" */
 };
 
-/* Runs every registered case the filter selects. Returns how many ran. Once per process. */
-size_t pcb_gb_run(const struct pcb_gb_run_options *opt);
+/* Runs every registered case the filter selects. Returns how many ran, or -1 after printing
+ * a message when the result file cannot be written. Once per process. */
+long pcb_gb_run(const struct pcb_gb_run_options *opt);
 void pcb_gb_shutdown(void);
 
 /* Keeps the compiler from deleting a loop whose body has no visible effect. */

@@ -7,6 +7,14 @@
 
 #include <benchmark/benchmark.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -42,19 +50,52 @@ static_assert(int(benchmark::Counter::kIsIterationInvariant) ==
 static_assert(int(benchmark::Counter::kAvgIterations) == int(PCB_GB_COUNTER_AVG_ITERATIONS),
               "flag drift");
 
-// The console reporter, plus a call into C for every run it prints.
-class CollectingConsole : public benchmark::ConsoleReporter {
+// Builds the library's own reporter for a format name; NULL for an unknown name.
+std::unique_ptr<benchmark::BenchmarkReporter> make_reporter(const std::string &format, int oo)
+{
+    if (format == "console")
+        return std::unique_ptr<benchmark::BenchmarkReporter>(new benchmark::ConsoleReporter(
+            static_cast<benchmark::ConsoleReporter::OutputOptions>(oo)));
+    if (format == "json")
+        return std::unique_ptr<benchmark::BenchmarkReporter>(new benchmark::JSONReporter());
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    if (format == "csv")
+        return std::unique_ptr<benchmark::BenchmarkReporter>(new benchmark::CSVReporter());
+#pragma GCC diagnostic pop
+    return nullptr;
+}
+
+// Passes every call to the library's reporter for the format, and tells C about each run and
+// each finished case.
+class Forwarding : public benchmark::BenchmarkReporter {
   public:
-    CollectingConsole(OutputOptions o, pcb_gb_run_cb cb, void *ctx)
-        : benchmark::ConsoleReporter(o), cb_(cb), ctx_(ctx)
+    Forwarding(std::unique_ptr<benchmark::BenchmarkReporter> inner, pcb_gb_run_cb on_run,
+               pcb_gb_case_cb on_case, void *ctx)
+        : inner_(std::move(inner)), on_run_(on_run), on_case_(on_case), ctx_(ctx)
     {
+    }
+
+    bool ReportContext(const Context &c) override
+    {
+        return inner_->ReportContext(c);
     }
 
     void ReportRuns(const std::vector<Run> &runs) override
     {
-        benchmark::ConsoleReporter::ReportRuns(runs);
-        for (const Run &r : runs)
-            Forward(r);
+        if (on_case_)
+            on_case_(nullptr, ctx_); // "the library is about to print"
+        inner_->ReportRuns(runs);
+        if (on_run_)
+            for (const Run &r : runs)
+                Forward(r);
+        if (on_case_ && !runs.empty())
+            on_case_(runs.front().run_name.str().c_str(), ctx_);
+    }
+
+    void Finalize() override
+    {
+        inner_->Finalize();
     }
 
   private:
@@ -82,11 +123,102 @@ class CollectingConsole : public benchmark::ConsoleReporter {
         info.ncounters = names.size();
         info.counter_names = names.data();
         info.counter_values = values.data();
-        cb_(&info, ctx_);
+        on_run_(&info, ctx_);
     }
 
-    pcb_gb_run_cb cb_;
+    std::unique_ptr<benchmark::BenchmarkReporter> inner_;
+    pcb_gb_run_cb on_run_;
+    pcb_gb_case_cb on_case_;
     void *ctx_;
+};
+
+// Writes `data` to `tmp`, flushes it to disk and renames it over `path`. Returns 0 or -errno.
+int replace_file(const std::string &path, const std::string &tmp, const std::string &data)
+{
+    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -errno;
+    const char *p = data.data();
+    size_t left = data.size();
+    while (left) {
+        ssize_t k = write(fd, p, left);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            int err = k < 0 ? -errno : -EIO;
+            close(fd);
+            unlink(tmp.c_str());
+            return err;
+        }
+        p += k;
+        left -= static_cast<size_t>(k);
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        int err = -errno;
+        unlink(tmp.c_str());
+        return err;
+    }
+    if (rename(tmp.c_str(), path.c_str()) != 0) {
+        int err = -errno;
+        unlink(tmp.c_str());
+        return err;
+    }
+    return 0;
+}
+
+// The file reporter: the library's reporter writes into memory; after the context and after
+// every case the whole document so far (for JSON, closed as Finalize would close it) replaces
+// the file. A write error is reported once on stderr and the run goes on.
+class AtomicFile : public benchmark::BenchmarkReporter {
+  public:
+    AtomicFile(std::unique_ptr<benchmark::BenchmarkReporter> inner, std::string path,
+               bool json)
+        : inner_(std::move(inner)), path_(std::move(path)), tmp_(path_ + ".partial"),
+          json_(json)
+    {
+        inner_->SetOutputStream(&buf_);
+        inner_->SetErrorStream(&buf_);
+    }
+
+    bool ReportContext(const Context &c) override
+    {
+        bool ok = inner_->ReportContext(c);
+        Snapshot(false);
+        return ok;
+    }
+
+    void ReportRuns(const std::vector<Run> &runs) override
+    {
+        inner_->ReportRuns(runs);
+        Snapshot(false);
+    }
+
+    void Finalize() override
+    {
+        inner_->Finalize();
+        Snapshot(true);
+    }
+
+  private:
+    void Snapshot(bool final)
+    {
+        std::string doc = buf_.str();
+        // JSONReporter closes the benchmark list and the document in Finalize(); before that,
+        // close them here so every intermediate file is valid JSON.
+        if (json_ && !final)
+            doc += "\n  ]\n}\n";
+        int err = replace_file(path_, tmp_, doc);
+        if (err && !warned_) {
+            warned_ = true;
+            fprintf(stderr, "pcbench: cannot write %s: %s\n", path_.c_str(), strerror(-err));
+        }
+    }
+
+    std::unique_ptr<benchmark::BenchmarkReporter> inner_;
+    std::ostringstream buf_;
+    std::string path_, tmp_;
+    bool json_;
+    bool warned_ = false;
 };
 
 struct CallArg {
@@ -251,19 +383,33 @@ void pcb_gb_counter(pcb_gb_state *st, const char *name, double value, unsigned f
     S(st).counters[name] = benchmark::Counter(value, f, k);
 }
 
-size_t pcb_gb_run(const struct pcb_gb_run_options *opt)
+long pcb_gb_run(const struct pcb_gb_run_options *opt)
 {
-    if (opt && opt->on_run && opt->console) {
-        int o = benchmark::ConsoleReporter::OO_None;
-        if (opt->color)
-            o |= benchmark::ConsoleReporter::OO_Color;
-        if (opt->tabular)
-            o |= benchmark::ConsoleReporter::OO_Tabular;
-        CollectingConsole rep(static_cast<benchmark::ConsoleReporter::OutputOptions>(o),
-                              opt->on_run, opt->ctx);
-        return benchmark::RunSpecifiedBenchmarks(&rep);
+    int oo = benchmark::ConsoleReporter::OO_None;
+    if (opt->color)
+        oo |= benchmark::ConsoleReporter::OO_Color;
+    if (opt->tabular)
+        oo |= benchmark::ConsoleReporter::OO_Tabular;
+    auto display = make_reporter(opt->format ? opt->format : "console", oo);
+    if (!display) {
+        fprintf(stderr, "pcbench: --benchmark_format=%s: expected console, json or csv\n",
+                opt->format);
+        return -1;
     }
-    return benchmark::RunSpecifiedBenchmarks();
+    bool console = std::string(opt->format ? opt->format : "console") == "console";
+    Forwarding fwd(std::move(display), console ? opt->on_run : nullptr, opt->on_case, opt->ctx);
+    if (!opt->out_path)
+        return static_cast<long>(benchmark::RunSpecifiedBenchmarks(&fwd));
+
+    std::string fmt = opt->out_format ? opt->out_format : "json";
+    auto inner = make_reporter(fmt, benchmark::ConsoleReporter::OO_None);
+    if (!inner) {
+        fprintf(stderr, "pcbench: --benchmark_out_format=%s: expected json, console or csv\n",
+                fmt.c_str());
+        return -1;
+    }
+    AtomicFile file(std::move(inner), opt->out_path, fmt == "json");
+    return static_cast<long>(benchmark::RunSpecifiedBenchmarks(&fwd, &file));
 }
 
 void pcb_gb_shutdown(void)

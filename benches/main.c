@@ -1,11 +1,18 @@
 /*
  * main.c - pcbench: parse pcbench's options, describe the machine, register the case matrix and
- * the Floor/ family, run them through Google Benchmark, print the summary.
+ * the families, run them through Google Benchmark, print the summary.
+ *
+ * --benchmark_out=FILE is taken over from the library: results are written by the shim's
+ * atomic file reporter (a complete document after every case, never a truncated file), and the
+ * library is given /dev/null instead. SIGINT/SIGTERM end the run by the same signal after
+ * saying what the result file keeps (interrupt.h).
  *
  * Exit status: 0 when every case that ran passed its checks; 1 when any case failed (a result
  * mismatch, a task error, a broken pool); 2 for bad options or flags.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +24,36 @@
 #include "context.h"
 #include "families.h"
 #include "gbench.h"
+#include "interrupt.h"
 #include "oneshot.h"
 #include "options.h"
+#include "progress.h"
 #include "summary.h"
 
 /* Warm-up before every case unless the user chose one: the first batch of a fresh pool pays
  * for page faults and cold caches that no later batch pays. */
 #define DEFAULT_WARMUP "--benchmark_min_warmup_time=0.1"
+
+/* Checks that `path`.partial can be created next to `path`. Returns 0, or 2 after a message. */
+static int check_out_path(const char *path)
+{
+    char partial[4096];
+    int fd;
+
+    if (!*path || snprintf(partial, sizeof(partial), "%s.partial", path) >= (int)sizeof(partial)) {
+        fprintf(stderr, "pcbench: --benchmark_out=%s: expected a file name\n", path);
+        return 2;
+    }
+    fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "pcbench: --benchmark_out=%s: cannot write %s: %s\n", path, partial,
+                strerror(errno));
+        return 2;
+    }
+    close(fd);
+    unlink(partial);
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -32,17 +62,29 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "run") == 0)
         return pcb_oneshot_main(argc - 1, argv + 1);
 
+    /* The arguments as given, for the child that counts the cases for the progress line. */
+    char **original = calloc((size_t)argc + 1, sizeof(*original));
+    if (!original) {
+        fprintf(stderr, "pcbench: out of memory\n");
+        return 1;
+    }
+    memcpy(original, argv, (size_t)argc * sizeof(*argv));
+
     int rc = pcb_options_parse(&argc, argv, &o);
 
-    if (rc)
+    if (rc) {
+        free(original);
         return rc;
+    }
     if (o.help) {
         bool library_help = false;
         for (int i = 1; i < argc; i++)
             library_help |= strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
         pcb_options_help();
-        if (!library_help)
+        if (!library_help) {
+            free(original);
             return 0; /* --pcb_help: ours only */
+        }
         /* --help: the library prints its own flags next and exits 0 */
     }
 
@@ -51,14 +93,30 @@ int main(int argc, char **argv)
     if (prctl(PR_SET_TIMERSLACK, (unsigned long)o.timer_slack_ns, 0, 0, 0) != 0)
         perror("pcbench: warning: PR_SET_TIMERSLACK");
 
-    char **args = calloc((size_t)argc + 2, sizeof(*args));
+    char **args = calloc((size_t)argc + 3, sizeof(*args));
     if (!args) {
         fprintf(stderr, "pcbench: out of memory\n");
+        free(original);
         return 1;
     }
+    const char *out_path = NULL, *out_format = "json";
     int nargs = 0;
-    for (int i = 0; i < argc; i++)
-        args[nargs++] = argv[i];
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "--benchmark_out=", 16) == 0)
+            out_path = argv[i] + 16;
+        else if (strncmp(argv[i], "--benchmark_out_format=", 23) == 0)
+            out_format = argv[i] + 23;
+        else
+            args[nargs++] = argv[i];
+    }
+    if (out_path && !o.gb_list_only) {
+        if ((rc = check_out_path(out_path)) != 0) {
+            free(args);
+            free(original);
+            return rc;
+        }
+        args[nargs++] = (char *)"--benchmark_out=/dev/null";
+    }
     if (!o.gb_warmup_given && o.profile == PCB_PROFILE_DEFAULT)
         args[nargs++] = (char *)DEFAULT_WARMUP;
     args[nargs] = NULL;
@@ -66,6 +124,7 @@ int main(int argc, char **argv)
     pcb_gb_init(&nargs, args);
     if (pcb_gb_report_unrecognized(nargs, args)) {
         free(args);
+        free(original);
         return 2;
     }
     pcb_context_add(&o);
@@ -73,24 +132,39 @@ int main(int argc, char **argv)
         pcb_lifecycle_register(&o) < 0 || pcb_cases_register(&o) < 0) {
         fprintf(stderr, "pcbench: out of memory registering cases\n");
         free(args);
+        free(original);
         return 1;
     }
 
-    bool console = strcmp(o.gb_format, "console") == 0;
+    bool console = strcmp(o.gb_format, "console") == 0 && !o.gb_list_only;
     bool color = strcmp(o.gb_color, "true") == 0 || strcmp(o.gb_color, "yes") == 0 ||
                  strcmp(o.gb_color, "1") == 0 ||
                  (strcmp(o.gb_color, "auto") == 0 && isatty(STDOUT_FILENO) && getenv("TERM") &&
                   strcmp(getenv("TERM"), "dumb") != 0);
     struct pcb_gb_run_options ro = {.on_run = pcb_summary_collect,
-                                    .console = console && !o.gb_list_only,
+                                    .on_case = pcb_progress_case,
+                                    .format = o.gb_format,
                                     .color = color,
-                                    .tabular = o.gb_tabular};
-    pcb_gb_run(&ro);
-    if (ro.console)
+                                    .tabular = o.gb_tabular,
+                                    .out_path = o.gb_list_only ? NULL : out_path,
+                                    .out_format = out_format};
+    if (!o.gb_list_only) {
+        pcb_progress_start(original);
+        pcb_interrupt_install(ro.out_path);
+    }
+    long ran = pcb_gb_run(&ro);
+    pcb_progress_end();
+    if (ran < 0) {
+        free(args);
+        free(original);
+        return 2;
+    }
+    if (console)
         pcb_summary_print();
     pcb_cases_release();
     pcb_gb_shutdown();
     free(args);
+    free(original);
     if (pcb_gb_failed_runs()) {
         fprintf(stderr, "pcbench: %zu run(s) failed their checks; see the error messages above\n",
                 pcb_gb_failed_runs());

@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../workloads/workload.h"
+
 #define MAX_SAMPLES 64
 
 struct entry {
     char name[256];      /* run name */
-    char strategy[32];   /* first part */
+    char strategy[96];   /* first part, plus the strategy's own variant parts (wait:, queue:) */
     char group[192];     /* workload, tasks and parameters: what speedup is relative to */
     unsigned workers;    /* workers:K, 0 when absent */
     char chunk[16];      /* chunk:C or "-" */
@@ -35,28 +37,55 @@ static double counter(const struct pcb_gb_run_info *r, const char *name)
     return 0;
 }
 
-/* Splits a matrix case name into strategy, group key, workers and chunk. */
+/* Whether `part` ("kib:1024") is a parameter of the workload named `wl`. */
+static int is_workload_param(const char *wl, const char *part)
+{
+    const struct pcb_workload *w = pcb_workload_find(wl);
+    const char *colon = strchr(part, ':');
+
+    if (!w || !colon)
+        return 0;
+    for (size_t i = 0; i < w->nparams; i++)
+        if (strlen(w->params[i].name) == (size_t)(colon - part) &&
+            strncmp(w->params[i].name, part, (size_t)(colon - part)) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Splits a matrix case name into the strategy (with its own variant parts, such as wait:spin),
+ * the group key (workload, tasks and the workload's parameters: what speedup is relative to),
+ * workers and chunk. Workload parameters are told apart by asking the workload registry.
+ */
 static void parse_name(struct entry *e)
 {
-    char tmp[256];
+    char tmp[256], wl[64] = "";
     char *save = NULL, *part;
     int i = 0;
-    size_t glen = 0;
+    size_t glen = 0, slen;
 
     snprintf(tmp, sizeof(tmp), "%s", e->name);
     strcpy(e->chunk, "-");
     for (part = strtok_r(tmp, "/", &save); part; part = strtok_r(NULL, "/", &save), i++) {
         if (i == 0) {
             snprintf(e->strategy, sizeof(e->strategy), "%s", part);
+        } else if (i == 1) {
+            snprintf(wl, sizeof(wl), "%s", part);
+            glen = (size_t)snprintf(e->group, sizeof(e->group), "%s", part);
         } else if (strncmp(part, "workers:", 8) == 0) {
             e->workers = (unsigned)strtoul(part + 8, NULL, 10);
         } else if (strncmp(part, "chunk:", 6) == 0) {
             snprintf(e->chunk, sizeof(e->chunk), "%s", part + 6);
-        } else if (strcmp(part, "manual_time") != 0 && strcmp(part, "real_time") != 0) {
-            int k = snprintf(e->group + glen, sizeof(e->group) - glen, "%s%s", glen ? " " : "",
-                             part);
+        } else if (strcmp(part, "manual_time") == 0 || strcmp(part, "real_time") == 0 ||
+                   strncmp(part, "min_time:", 9) == 0) {
+            continue;
+        } else if (strncmp(part, "tasks:", 6) == 0 || is_workload_param(wl, part)) {
+            int k = snprintf(e->group + glen, sizeof(e->group) - glen, " %s", part);
             if (k > 0 && (size_t)k < sizeof(e->group) - glen)
                 glen += (size_t)k;
+        } else {
+            slen = strlen(e->strategy);
+            snprintf(e->strategy + slen, sizeof(e->strategy) - slen, " %s", part);
         }
     }
 }
@@ -169,7 +198,7 @@ void pcb_summary_print(void)
             if (strcmp(entries[j].group, g->group) == 0 &&
                 strcmp(entries[j].strategy, "Sequential") == 0 && !entries[j].failed)
                 seq = median(&entries[j]);
-        printf("\n%s\n  %-14s %7s %6s %12s %10s %8s %7s %6s %10s\n", g->group, "strategy",
+        printf("\n%s\n  %-26s %7s %6s %12s %10s %8s %7s %6s %10s\n", g->group, "strategy",
                "workers", "chunk", "time/batch", "items/s", "speedup", "effic.", "cores",
                "peak RSS");
         for (size_t j = i; j < nentries; j++) {
@@ -177,7 +206,7 @@ void pcb_summary_print(void)
             if (!e->workers || strcmp(e->group, g->group) != 0)
                 continue;
             if (e->failed) {
-                printf("  %-14s %7u %6s FAILED: %s\n", e->strategy, e->workers, e->chunk,
+                printf("  %-26s %7u %6s FAILED: %s\n", e->strategy, e->workers, e->chunk,
                        e->error);
                 continue;
             }
@@ -185,11 +214,11 @@ void pcb_summary_print(void)
             fmt_time(t, sizeof(t), m);
             fmt_si(ips, sizeof(ips), e->items_per_s);
             if (seq > 0 && m > 0)
-                printf("  %-14s %7u %6s %12s %10s %8.2f %7.2f %6.2f %6.1f MiB\n", e->strategy,
+                printf("  %-26s %7u %6s %12s %10s %8.2f %7.2f %6.2f %6.1f MiB\n", e->strategy,
                        e->workers, e->chunk, t, ips, seq / m, seq / m / e->workers, e->cores,
                        e->peak_rss / 1048576.0);
             else
-                printf("  %-14s %7u %6s %12s %10s %8s %7s %6.2f %6.1f MiB\n", e->strategy,
+                printf("  %-26s %7u %6s %12s %10s %8s %7s %6.2f %6.1f MiB\n", e->strategy,
                        e->workers, e->chunk, t, ips, "-", "-", e->cores,
                        e->peak_rss / 1048576.0);
         }
