@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,6 +51,22 @@ static_assert(int(benchmark::Counter::kIsIterationInvariant) ==
 static_assert(int(benchmark::Counter::kAvgIterations) == int(PCB_GB_COUNTER_AVG_ITERATIONS),
               "flag drift");
 
+// The library's JSON reporter, except that a non-finite counter is written as 0. Google
+// Benchmark 1.7 prints NaN and inf bare, which is not JSON; pcbench produces one whenever a
+// counter is 0 in every repetition: its cv aggregate is 0/0. No variation means a cv of 0.
+class FiniteJSONReporter : public benchmark::JSONReporter {
+  public:
+    void ReportRuns(const std::vector<Run> &runs) override
+    {
+        std::vector<Run> copy(runs);
+        for (Run &r : copy)
+            for (auto &kv : r.counters)
+                if (!isfinite(kv.second.value))
+                    kv.second.value = 0;
+        benchmark::JSONReporter::ReportRuns(copy);
+    }
+};
+
 // Builds the library's own reporter for a format name; NULL for an unknown name.
 std::unique_ptr<benchmark::BenchmarkReporter> make_reporter(const std::string &format, int oo)
 {
@@ -57,7 +74,7 @@ std::unique_ptr<benchmark::BenchmarkReporter> make_reporter(const std::string &f
         return std::unique_ptr<benchmark::BenchmarkReporter>(new benchmark::ConsoleReporter(
             static_cast<benchmark::ConsoleReporter::OutputOptions>(oo)));
     if (format == "json")
-        return std::unique_ptr<benchmark::BenchmarkReporter>(new benchmark::JSONReporter());
+        return std::unique_ptr<benchmark::BenchmarkReporter>(new FiniteJSONReporter());
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
     if (format == "csv")
