@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../runners/runner.h"
 #include "../workloads/workload.h"
 
 #define MAX_SAMPLES 64
@@ -115,6 +116,13 @@ void pcb_summary_collect(const struct pcb_gb_run_info *r, void *ctx)
         memset(e, 0, sizeof(*e));
         snprintf(e->name, sizeof(e->name), "%s", r->run_name);
         parse_name(e);
+        /* Only strategy x workload cases have a speedup; other families (IPC/, Lifecycle/)
+         * may carry workers: too, but are not rows of the matrix. */
+        char first[sizeof(e->strategy)];
+        snprintf(first, sizeof(first), "%s", e->strategy);
+        first[strcspn(first, " ")] = '\0';
+        if (!pcb_runner_find(first))
+            e->workers = 0;
     }
     if (r->error_occurred) {
         e->failed = 1;
@@ -198,7 +206,7 @@ void pcb_summary_print(void)
             if (strcmp(entries[j].group, g->group) == 0 &&
                 strcmp(entries[j].strategy, "Sequential") == 0 && !entries[j].failed)
                 seq = median(&entries[j]);
-        printf("\n%s\n  %-26s %7s %6s %12s %10s %8s %7s %6s %10s\n", g->group, "strategy",
+        printf("\n%s\n  %-36s %7s %6s %12s %10s %8s %7s %6s %10s\n", g->group, "strategy",
                "workers", "chunk", "time/batch", "items/s", "speedup", "effic.", "cores",
                "peak RSS");
         for (size_t j = i; j < nentries; j++) {
@@ -206,7 +214,7 @@ void pcb_summary_print(void)
             if (!e->workers || strcmp(e->group, g->group) != 0)
                 continue;
             if (e->failed) {
-                printf("  %-26s %7u %6s FAILED: %s\n", e->strategy, e->workers, e->chunk,
+                printf("  %-36s %7u %6s FAILED: %s\n", e->strategy, e->workers, e->chunk,
                        e->error);
                 continue;
             }
@@ -214,11 +222,11 @@ void pcb_summary_print(void)
             fmt_time(t, sizeof(t), m);
             fmt_si(ips, sizeof(ips), e->items_per_s);
             if (seq > 0 && m > 0)
-                printf("  %-26s %7u %6s %12s %10s %8.2f %7.2f %6.2f %6.1f MiB\n", e->strategy,
+                printf("  %-36s %7u %6s %12s %10s %8.2f %7.2f %6.2f %6.1f MiB\n", e->strategy,
                        e->workers, e->chunk, t, ips, seq / m, seq / m / e->workers, e->cores,
                        e->peak_rss / 1048576.0);
             else
-                printf("  %-26s %7u %6s %12s %10s %8s %7s %6.2f %6.1f MiB\n", e->strategy,
+                printf("  %-36s %7u %6s %12s %10s %8s %7s %6.2f %6.1f MiB\n", e->strategy,
                        e->workers, e->chunk, t, ips, "-", "-", e->cores,
                        e->peak_rss / 1048576.0);
         }
