@@ -178,8 +178,45 @@ static void fmt_si(char *out, size_t n, double v)
         snprintf(out, n, "%.1f", v);
 }
 
+/* Position of the entry's strategy in the runner registry (unknown ones last). */
+static size_t runner_rank(const struct entry *e)
+{
+    size_t n, len = strcspn(e->strategy, " ");
+    const struct pcb_runner *const *rs = pcb_runners(&n);
+
+    for (size_t i = 0; i < n; i++)
+        if (strlen(rs[i]->name) == len && strncmp(rs[i]->name, e->strategy, len) == 0)
+            return i;
+    return n;
+}
+
+/* Row order: by group, then strategy in registry order, variants, workers, chunk. Runs may
+ * arrive in any order (--benchmark_enable_random_interleaving), the table should not. */
+static int cmp_entry(const void *pa, const void *pb)
+{
+    const struct entry *a = pa, *b = pb;
+    int c;
+    size_t ra, rb;
+
+    if ((c = strcmp(a->group, b->group)) != 0)
+        return c;
+    ra = runner_rank(a);
+    rb = runner_rank(b);
+    if (ra != rb)
+        return ra < rb ? -1 : 1;
+    if ((c = strcmp(a->strategy, b->strategy)) != 0)
+        return c;
+    if (a->workers != b->workers)
+        return a->workers < b->workers ? -1 : 1;
+    long ca = strtol(a->chunk, NULL, 10), cb = strtol(b->chunk, NULL, 10);
+    return (ca > cb) - (ca < cb);
+}
+
 void pcb_summary_print(void)
 {
+    if (nentries)
+        qsort(entries, nentries, sizeof(*entries), cmp_entry);
+
     char t[32], ips[32];
     int any_matrix = 0;
 
@@ -190,7 +227,7 @@ void pcb_summary_print(void)
         printf("\nSummary: median time per batch; speedup = Sequential's median / this median on "
                "the same input and task count; efficiency = speedup / workers\n");
     }
-    /* Each group in order of first appearance, its rows in run order. */
+    /* Each group in order, its rows in order (cmp_entry). */
     for (size_t i = 0; i < nentries; i++) {
         struct entry *g = &entries[i];
         int first = 1;
