@@ -1,0 +1,42 @@
+#!/bin/sh
+# fuzz.sh - builds the compare reader fuzz target with clang and runs it.
+#
+#   fuzz.sh SOURCE_DIR WORK_DIR SECONDS [LIBFUZZER_OPTIONS...]
+#
+# SOURCE_DIR is the repository root, WORK_DIR a directory the script owns
+# (the build directory's tests-compare/fuzz): the binary, the growing corpus
+# and any crash files go there, never into the committed seed corpus
+# (tests/compare/corpus), which is only read. Exits 77 (ctest's skip code)
+# when clang or its libFuzzer runtime is not installed.
+set -eu
+src=$1
+work=$2
+secs=$3
+shift 3
+
+if ! command -v clang >/dev/null 2>&1; then
+  echo "SKIP: clang is not installed (apt-get install clang libclang-rt-14-dev)"
+  exit 77
+fi
+cflags=$(pkg-config --cflags libcjson 2>/dev/null || true)
+libs=$(pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
+mkdir -p "$work/corpus" "$work/artifacts"
+if ! clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
+    -fno-sanitize-recover=undefined -I"$src/compare" $cflags \
+    "$src/compare/fuzz_readers.c" "$src/compare/load.c" \
+    "$src/compare/stats.c" "$src/compare/decide.c" "$src/compare/report.c" \
+    $libs -lm -lpthread -o "$work/fuzz_readers" 2>"$work/build.log"; then
+  if grep -q -e "fuzzer" -e "libclang_rt" "$work/build.log"; then
+    cat "$work/build.log"
+    echo "SKIP: clang's libFuzzer runtime is missing (apt-get install libclang-rt-14-dev)"
+    exit 77
+  fi
+  cat "$work/build.log"
+  exit 1
+fi
+# -timeout: an input that takes 10 s is a hang; -rss_limit_mb: the readers
+# must not blow up memory on small inputs.
+exec "$work/fuzz_readers" -max_total_time="$secs" -timeout=10 \
+  -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+  -artifact_prefix="$work/artifacts/" "$@" \
+  "$work/corpus" "$src/tests/compare/corpus"
