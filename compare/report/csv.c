@@ -1,0 +1,127 @@
+/*
+ * csv.c - writes DIR/results.csv: one row per case, every counter a column; see report.h.
+ *
+ * RFC 4180: comma-separated, fields with a comma, quote or line break are quoted and inner
+ * quotes doubled. Times are in nanoseconds; empty fields mean "not measured" (a failed case
+ * has only its name, status and error). Counter columns are the union over all cases, in
+ * order of first appearance.
+ */
+#define _GNU_SOURCE
+#include "report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static void field(FILE *f, const char *s)
+{
+    if (!s)
+        s = "";
+    if (strpbrk(s, ",\"\r\n")) {
+        fputc('"', f);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(s, f);
+    }
+}
+
+static void number(FILE *f, double v)
+{
+    if (!isnan(v))
+        fprintf(f, "%.10g", v);
+}
+
+static const char *family_name(enum pcb_rp_family fam)
+{
+    switch (fam) {
+    case PCB_RP_MATRIX:
+        return "matrix";
+    case PCB_RP_IPC:
+        return "IPC";
+    case PCB_RP_LIFECYCLE:
+        return "Lifecycle";
+    case PCB_RP_FLOOR:
+        return "Floor";
+    case PCB_RP_WHOLE:
+        return "whole-process";
+    case PCB_RP_OTHER:
+        break;
+    }
+    return "other";
+}
+
+int pcb_rp_write_csv(const struct pcb_rp_report *r, const char *dir, char *err)
+{
+    char path[4096], tmp[4200];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/results.csv", dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    if (!(f = fopen(tmp, "w"))) {
+        pcb_rp_errf(err, "%s: cannot write: %s", path, strerror(errno));
+        return -1;
+    }
+    fputs("name,family,strategy,workload,workers,tasks,chunk,params,status,error,repetitions,"
+          "median_ns,stddev_ns,mean_ns,cpu_ns,speedup,efficiency,winner,floor,floor_ratio",
+          f);
+    for (size_t k = 0; k < r->ncounter_names; k++) {
+        fputc(',', f);
+        field(f, r->counter_names[k]);
+    }
+    fputc('\n', f);
+    for (size_t i = 0; i < r->ncases; i++) {
+        const struct pcb_rp_case *c = &r->cases[i];
+        field(f, c->name);
+        fprintf(f, ",%s,", family_name(c->family));
+        field(f, c->series ? c->series : c->strategy);
+        fputc(',', f);
+        field(f, c->workload);
+        fprintf(f, ",%s,", c->family == PCB_RP_MATRIX ? c->workers_label : "");
+        if (c->family == PCB_RP_MATRIX)
+            fprintf(f, "%llu", (unsigned long long)c->tasks);
+        fprintf(f, ",%s,", c->chunk);
+        field(f, c->params);
+        fprintf(f, ",%s,", c->failed ? "FAILED" : "ok");
+        field(f, c->error);
+        fprintf(f, ",%zu,", c->nreps);
+        if (!c->failed) {
+            number(f, c->median_ns);
+            fputc(',', f);
+            number(f, c->stddev_ns);
+            fputc(',', f);
+            number(f, c->mean_ns);
+            fputc(',', f);
+            number(f, c->cpu_ns);
+            fputc(',', f);
+            number(f, c->speedup);
+            fputc(',', f);
+            number(f, c->efficiency);
+            fprintf(f, ",%s,", c->family == PCB_RP_MATRIX ? (c->winner ? "1" : "0") : "");
+            field(f, c->floor ? c->floor->label : "");
+            fputc(',', f);
+            number(f, c->floor_ratio);
+            for (size_t k = 0; k < r->ncounter_names; k++) {
+                fputc(',', f);
+                number(f, pcb_rp_counter(c, r->counter_names[k]));
+            }
+        } else {
+            fputs(",,,,,,,,", f);
+            for (size_t k = 0; k < r->ncounter_names; k++)
+                fputc(',', f);
+        }
+        fputc('\n', f);
+    }
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        pcb_rp_errf(err, "%s: cannot write: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,421 @@
+/*
+ * markdown.c - writes DIR/index.md from the model; see report.h.
+ *
+ * Layout: the machine line; an "at a glance" table of winners; per matrix group a pivot table
+ * (strategies x worker counts, median time and speedup, the winner per worker count in bold),
+ * a detail table and its charts; then the Floor/, IPC/ and Lifecycle/ families with each
+ * figure's ratio to its floor, whole-process (hyperfine) timings, and any other cases. A case
+ * that failed shows FAILED and its message, never a number.
+ */
+#define _GNU_SOURCE
+#include "report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Writes s for a Markdown table cell: '|' and '`' escaped, no line breaks. */
+static void md(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|' || *s == '`' || *s == '*' || *s == '<' || *s == '>' || *s == '[' ||
+            *s == ']' || *s == '\\')
+            fputc('\\', f);
+        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+    }
+}
+
+static const char *ctx_or(const struct pcb_rp_report *r, const char *k, const char *dflt)
+{
+    const char *v = pcb_rp_context(r, k);
+    return v && v[0] ? v : dflt;
+}
+
+static void machine_line(FILE *f, const struct pcb_rp_report *r)
+{
+    if (r->nctx == 0)
+        return;
+    fprintf(f, "**Machine:** %s, %s CPUs at %s MHz (%s allowed: %s), %s, virtualised: %s.  \n",
+            ctx_or(r, "host_name", "?"), ctx_or(r, "num_cpus", "?"), ctx_or(r, "mhz_per_cpu", "?"),
+            ctx_or(r, "pcbench_cpus_allowed", "?"), ctx_or(r, "pcbench_cpu_affinity", "?"),
+            ctx_or(r, "pcbench_kernel", "unknown kernel"),
+            ctx_or(r, "pcbench_virtualized", "unknown"));
+    fprintf(f,
+            "**Build:** pcbench %s, commit %s, build type %s, %s; Google Benchmark library "
+            "build: %s.  \n",
+            ctx_or(r, "pcbench_version", "?"), ctx_or(r, "pcbench_commit", "?"),
+            ctx_or(r, "pcbench_build_type", "?"), ctx_or(r, "pcbench_compiler", "?"),
+            ctx_or(r, "library_build_type", "?"));
+    fprintf(f, "**Run:** %s, profile %s, seed %s, load average %s.\n\n", ctx_or(r, "date", "?"),
+            ctx_or(r, "pcbench_profile", "?"), ctx_or(r, "pcbench_seed", "?"),
+            ctx_or(r, "load_avg", "?"));
+}
+
+static void chart_link(FILE *f, const char *dir, const char *base, const char *what)
+{
+    if (!pcb_rp_chart_exists(dir, base))
+        return;
+    fprintf(f, "![%s](charts/%s.png) ([SVG](charts/%s.svg))\n\n", what, base, base);
+}
+
+static void fmt_x(char *out, size_t cap, double v)
+{
+    if (isnan(v))
+        snprintf(out, cap, "-");
+    else
+        snprintf(out, cap, "%.2f", v);
+}
+
+static void group_section(FILE *f, const struct pcb_rp_group *g, const char *dir, int charts)
+{
+    char t[32], sd[32], ips[32], rss[32], sp[32], ef[32], cores[32];
+
+    fprintf(f, "## ");
+    md(f, g->key);
+    fprintf(f, "\n\n");
+    if (!g->sequential)
+        fprintf(f, "No Sequential case on this input: speedup and efficiency are not shown.\n\n");
+    /* Pivot: strategies x worker counts. */
+    fprintf(f, "Median time per batch (speedup against Sequential); **bold**: fastest at that "
+               "worker count.\n\n| strategy |");
+    for (size_t w = 0; w < g->nworkers; w++)
+        fprintf(f, " %u worker%s |", g->workers[w], g->workers[w] == 1 ? "" : "s");
+    fprintf(f, "\n|---|");
+    for (size_t w = 0; w < g->nworkers; w++)
+        fprintf(f, "---:|");
+    fprintf(f, "\n");
+    for (size_t s = 0; s < g->nseries; s++) {
+        fprintf(f, "| ");
+        md(f, g->series[s]);
+        fprintf(f, " |");
+        for (size_t w = 0; w < g->nworkers; w++) {
+            int any = 0;
+            for (size_t i = 0; i < g->ncases; i++) {
+                const struct pcb_rp_case *c = g->cases[i];
+                if (strcmp(c->series, g->series[s]) != 0 || c->workers != g->workers[w])
+                    continue;
+                fprintf(f, "%s", any ? "<br>" : " ");
+                any = 1;
+                if (c->failed) {
+                    fprintf(f, "FAILED");
+                    continue;
+                }
+                pcb_rp_fmt_time(t, sizeof(t), c->median_ns);
+                if (!isnan(c->speedup))
+                    snprintf(sp, sizeof(sp), " (%.2fx)", c->speedup);
+                else
+                    sp[0] = '\0';
+                fprintf(f, c->winner ? "**%s%s**" : "%s%s", t, sp);
+            }
+            fprintf(f, "%s|", any ? " " : " ");
+        }
+        fprintf(f, "\n");
+    }
+    /* Detail. */
+    fprintf(f, "\n| strategy | workers | chunk | median | stddev | items/s | speedup | "
+               "efficiency | peak RSS | cores used | reps |\n"
+               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (size_t s = 0; s < g->nseries; s++)
+        for (size_t w = 0; w < g->nworkers; w++)
+            for (size_t i = 0; i < g->ncases; i++) {
+                const struct pcb_rp_case *c = g->cases[i];
+                if (strcmp(c->series, g->series[s]) != 0 || c->workers != g->workers[w])
+                    continue;
+                fprintf(f, "| ");
+                md(f, c->series);
+                fprintf(f, " | %s | %s | ", c->workers_label, c->chunk[0] ? c->chunk : "-");
+                if (c->failed) {
+                    fprintf(f, "FAILED: ");
+                    md(f, c->error);
+                    fprintf(f, " | | | | | | | | %zu |\n", c->nreps);
+                    continue;
+                }
+                pcb_rp_fmt_time(t, sizeof(t), c->median_ns);
+                pcb_rp_fmt_time(sd, sizeof(sd), c->stddev_ns);
+                pcb_rp_fmt_si(ips, sizeof(ips), pcb_rp_counter(c, "items_per_second"));
+                pcb_rp_fmt_bytes(rss, sizeof(rss), pcb_rp_counter(c, "peak_rss_bytes"));
+                fmt_x(sp, sizeof(sp), c->speedup);
+                fmt_x(ef, sizeof(ef), c->efficiency);
+                fmt_x(cores, sizeof(cores), pcb_rp_counter(c, "cores_used"));
+                fprintf(f, c->winner ? "**%s**" : "%s", t);
+                fprintf(f, " | %s | %s | %s | %s | %s | %s | %zu |\n", sd, ips, sp, ef, rss, cores,
+                        c->nreps);
+            }
+    fprintf(f, "\n");
+    if (charts) {
+        char base[160];
+        snprintf(base, sizeof(base), "%s-time", g->slug);
+        chart_link(f, dir, base, "median time per batch against workers");
+        snprintf(base, sizeof(base), "%s-speedup", g->slug);
+        chart_link(f, dir, base, "speedup against workers");
+        snprintf(base, sizeof(base), "%s-rss", g->slug);
+        chart_link(f, dir, base, "peak RSS against workers");
+    }
+}
+
+static void glance(FILE *f, const struct pcb_rp_report *r)
+{
+    char t[32];
+
+    fprintf(f, "## At a glance\n\nThe fastest strategy per workload and worker count "
+               "(speedup against Sequential).\n\n| workload | winners by workers | fastest "
+               "overall |\n|---|---|---|\n");
+    for (size_t k = 0; k < r->ngroups; k++) {
+        const struct pcb_rp_group *g = &r->groups[k];
+        const struct pcb_rp_case *best = NULL;
+        fprintf(f, "| ");
+        md(f, g->key);
+        fprintf(f, " | ");
+        for (size_t w = 0; w < g->nworkers; w++)
+            for (size_t i = 0; i < g->ncases; i++) {
+                const struct pcb_rp_case *c = g->cases[i];
+                if (!c->winner || c->workers != g->workers[w])
+                    continue;
+                fprintf(f, "%s%u: **", w ? " · " : "", c->workers);
+                md(f, c->series);
+                fprintf(f, "**");
+                if (!isnan(c->speedup))
+                    fprintf(f, " (%.2fx)", c->speedup);
+                if (!best || c->median_ns < best->median_ns)
+                    best = c;
+            }
+        fprintf(f, " | ");
+        if (best) {
+            md(f, best->series);
+            fprintf(f, " at %s worker%s, %s", best->workers_label, best->workers == 1 ? "" : "s",
+                    pcb_rp_fmt_time(t, sizeof(t), best->median_ns));
+            if (!isnan(best->speedup))
+                fprintf(f, ", %.2fx", best->speedup);
+        } else {
+            fprintf(f, "every case failed");
+        }
+        fprintf(f, " |\n");
+    }
+    fprintf(f, "\n");
+}
+
+/* Prints a counter that holds a time, judging the unit from its name's suffix. */
+static void fmt_counter_time(char *out, size_t cap, const char *name, double v)
+{
+    size_t n = strlen(name);
+
+    if (isnan(v))
+        snprintf(out, cap, "-");
+    else if (n > 3 && strcmp(name + n - 3, "_us") == 0)
+        pcb_rp_fmt_time(out, cap, v * 1e3);
+    else if (n > 3 && strcmp(name + n - 3, "_ms") == 0)
+        pcb_rp_fmt_time(out, cap, v * 1e6);
+    else if (n > 2 && strcmp(name + n - 2, "_s") == 0)
+        pcb_rp_fmt_time(out, cap, v * 1e9);
+    else
+        pcb_rp_fmt_time(out, cap, v); /* _ns, or no unit: pcbench reports latencies in ns */
+}
+
+/* The first counter whose name contains `key` ("p50"), or NULL. */
+static const struct pcb_rp_counter *counter_like(const struct pcb_rp_case *c, const char *key)
+{
+    for (size_t i = 0; i < c->ncounters; i++)
+        if (strstr(c->counters[i].name, key))
+            return &c->counters[i];
+    return NULL;
+}
+
+static void family_section(FILE *f, const struct pcb_rp_report *r, enum pcb_rp_family fam,
+                           const char *title, const char *intro)
+{
+    char t[32], sd[32], p50[32], p99[32], bps[32], ratio[32];
+    int any = 0;
+
+    for (size_t i = 0; i < r->ncases; i++)
+        any |= r->cases[i].family == fam;
+    if (!any)
+        return;
+    fprintf(f, "## %s\n\n%s\n\n", title, intro);
+    if (fam == PCB_RP_IPC)
+        fprintf(f, "| case | median per op | stddev | p50 | p99 | bytes/s | x floor | floor |\n"
+                   "|---|---:|---:|---:|---:|---:|---:|---|\n");
+    else
+        fprintf(f, "| case | median per op | stddev | x floor | floor |\n"
+                   "|---|---:|---:|---:|---|\n");
+    for (size_t i = 0; i < r->ncases; i++) {
+        const struct pcb_rp_case *c = &r->cases[i];
+        if (c->family != fam)
+            continue;
+        fprintf(f, "| ");
+        md(f, c->label);
+        if (c->failed) {
+            fprintf(f, " | FAILED: ");
+            md(f, c->error);
+            fprintf(f, fam == PCB_RP_IPC ? " | | | | | | |\n" : " | | | |\n");
+            continue;
+        }
+        pcb_rp_fmt_time(t, sizeof(t), c->median_ns);
+        pcb_rp_fmt_time(sd, sizeof(sd), c->stddev_ns);
+        fmt_x(ratio, sizeof(ratio), c->floor_ratio);
+        fprintf(f, " | %s | %s", t, sd);
+        if (fam == PCB_RP_IPC) {
+            const struct pcb_rp_counter *a = counter_like(c, "p50"), *b = counter_like(c, "p99");
+            fmt_counter_time(p50, sizeof(p50), a ? a->name : "", a ? a->value : NAN);
+            fmt_counter_time(p99, sizeof(p99), b ? b->name : "", b ? b->value : NAN);
+            pcb_rp_fmt_si(bps, sizeof(bps), pcb_rp_counter(c, "bytes_per_second"));
+            fprintf(f, " | %s | %s | %s", p50, p99, bps);
+        }
+        fprintf(f, " | %s | ", ratio);
+        if (c->floor)
+            md(f, c->floor->label);
+        else
+            fprintf(f, "-");
+        fprintf(f, " |\n");
+    }
+    fprintf(f, "\n");
+}
+
+static void whole_section(FILE *f, const struct pcb_rp_report *r, const char *dir, int charts)
+{
+    char t[32], mean[32], sd[32], mn[32], mx[32], us[32], sy[32];
+    int any = 0;
+
+    for (size_t i = 0; i < r->ncases; i++)
+        any |= r->cases[i].family == PCB_RP_WHOLE;
+    if (!any)
+        return;
+    fprintf(f, "## Whole-process timing (hyperfine)\n\nEach command timed as a whole process "
+               "by hyperfine: exec, dynamic linking, input preparation, pool start and stop, and "
+               "exit, all of which Google Benchmark's in-process timing leaves out. Speedup is "
+               "against the command named Sequential.\n\n"
+               "| command | runs | median | mean ± stddev | min | max | user | system | "
+               "speedup |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (size_t i = 0; i < r->ncases; i++) {
+        const struct pcb_rp_case *c = &r->cases[i];
+        if (c->family != PCB_RP_WHOLE)
+            continue;
+        fprintf(f, "| ");
+        md(f, c->name);
+        if (c->failed) {
+            fprintf(f, " | %zu | FAILED: ", c->nreps);
+            md(f, c->error);
+            fprintf(f, " | | | | | | |\n");
+            continue;
+        }
+        fprintf(f, " | %zu | %s | %s ± %s | %s | %s | %s | %s | ", c->nreps,
+                pcb_rp_fmt_time(t, sizeof(t), c->median_ns),
+                pcb_rp_fmt_time(mean, sizeof(mean), c->mean_ns),
+                pcb_rp_fmt_time(sd, sizeof(sd), c->stddev_ns),
+                pcb_rp_fmt_time(mn, sizeof(mn), c->min_ns),
+                pcb_rp_fmt_time(mx, sizeof(mx), c->max_ns),
+                pcb_rp_fmt_time(us, sizeof(us), c->user_s * 1e9),
+                pcb_rp_fmt_time(sy, sizeof(sy), c->sys_s * 1e9));
+        if (isnan(c->speedup))
+            fprintf(f, "- |\n");
+        else
+            fprintf(f, "%.2f |\n", c->speedup);
+    }
+    fprintf(f, "\n");
+    if (charts)
+        chart_link(f, dir, "whole-process", "whole-process median time per command");
+}
+
+static void other_section(FILE *f, const struct pcb_rp_report *r)
+{
+    char t[32], sd[32], ips[32];
+    int any = 0;
+
+    for (size_t i = 0; i < r->ncases; i++)
+        any |= r->cases[i].family == PCB_RP_OTHER;
+    if (!any)
+        return;
+    fprintf(f, "## Other cases\n\n| case | median | stddev | items/s |\n|---|---:|---:|---:|\n");
+    for (size_t i = 0; i < r->ncases; i++) {
+        const struct pcb_rp_case *c = &r->cases[i];
+        if (c->family != PCB_RP_OTHER)
+            continue;
+        fprintf(f, "| ");
+        md(f, c->label);
+        if (c->failed) {
+            fprintf(f, " | FAILED: ");
+            md(f, c->error);
+            fprintf(f, " | | |\n");
+            continue;
+        }
+        fprintf(f, " | %s | %s | %s |\n", pcb_rp_fmt_time(t, sizeof(t), c->median_ns),
+                pcb_rp_fmt_time(sd, sizeof(sd), c->stddev_ns),
+                pcb_rp_fmt_si(ips, sizeof(ips), pcb_rp_counter(c, "items_per_second")));
+    }
+    fprintf(f, "\n");
+}
+
+int pcb_rp_write_markdown(const struct pcb_rp_report *r, const char *dir, char *err)
+{
+    char path[4096], tmp[4200];
+    size_t nfailed = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/index.md", dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    if (!(f = fopen(tmp, "w"))) {
+        pcb_rp_errf(err, "%s: cannot write: %s", path, strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < r->ncases; i++)
+        nfailed += r->cases[i].failed != 0;
+    fprintf(f, "# pcbench report\n\n");
+    machine_line(f, r);
+    fprintf(f, "**Input:** ");
+    for (size_t i = 0; i < r->ninputs; i++) {
+        fprintf(f, "%s`", i ? ", " : "");
+        for (const char *p = r->inputs[i]; *p; p++)
+            fputc(*p == '`' ? '\'' : *p, f);
+        fprintf(f, "`");
+    }
+    fprintf(f,
+            "; %zu cases, %zu failed. Every case with every counter: "
+            "[results.csv](results.csv).  \n",
+            r->ncases, nfailed);
+    if (r->charts_done)
+        fprintf(f, "**Charts:** made with gnuplot from [charts.gp](charts.gp); PNG shown, SVG "
+                   "linked.\n\n");
+    else
+        fprintf(f, "**Charts:** skipped: %s.\n\n", r->charts_note);
+    fprintf(f, "Median time is per batch of N tasks (per operation for the families), over the "
+               "repetitions; speedup = Sequential's median / this median on the same input and "
+               "task count; efficiency = speedup / workers; peak RSS counts pcbench and every "
+               "worker process; cores used = CPU time / wall time.\n\n");
+    if (r->ngroups)
+        glance(f, r);
+    for (size_t k = 0; k < r->ngroups; k++)
+        group_section(f, &r->groups[k], dir, r->charts_done);
+    family_section(f, r, PCB_RP_FLOOR, "Floor",
+                   "The machine's own floor, measured in the same run. x floor: threads cases "
+                   "against Floor/futex_pingpong/threads, processes cases against "
+                   "Floor/pipe_pingpong/processes.");
+    family_section(f, r, PCB_RP_IPC, "IPC",
+                   "Message passing and shared memory between threads and between processes. "
+                   "x floor: the median per operation over the median of the Floor/ case the "
+                   "case's label names (for streams, when both report bytes/s: the floor's "
+                   "bytes/s over the case's); a case without such a label is read against "
+                   "Floor/futex_pingpong/threads (threads) or Floor/pipe_pingpong/processes "
+                   "(processes).");
+    if (r->charts_done) {
+        char msgs[16][32], base[64];
+        size_t n = pcb_rp_ipc_charts(r, msgs, 16);
+        for (size_t k = 0; k < n; k++) {
+            pcb_rp_ipc_chart_base(msgs[k], base, sizeof(base));
+            chart_link(f, dir, base, "IPC latency per mechanism");
+        }
+    }
+    family_section(f, r, PCB_RP_LIFECYCLE, "Lifecycle",
+                   "Creating, pausing, resuming and ending threads, processes and pools. x "
+                   "floor: as for IPC (the Floor/ case the label names; otherwise threads: "
+                   "futex ping-pong, processes: pipe ping-pong; pool start cases have none).");
+    whole_section(f, r, dir, r->charts_done);
+    other_section(f, r);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        pcb_rp_errf(err, "%s: cannot write: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}

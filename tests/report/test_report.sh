@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# Tests of pcbench-report, `pcbench run` and benches/hyperfine.sh. One case per invocation:
+#
+#   test_report.sh CASE PCBENCH_REPORT PCBENCH SOURCE_DIR WORK_DIR
+#
+# Inputs are the fixed files next to this script (small.json: a hand-made Google Benchmark
+# file with a Sequential and two strategies at two worker counts, repetitions and aggregates,
+# an errored case, IPC cases and their floors, a Lifecycle case whose label names its floor,
+# a strategy with a numeric variant;
+# hyperfine-small.json, three hyperfine commands, one with a failed run). Every assertion is on a
+# value; nothing depends on timing. Exit 0: pass; 77: skipped (a tool is not installed);
+# anything else: fail, with the reason on stderr. Writes only under WORK_DIR/CASE.
+set -uo pipefail
+
+case_name=$1 report=$2 pcbench=$3 src=$4 work=$5
+here="$src/tests/report"
+dir="$work/$case_name"
+rm -rf "$dir" && mkdir -p "$dir" || exit 1
+failures=0
+
+fail() { echo "FAIL [$case_name]: $*" >&2; failures=$((failures + 1)); }
+# has FILE TEXT: the file contains the exact (fixed-string) text.
+has() { grep -qF -- "$2" "$1" || fail "$1 lacks: $2"; }
+hasnt() { ! grep -qF -- "$2" "$1" || fail "$1 should not contain: $2"; }
+# csv_field FILE NAME_PREFIX COLUMN: the value of COLUMN in the row whose name starts so.
+csv_field() {
+  awk -F, -v want="$2" -v col="$3" '
+    NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
+    index($1, want) == 1 { print $(idx[col]); exit }' "$1"
+}
+eq() { [[ "$1" == "$2" ]] || fail "$3: got '$1', expected '$2'"; }
+
+case "$case_name" in
+tables)
+  "$report" "$here/small.json" -o "$dir/out" >"$dir/stdout" || fail "exit status $?"
+  md="$dir/out/index.md"
+  has "$dir/stdout" "report: $dir/out/index.md (12 cases, 1 failed"
+  # Machine line from the JSON context.
+  has "$md" "2 CPUs at 2000 MHz"
+  has "$md" "commit abcdef123456, build type Release"
+  has "$md" "Google Benchmark library build: debug"
+  # Speedup against Sequential (9 ms) at the same tasks and parameters; winners in bold.
+  has "$md" "| Sequential | **9 ms (1.00x)** | |"
+  has "$md" "| Threaded | 9.5 ms (0.95x) | 4.5 ms (2.00x) |"      # median aggregate only
+  has "$md" "| Multiprocess | 9.2 ms (0.98x) | **4 ms (2.25x)** |" # raw repetitions only
+  has "$md" "| Threaded | 2 | 1 | 4.5 ms | 153 us | 14.2k | 2.00 | 1.00 | 4.0 MiB | 1.90 | 3 |"
+  has "$md" "| Multiprocess | 2 | 1 | **4 ms** | 100 us | 16k | 2.25 | 1.12 | 7.0 MiB | 1.95 | 3 |"
+  has "$md" "1: **Sequential** (1.00x) · 2: **Multiprocess** (2.25x)"
+  # A number only one strategy has is a variant of it, not a parameter of the input.
+  has "$md" "| Async inflight:8 | | 5 ms (1.80x) |"
+  # The errored case: FAILED with its message, never numbers.
+  has "$md" "| Partitioned | | FAILED |"
+  has "$md" "| Partitioned | 2 | - | FAILED: result mismatch: digest 0x0000000000000001, sequential reference 0x0000000000000002 (63 of 64 tasks done) |"
+  # Families against their floors: processes/pipe 12/6 us, threads/futex 6/4 us.
+  has "$md" "| IPC/pipe/processes/pingpong/msg:64 | 12 us | 1 us | 11 us | 30 us | 5.33M | 2.00 | Floor/pipe_pingpong/processes |"
+  has "$md" "| IPC/eventfd/threads/pingpong/msg:8 | 6 us | - | 5.8 us | 9 us | 1.33M | 1.50 | Floor/futex_pingpong/threads |"
+  has "$md" "| Floor/futex_pingpong/threads | 4 us | - | 1.00 | Floor/futex_pingpong/threads |"
+  # A label naming a Floor/ case wins over the threads/processes rule (60 us / 6 us, not / 4 us).
+  has "$md" "| Lifecycle/thread/create | 60 us | - | 10.00 | Floor/pipe_pingpong/processes |"
+  hasnt "$md" "min_time"
+  ;;
+csv)
+  "$report" "$here/small.json" -o "$dir/out" >/dev/null || fail "exit status $?"
+  csv="$dir/out/results.csv"
+  eq "$(wc -l <"$csv")" 13 "lines (header + one per case)"
+  for col in name median_ns stddev_ns speedup efficiency floor_ratio items_per_second \
+    peak_rss_bytes pss_bytes cores_used vol_cs_per_task invol_cs_per_task workers tasks \
+    failed_tasks p50_ns p99_ns bytes_per_second; do
+    head -n 1 "$csv" | tr ',' '\n' | grep -qx "$col" || fail "no column $col"
+  done
+  eq "$(csv_field "$csv" Sequential/ median_ns)" 9000000 "Sequential median_ns"
+  eq "$(csv_field "$csv" Threaded/CPU.hash/workers:1/ median_ns)" 9500000 "Threaded@1 median_ns"
+  eq "$(csv_field "$csv" Multiprocess/CPU.hash/workers:1/ median_ns)" 9200000 "Multiprocess@1 median_ns"
+  eq "$(csv_field "$csv" Multiprocess/CPU.hash/workers:2/ speedup)" 2.25 "Multiprocess@2 speedup"
+  eq "$(csv_field "$csv" Multiprocess/CPU.hash/workers:2/ efficiency)" 1.125 "Multiprocess@2 efficiency"
+  eq "$(csv_field "$csv" Multiprocess/CPU.hash/workers:2/ winner)" 1 "Multiprocess@2 winner"
+  eq "$(csv_field "$csv" Threaded/CPU.hash/workers:2/ winner)" 0 "Threaded@2 winner"
+  eq "$(csv_field "$csv" Multiprocess/CPU.hash/workers:2/ peak_rss_bytes)" 7340032 "peak RSS"
+  eq "$(csv_field "$csv" IPC/pipe/ floor_ratio)" 2 "IPC pipe floor ratio"
+  eq "$(csv_field "$csv" IPC/eventfd/ p99_ns)" 9000 "IPC eventfd p99"
+  # The failed case: its status and quoted message, then no number in any column.
+  grep -qE '^Partitioned/CPU.hash/workers:2/tasks:64/kib:256/manual_time,matrix,Partitioned,CPU.hash,2,64,,kib:256,FAILED,"result mismatch: digest 0x0000000000000001, sequential reference 0x0000000000000002 \(63 of 64 tasks done\)",3,+$' "$csv" ||
+    fail "the Partitioned row is not FAILED with its message and empty fields"
+  ;;
+charts)
+  command -v gnuplot >/dev/null 2>&1 || { echo "gnuplot not installed: skipped"; exit 77; }
+  "$report" "$here/small.json" -o "$dir/out" >"$dir/stdout" || fail "exit status $?"
+  has "$dir/stdout" "charts in charts/"
+  [[ -s "$dir/out/charts.gp" ]] || fail "no charts.gp"
+  for base in 01-CPU.hash_tasks_64_kib_256-time 01-CPU.hash_tasks_64_kib_256-speedup \
+    01-CPU.hash_tasks_64_kib_256-rss ipc-latency-msg_64 ipc-latency-msg_8; do
+    png="$dir/out/charts/$base.png" svg="$dir/out/charts/$base.svg"
+    [[ "$(head -c 8 "$png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" == 89504e470d0a1a0a ]] ||
+      fail "$png is not a PNG"
+    grep -q "<svg" "$svg" 2>/dev/null || fail "$svg is not an SVG"
+    has "$dir/out/index.md" "(charts/$base.png)"
+  done
+  has "$dir/out/charts/01-CPU.hash_tasks_64_kib_256-speedup.svg" "ideal (= workers)"
+  has "$dir/out/charts/01-CPU.hash_tasks_64_kib_256-time.svg" "median time per batch (ms)"
+  ;;
+no_gnuplot)
+  # A PATH without gnuplot: the tables are still written and the report says why.
+  mkdir -p "$dir/emptybin"
+  PATH="$dir/emptybin" "$report" "$here/small.json" -o "$dir/out" >"$dir/stdout" ||
+    fail "exit status $?"
+  has "$dir/stdout" "charts skipped: gnuplot was not found in PATH"
+  has "$dir/out/index.md" "**Charts:** skipped: gnuplot was not found in PATH"
+  hasnt "$dir/out/index.md" ".png)"
+  has "$dir/out/index.md" "| Multiprocess | 9.2 ms (0.98x) | **4 ms (2.25x)** |"
+  [[ -s "$dir/out/results.csv" ]] || fail "no results.csv"
+  ;;
+bad_input)
+  # expect_bad WHAT ARGS...: exit 2 and exactly one line on stderr.
+  expect_bad() {
+    local what=$1
+    shift
+    "$report" "$@" >"$dir/out.txt" 2>"$dir/err.txt"
+    local rc=$?
+    [[ $rc -eq 2 ]] || fail "$what: exit status $rc, expected 2"
+    [[ $(wc -l <"$dir/err.txt") -eq 1 ]] || fail "$what: expected one line on stderr, got: $(cat "$dir/err.txt")"
+  }
+  expect_bad "missing file" "$dir/nope.json" -o "$dir/o1"
+  has "$dir/err.txt" "nope.json: cannot open: No such file or directory"
+  printf '{"benchmarks": [' >"$dir/trunc.json"
+  expect_bad "not JSON" "$dir/trunc.json" -o "$dir/o2"
+  has "$dir/err.txt" "trunc.json: not JSON"
+  printf '{"hello": 1}\n' >"$dir/other.json"
+  expect_bad "not a benchmark file" "$dir/other.json" -o "$dir/o3"
+  has "$dir/err.txt" "not a benchmark result file"
+  printf 'x' >"$dir/afile"
+  expect_bad "unwritable DIR" "$here/small.json" -o "$dir/afile/sub"
+  has "$dir/err.txt" "-o $dir/afile/sub: cannot write there"
+  expect_bad "two runs" "$here/small.json" "$here/small.json" -o "$dir/o5"
+  has "$dir/err.txt" "small.json: a second Google Benchmark file"
+  expect_bad "no input" -o "$dir/o4"
+  expect_bad "unknown option" --frobnicate "$here/small.json"
+  has "$dir/err.txt" "--frobnicate: unknown option"
+  [[ ! -e "$dir/o1" && ! -e "$dir/o2" && ! -e "$dir/o3" && ! -e "$dir/o5" ]] ||
+    fail "bad input left a directory"
+  ;;
+hyperfine_input)
+  "$report" "$here/hyperfine-small.json" -o "$dir/out" >/dev/null || fail "exit status $?"
+  md="$dir/out/index.md"
+  has "$md" "| Sequential | 3 | 12 ms | 12.5 ms ± 500 us | 11.8 ms | 13.1 ms | 10 ms | 1 ms | 1.00 |"
+  has "$md" "| Threaded | 3 | 8 ms | 8.2 ms ± 400 us | 7.8 ms | 8.8 ms | 12 ms | 2 ms | 1.50 |"
+  has "$md" "| Multiprocess | 3 | FAILED: a run exited with status 1 |"
+  eq "$(csv_field "$dir/out/results.csv" Threaded speedup)" 1.5 "hyperfine speedup in CSV"
+  ;;
+oneshot)
+  args=(--workload CPU.hash --workers 2 --tasks 12 --param kib=8)
+  "$pcbench" run --strategy tHrEaDeD "${args[@]}" >"$dir/text" 2>"$dir/err" || fail "text run: exit $?"
+  grep -q "^Threaded.* on CPU.hash kib:8, 2 workers, 12 tasks, chunk 1, seed 42$" "$dir/text" ||
+    fail "no header line naming strategy, workload, workers, tasks, chunk and seed"
+  for field in "wall time" \
+    "items/s" "bytes/s" "peak RSS" "cores used" "context switches" \
+    "against one Sequential batch" "matches (sequential reference 0x"; do
+    has "$dir/text" "$field"
+  done
+  "$pcbench" run --strategy Sequential "${args[@]}" --no-baseline --json >"$dir/seq.json" ||
+    fail "sequential --json: exit $?"
+  "$pcbench" run --strategy Multiprocess "${args[@]}" --chunk 5 --json >"$dir/mp.json" ||
+    fail "multiprocess --json: exit $?"
+  [[ $(wc -l <"$dir/mp.json") -eq 1 ]] || fail "--json printed more than one line"
+  for key in '"strategy":"Multiprocess"' '"workload":"CPU.hash"' '"params":{"kib":8}' \
+    '"workers":2' '"tasks":12' '"chunk":5' '"seed":42' '"wall_ns":' '"items_per_second":' \
+    '"peak_rss_bytes":' '"worker_processes":2' '"cores_used":' '"vol_cs_per_task":' \
+    '"invol_cs_per_task":' '"speedup":' '"efficiency":' '"digest_ok":true' '"failed_tasks":0'; do
+    has "$dir/mp.json" "$key"
+  done
+  has "$dir/seq.json" '"speedup":null'
+  digest() { sed -n 's/.*"digest":"\(0x[0-9a-f]*\)".*/\1/p' "$1"; }
+  d_seq=$(digest "$dir/seq.json") d_mp=$(digest "$dir/mp.json")
+  [[ -n "$d_seq" && "$d_seq" == "$d_mp" ]] || fail "digests differ: '$d_seq' vs '$d_mp'"
+  # The digest is checked: a wrong expected digest is a mismatch, exit 1.
+  "$pcbench" run --strategy Threaded "${args[@]}" --no-baseline --digest 0x1 >/dev/null 2>"$dir/err"
+  eq "$?" 1 "exit status on a digest mismatch"
+  has "$dir/err" "result mismatch: digest $d_seq, expected (--digest) 0x0000000000000001"
+  # The right one passes.
+  "$pcbench" run --strategy Threaded "${args[@]}" --no-baseline --digest "$d_seq" >/dev/null ||
+    fail "the right --digest failed: exit $?"
+  # Bad names list the valid ones; bad numbers name the option and the range; exit 2.
+  bad() {
+    "$pcbench" run "$@" >/dev/null 2>"$dir/err"
+    local rc=$?
+    [[ $rc -eq 2 ]] || fail "run $*: exit $rc, expected 2"
+    [[ $(wc -l <"$dir/err") -eq 1 ]] || fail "run $*: expected one line, got: $(cat "$dir/err")"
+  }
+  bad --strategy nosuch --workload CPU.hash
+  has "$dir/err" "--strategy nosuch: unknown strategy; valid: Sequential, Threaded"
+  bad --strategy Threaded --workload nosuch
+  has "$dir/err" "--workload nosuch: unknown workload; valid: CPU.hash"
+  bad --strategy Threaded --workload CPU.hash --tasks 0
+  has "$dir/err" "--tasks 0: expected an integer from 1 to "
+  bad --strategy Threaded --workload CPU.hash --workers 99999999
+  has "$dir/err" "--workers 99999999: expected an integer from 1 to "
+  bad --strategy Threaded --workload CPU.hash --param kib=0
+  has "$dir/err" "--param kib=0: kib of CPU.hash is an integer from 1 to "
+  bad --strategy Threaded --workload CPU.hash --param nosuch=1
+  has "$dir/err" "parameter of CPU.hash: kib"
+  bad --strategy Threaded --workload CPU.hash --frobnicate
+  ;;
+hyperfine_script)
+  command -v hyperfine >/dev/null 2>&1 || { echo "hyperfine not installed: skipped"; exit 77; }
+  bindir=$(dirname "$pcbench")
+  bash "$src/benches/hyperfine.sh" --build "$bindir" --runs 2 --warmup 0 --inproc-runs 1 \
+    --strategies "Sequential Threaded" --workers 2 --tasks 8 --param kib=8 --out "$dir/hf" \
+    >"$dir/stdout" 2>"$dir/stderr" || fail "exit status $?: $(tail -n 3 "$dir/stderr")"
+  [[ $(grep -c '"command":' "$dir/hf/hyperfine.json") -eq 2 ]] || fail "hyperfine.json: not 2 commands"
+  has "$dir/hf/hyperfine.json" '"command": "Sequential"'
+  has "$dir/hf/hyperfine.json" '"exit_codes": ['
+  eq "$(wc -l <"$dir/hf/inprocess.tsv")" 3 "inprocess.tsv lines"
+  has "$dir/stdout" "In-process batch time against whole-process time"
+  if [[ -x "$bindir/pcbench-report" ]]; then
+    has "$dir/hf/report/index.md" "## Whole-process timing (hyperfine)"
+    has "$dir/hf/report/index.md" "| Sequential | 2 |"
+  fi
+  ;;
+*)
+  echo "unknown case $case_name" >&2
+  exit 2
+  ;;
+esac
+
+[[ $failures -eq 0 ]] || exit 1
+echo "ok [$case_name]"
