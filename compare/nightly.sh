@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# nightly.sh - the nightly regression gate: run the gate subset of pcbench, keep the result,
+# compare it with a baseline, write a Markdown report next to it, exit 1 on a regression.
+#
+# Modes
+#   ab      (default when a base revision is known) builds the base commit and the new commit
+#           side by side and runs them interleaved, case by case: base, new, base, new, ...,
+#           each a short run, so that drift on a shared machine hits both sides alike; compare
+#           then judges the merged samples. This is the mode to trust on a virtual machine.
+#   stored  compares the new run with DIR/baseline.json, a result file kept from an earlier
+#           run; needs only result files, but two runs hours apart on a shared machine differ
+#           by more than most regressions (see BENCHMARKS.md, "The gate's false alarms").
+#   calibrate  an A/A run: the subset twice on the same build; writes DIR/thresholds.tsv with
+#           a per-case band from the observed spread, which compare reads with --thresholds.
+#
+# Files, all in DIR (--dir, default results/gate), so CI can cache or commit them:
+#   <UTC date>-<commit>.json   stored mode: the new results (written under a temporary name,
+#                              then renamed: never a truncated file, also when interrupted)
+#   <UTC date>-<commit>-ab/    ab mode: every sample file of both sides (base-*.json, new-*.json)
+#   <UTC date>-<commit>.md     the report compare wrote for the pull request or the job log
+#   baseline.json              the baseline of stored mode (--update-baseline replaces it, only
+#                              after a run that passed)
+#   thresholds.tsv             per-case thresholds from --calibrate (used when present)
+#
+# Exit status: 0 nothing regressed, 1 something regressed, 2 bad usage or a failed run.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+
+usage() {
+  cat <<EOF
+usage: compare/nightly.sh [options]
+  --mode ab|stored|calibrate  how to judge (default: ab when --base-rev is given, else stored)
+  --base-rev REV              base commit for ab mode (e.g. origin/main, HEAD~1)
+  --dir DIR                   results, reports, baseline and thresholds (default: results/gate)
+  --filter-file FILE          the gate subset, one regex per line (default: compare/gate.filter)
+  --repetitions N             samples per case and side, 9..100 (default: 9)
+  --min-time S                seconds per sample, 0.01..10 (default: 0.1)
+  --results FILE              stored mode: judge this result file instead of running pcbench
+  --thresholds FILE           per-case thresholds for compare (default: DIR/thresholds.tsv if present)
+  --threshold PCT             minimum change that counts, percent (default: compare's, 5)
+  --update-baseline           after a passing stored-mode run, make its results the baseline
+  --build-dir DIR             where to build the new commit (default: build-gate)
+  --bin-dir DIR               use pcbench and compare already built in DIR (no build)
+  -h, --help                  this text
+EOF
+}
+
+die() { echo "nightly: $*" >&2; exit 2; }
+
+mode="" base_rev="" dir="results/gate" filter_file="$here/gate.filter" reps=9 min_time=0.1
+results="" thresholds="" threshold="" update=0 build_dir="build-gate" bin_dir=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --mode) mode=${2-}; shift 2 || die "--mode needs a value: ab, stored or calibrate" ;;
+    --mode=*) mode=${1#*=}; shift ;;
+    --base-rev) base_rev=${2-}; shift 2 || die "--base-rev needs a revision" ;;
+    --base-rev=*) base_rev=${1#*=}; shift ;;
+    --dir) dir=${2-}; shift 2 || die "--dir needs a directory" ;;
+    --dir=*) dir=${1#*=}; shift ;;
+    --filter-file) filter_file=${2-}; shift 2 || die "--filter-file needs a file" ;;
+    --filter-file=*) filter_file=${1#*=}; shift ;;
+    --repetitions) reps=${2-}; shift 2 || die "--repetitions needs a number" ;;
+    --repetitions=*) reps=${1#*=}; shift ;;
+    --min-time) min_time=${2-}; shift 2 || die "--min-time needs seconds" ;;
+    --min-time=*) min_time=${1#*=}; shift ;;
+    --results) results=${2-}; shift 2 || die "--results needs a file" ;;
+    --results=*) results=${1#*=}; shift ;;
+    --thresholds) thresholds=${2-}; shift 2 || die "--thresholds needs a file" ;;
+    --thresholds=*) thresholds=${1#*=}; shift ;;
+    --threshold) threshold=${2-}; shift 2 || die "--threshold needs a percentage" ;;
+    --threshold=*) threshold=${1#*=}; shift ;;
+    --update-baseline) update=1; shift ;;
+    --build-dir) build_dir=${2-}; shift 2 || die "--build-dir needs a directory" ;;
+    --build-dir=*) build_dir=${1#*=}; shift ;;
+    --bin-dir) bin_dir=${2-}; shift 2 || die "--bin-dir needs a directory" ;;
+    --bin-dir=*) bin_dir=${1#*=}; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) die "$1: unknown option (see --help)" ;;
+  esac
+done
+
+[[ -z "$mode" ]] && { [[ -n "$base_rev" ]] && mode=ab || mode=stored; }
+case "$mode" in ab|stored|calibrate) ;; *) die "--mode=$mode: expected ab, stored or calibrate" ;; esac
+[[ "$reps" =~ ^[0-9]+$ ]] && (( reps >= 9 && reps <= 100 )) ||
+  die "--repetitions=$reps: expected an integer from 9 to 100 (the U test needs at least 9)"
+[[ "$min_time" =~ ^[0-9]*\.?[0-9]+$ ]] && awk -v t="$min_time" 'BEGIN{exit !(t>=0.01 && t<=10)}' ||
+  die "--min-time=$min_time: expected seconds from 0.01 to 10"
+[[ -z "$threshold" || "$threshold" =~ ^[0-9]*\.?[0-9]+$ ]] ||
+  die "--threshold=$threshold: expected a percentage"
+[[ "$mode" == ab && -z "$base_rev" ]] && die "--mode=ab needs --base-rev REV"
+[[ "$mode" != stored && -n "$results" ]] && die "--results goes with --mode=stored"
+[[ $update -eq 1 && "$mode" != stored ]] && die "--update-baseline goes with --mode=stored"
+[[ -r "$filter_file" ]] || die "--filter-file=$filter_file: cannot read it"
+[[ -z "$results" || -r "$results" ]] || die "--results=$results: cannot read it"
+[[ -z "$thresholds" || -r "$thresholds" ]] || die "--thresholds=$thresholds: cannot read it"
+mkdir -p "$dir" || die "--dir=$dir: cannot create it"
+[[ -w "$dir" ]] || die "--dir=$dir: not writable"
+[[ -z "$thresholds" && -r "$dir/thresholds.tsv" ]] && thresholds="$dir/thresholds.tsv"
+
+# One regex from the filter file: non-empty, non-comment lines joined with '|'.
+filter=$(grep -v '^[[:space:]]*\(#\|$\)' "$filter_file" | paste -sd'|')
+[[ -n "$filter" ]] || die "--filter-file=$filter_file: no pattern in it"
+
+# Everything temporary lives in one folder that goes away however the script ends.
+tmp=$(mktemp -d "$dir/.nightly.XXXXXX") || die "cannot create a temporary folder in $dir"
+worktree=""
+cleanup() {
+  [[ -n "$worktree" ]] && git -C "$top" worktree remove --force "$worktree" >/dev/null 2>&1
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+# pcbench runs in the background and the script waits for it, because bash runs a trap only
+# after the foreground command ends: this way an interrupt stops the run at once. pcbench
+# itself keeps its own result file whole (it is rewritten atomically after every case), but
+# the gate keeps nothing of an interrupted run.
+child=""
+interrupted() {
+  [[ -n "$child" ]] && kill -TERM "$child" 2>/dev/null && wait "$child" 2>/dev/null
+  echo "nightly: interrupted; nothing was kept" >&2
+  exit 130
+}
+trap interrupted INT TERM HUP
+run_bg() { # run_bg CMD...: runs CMD in the background, waits, returns its status
+  "$@" &
+  child=$!
+  wait "$child"
+  local rc=$?
+  child=""
+  return $rc
+}
+
+build() { # build SRC BUILD_DIR: a Release build of pcbench and compare
+  cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=Release >"$tmp/cmake.log" 2>&1 &&
+    cmake --build "$2" -j"$(nproc)" --target pcbench compare >>"$tmp/cmake.log" 2>&1 ||
+    { tail -20 "$tmp/cmake.log" >&2; die "building $1 failed"; }
+}
+
+compare_args=()
+[[ -n "$thresholds" ]] && compare_args+=(--thresholds "$thresholds")
+[[ -n "$threshold" ]] && compare_args+=(--threshold "$threshold")
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+commit=$(git -C "$top" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+name="$stamp-$commit"
+
+if [[ -n "$bin_dir" ]]; then
+  pcbench="$bin_dir/pcbench" compare="$bin_dir/compare"
+  [[ -x "$compare" ]] || die "--bin-dir=$bin_dir: no compare there"
+  [[ -n "$results" || -x "$pcbench" ]] || die "--bin-dir=$bin_dir: no pcbench there"
+else
+  [[ "$build_dir" = /* ]] || build_dir="$top/$build_dir"
+  build "$top" "$build_dir"
+  pcbench="$build_dir/pcbench" compare="$build_dir/compare"
+fi
+
+run_subset() { # run_subset BINARY OUT REPS [extra flags]: the whole subset, random interleaving
+  local bin=$1 out=$2 n=$3
+  shift 3
+  run_bg "$bin" --benchmark_filter="$filter" --benchmark_repetitions="$n" \
+    --benchmark_enable_random_interleaving=true --benchmark_min_time="$min_time" \
+    --benchmark_out="$out" --benchmark_out_format=json --benchmark_format=console "$@" \
+    >"$tmp/run.log" 2>&1
+}
+
+case "$mode" in
+stored)
+  if [[ -z "$results" ]]; then
+    run_subset "$pcbench" "$tmp/new.json" "$reps" ||
+      { tail -20 "$tmp/run.log" >&2; die "the pcbench run failed (a case failed its checks, or it crashed); nothing was kept"; }
+    results="$tmp/new.json"
+  fi
+  cp "$results" "$tmp/keep.json" && mv "$tmp/keep.json" "$dir/$name.json"
+  if [[ ! -r "$dir/baseline.json" ]]; then
+    echo "nightly: no baseline in $dir yet; keeping $dir/$name.json" >&2
+    if [[ $update -eq 1 ]]; then
+      cp "$dir/$name.json" "$tmp/base.json" && mv "$tmp/base.json" "$dir/baseline.json"
+      echo "nightly: $dir/baseline.json is now $name.json" >&2
+    fi
+    exit 0
+  fi
+  "$compare" "${compare_args[@]}" --format=md "$dir/baseline.json" "$dir/$name.json" >"$tmp/report.md"
+  rc=$?
+  ;;
+ab)
+  base_commit=$(git -C "$top" rev-parse --short=12 "$base_rev^{commit}" 2>/dev/null) ||
+    die "--base-rev=$base_rev: not a commit in this repository"
+  worktree="$tmp/base-src"
+  git -C "$top" worktree add --detach "$worktree" "$base_commit" >/dev/null 2>&1 ||
+    die "cannot check out $base_rev"
+  build "$worktree" "$tmp/base-build"
+  # The case list of the new build; a case the base lacks is reported as new by compare.
+  mapfile -t cases < <("$pcbench" --benchmark_list_tests --benchmark_filter="$filter")
+  [[ ${#cases[@]} -gt 0 ]] || die "the filter selects no case: $filter"
+  mkdir -p "$tmp/ab"
+  for c in "${cases[@]}"; do
+    # Match exactly this case: escape regex metacharacters in the name.
+    re="^$(printf '%s' "$c" | sed 's/[][\.*^$+?(){}|]/\\&/g')\$"
+    for ((i = 0; i < reps; i++)); do
+      for side in base new; do
+        bin="$pcbench"; [[ $side == base ]] && bin="$tmp/base-build/pcbench"
+        run_bg "$bin" --benchmark_filter="$re" --benchmark_min_time="$min_time" \
+          --benchmark_out="$tmp/ab/$side-$i-${#c}-$RANDOM.json" --benchmark_out_format=json \
+          >"$tmp/run.log" 2>&1 ||
+          { tail -5 "$tmp/run.log" >&2; die "$side run of $c failed; nothing was kept"; }
+      done
+    done
+  done
+  "$compare" "${compare_args[@]}" --format=md "$tmp"/ab/base-*.json -- "$tmp"/ab/new-*.json \
+    >"$tmp/report.md" 2>"$tmp/compare.err"
+  rc=$?
+  [[ $rc -eq 2 ]] && { cat "$tmp/compare.err" >&2; die "compare rejected the runs"; }
+  # Kept: every sample file of both sides, so the verdict can be re-derived or re-judged.
+  mv "$tmp/ab" "$dir/$name-ab"
+  ;;
+calibrate)
+  run_subset "$pcbench" "$tmp/a.json" "$reps" ||
+    { tail -20 "$tmp/run.log" >&2; die "the first A/A run failed"; }
+  run_subset "$pcbench" "$tmp/b.json" "$reps" ||
+    { tail -20 "$tmp/run.log" >&2; die "the second A/A run failed"; }
+  "$compare" --format=json "$tmp/a.json" "$tmp/b.json" >"$tmp/aa.json" 2>"$tmp/compare.err"
+  [[ $? -eq 2 ]] && { cat "$tmp/compare.err" >&2; die "compare rejected the A/A runs"; }
+  "$compare" --write-thresholds="$tmp/thresholds.tsv" "$tmp/a.json" "$tmp/b.json" >/dev/null 2>"$tmp/compare.err"
+  [[ $? -eq 2 ]] && { cat "$tmp/compare.err" >&2; die "compare could not derive thresholds"; }
+  mv "$tmp/thresholds.tsv" "$dir/thresholds.tsv"
+  cp "$tmp/aa.json" "$dir/$name-aa.json"
+  echo "nightly: wrote $dir/thresholds.tsv from an A/A pair ($dir/$name-aa.json)"
+  exit 0
+  ;;
+esac
+
+mv "$tmp/report.md" "$dir/$name.md"
+tail -1 "$dir/$name.md" >&2
+case $rc in
+0)
+  echo "nightly: passed; report $dir/$name.md" >&2
+  if [[ $update -eq 1 ]]; then
+    cp "$dir/$name.json" "$tmp/base.json" && mv "$tmp/base.json" "$dir/baseline.json"
+    echo "nightly: $dir/baseline.json is now $name.json" >&2
+  fi
+  exit 0 ;;
+1)
+  echo "nightly: REGRESSION; report $dir/$name.md" >&2
+  grep -i 'regressed' "$dir/$name.md" | head -20 >&2
+  exit 1 ;;
+*)
+  die "compare failed (exit $rc); see $dir/$name.md" ;;
+esac
