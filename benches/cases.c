@@ -9,12 +9,14 @@
 #include "cases.h"
 
 #include <sched.h>
+#include <sys/resource.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../runners/runner.h"
+#include "../workloads/reference.h"
 #include "gbench.h"
 #include "resources.h"
 
@@ -26,9 +28,9 @@ struct group {
     struct pcb_input *input;           /* prepared on first use; NULL before */
     int prep_err;                      /* prepare()'s error, sticky */
     struct {
-        uint64_t tasks;  /* N */
-        uint64_t digest; /* sequential reference digest for tasks 0..N-1 */
-        int err;         /* reference failed */
+        uint64_t tasks;           /* N */
+        struct pcb_reference ref; /* sequential reference for tasks 0..N-1: merged digest of
+                                     the tasks that succeeded, and how many failed */
     } refs[PCB_MAX_LIST];
     size_t nrefs;
 };
@@ -40,7 +42,10 @@ struct pcb_case {
     unsigned workers;
     uint64_t tasks;
     uint64_t chunk;
-    char msg[256]; /* SkipWithError text, built only on the failure path */
+    unsigned variant[PCB_MAX_VARIANTS]; /* the runner's variant indices */
+    int pin;                            /* enum pcb_pin */
+    char why[320];                      /* the runner's explanation of a failed start */
+    char msg[512]; /* SkipWithError text, built only on the failure path */
 };
 
 static struct group **groups;
@@ -62,21 +67,24 @@ static int group_input(struct group *g)
     return g->prep_err;
 }
 
-/* The reference digest for N tasks, computed once. */
-static int group_reference(struct group *g, uint64_t tasks, uint64_t *digest)
+/*
+ * The reference for N tasks, computed once. Tasks that fail by design (IO.net's injected
+ * faults) fail the same way every time, so the reference records how many failed, and a
+ * strategy must reproduce that count and the digest of the others.
+ */
+static void group_reference(struct group *g, uint64_t tasks, struct pcb_reference *ref)
 {
     for (size_t i = 0; i < g->nrefs; i++)
         if (g->refs[i].tasks == tasks) {
-            *digest = g->refs[i].digest;
-            return g->refs[i].err;
+            *ref = g->refs[i].ref;
+            return;
         }
-    if (g->nrefs == PCB_MAX_LIST) /* cache full: compute, do not remember */
-        return pcb_workload_reference(g->wl, g->input, tasks, digest);
-    size_t i = g->nrefs++;
-    g->refs[i].tasks = tasks;
-    g->refs[i].err = pcb_workload_reference(g->wl, g->input, tasks, &g->refs[i].digest);
-    *digest = g->refs[i].digest;
-    return g->refs[i].err;
+    pcb_workload_reference_all(g->wl, g->input, tasks, ref);
+    if (g->nrefs < PCB_MAX_LIST) { /* when the cache is full: computed, not remembered */
+        g->refs[g->nrefs].tasks = tasks;
+        g->refs[g->nrefs].ref = *ref;
+        g->nrefs++;
+    }
 }
 
 static void fail(pcb_gb_state *st, struct pcb_case *c, const char *fmt, ...)
@@ -104,15 +112,18 @@ static void run_case(pcb_gb_state *st, void *arg)
     struct pcb_usage u0, u1;
     pid_t pids[PCB_OPT_WORKERS_MAX];
     size_t npids = 0;
-    uint64_t ref;
+    struct pcb_reference ref;
     int err;
 
     if ((err = group_input(g)) != 0) {
         fail(st, c, "preparing %s input failed: %s", g->wl->name, pcb_strerror(err));
         return;
     }
-    if ((err = group_reference(g, c->tasks, &ref)) != 0) {
-        fail(st, c, "sequential reference failed: %s", pcb_strerror(err));
+    group_reference(g, c->tasks, &ref);
+    if (ref.failed == c->tasks) { /* nothing left to measure or to check */
+        fail(st, c, "sequential reference failed: all %llu tasks failed, task %llu with: %s",
+             (unsigned long long)c->tasks, (unsigned long long)ref.err_task,
+             pcb_strerror(ref.err));
         return;
     }
     if (g->wl->case_setup && (err = g->wl->case_setup(g->input)) != 0) {
@@ -120,11 +131,19 @@ static void run_case(pcb_gb_state *st, void *arg)
         return;
     }
     pcb_peak_rss_reset();
-    struct pcb_pool_config cfg = {.workload = g->wl, .input = g->input, .workers = c->workers};
+    struct pcb_pool_config cfg = {.workload = g->wl,
+                                  .input = g->input,
+                                  .workers = c->workers,
+                                  .pin = (enum pcb_pin)c->pin,
+                                  .why = c->why,
+                                  .why_len = sizeof(c->why)};
+    memcpy(cfg.variant, c->variant, sizeof(cfg.variant));
+    c->why[0] = '\0';
     if ((err = r->start(&cfg, &pool)) != 0) {
         if (g->wl->case_teardown)
             g->wl->case_teardown(g->input);
-        fail(st, c, "%s pool start failed: %s", r->name, pcb_strerror(err));
+        fail(st, c, "%s pool start failed: %s%s%s", r->name, pcb_strerror(err),
+             c->why[0] ? ": " : "", c->why);
         return;
     }
     if (r->worker_pids)
@@ -140,17 +159,18 @@ static void run_case(pcb_gb_state *st, void *arg)
             fail(st, c, "%s pool broke: %s", r->name, pcb_strerror(err));
             break;
         }
-        if (res.failed) {
-            fail(st, c, "task %llu failed: %s (%llu of %llu tasks failed)",
-                 (unsigned long long)res.err_task, pcb_strerror(res.err),
-                 (unsigned long long)res.failed, (unsigned long long)c->tasks);
+        if (res.failed != ref.failed) {
+            fail(st, c, "task %llu failed: %s (%llu of %llu tasks failed; sequentially %llu)",
+                 (unsigned long long)(res.failed ? res.err_task : ref.err_task),
+                 pcb_strerror(res.failed ? res.err : ref.err), (unsigned long long)res.failed,
+                 (unsigned long long)c->tasks, (unsigned long long)ref.failed);
             break;
         }
-        if (res.digest != ref || res.done != c->tasks) {
+        if (res.digest != ref.digest || res.done + res.failed != c->tasks) {
             fail(st, c,
                  "result mismatch: digest 0x%016llx, sequential reference 0x%016llx "
                  "(%llu of %llu tasks done)",
-                 (unsigned long long)res.digest, (unsigned long long)ref,
+                 (unsigned long long)res.digest, (unsigned long long)ref.digest,
                  (unsigned long long)res.done, (unsigned long long)c->tasks);
             break;
         }
@@ -168,13 +188,19 @@ static void run_case(pcb_gb_state *st, void *arg)
 
     int64_t iters = pcb_gb_state_iterations(st);
     double ntasks = (double)iters * (double)c->tasks;
+    if (g->wl->stats) {
+        struct pcb_wl_stat ws[PCB_WL_MAX_STATS];
+        size_t nws = g->wl->stats(g->input, (uint64_t)ntasks, ws, PCB_WL_MAX_STATS);
+        for (size_t i = 0; i < nws && i < PCB_WL_MAX_STATS; i++)
+            pcb_gb_counter(st, ws[i].name, ws[i].value, PCB_GB_COUNTER_DEFAULT);
+    }
     double wall = (double)(u1.wall_ns - u0.wall_ns);
     pcb_gb_set_items_processed(st, (int64_t)ntasks);
     if (g->wl->task_bytes)
         pcb_gb_set_bytes_processed(st, (int64_t)(ntasks * (double)g->wl->task_bytes(g->input)));
     pcb_gb_counter(st, "workers", c->workers, PCB_GB_COUNTER_DEFAULT);
     pcb_gb_counter(st, "tasks", (double)c->tasks, PCB_GB_COUNTER_DEFAULT);
-    pcb_gb_counter(st, "failed_tasks", 0, PCB_GB_COUNTER_DEFAULT);
+    pcb_gb_counter(st, "failed_tasks", (double)ref.failed, PCB_GB_COUNTER_DEFAULT); /* a batch */
     pcb_gb_counter(st, "peak_rss_bytes", (double)peak, PCB_GB_COUNTER_KIBI);
     pcb_gb_counter(st, "pss_bytes", (double)pss, PCB_GB_COUNTER_KIBI);
     pcb_gb_counter(st, "cores_used", wall > 0 ? (double)(u1.cpu_ns - u0.cpu_ns) / wall : 0,
@@ -198,11 +224,26 @@ static void axis(const struct pcb_list *given, const uint64_t *defaults, size_t 
     memcpy(out->v, defaults, ndefaults * sizeof(uint64_t));
 }
 
-static void worker_axis(const struct pcb_options *o, enum pcb_wl_kind kind, struct pcb_list *out)
-{
-    unsigned cpus = pcb_cpus_allowed();
-    bool quick = o->profile == PCB_PROFILE_QUICK;
+/*
+ * The worker counts of one runner for one kind of work. CPU work: 1..2x the CPUs (quick: 1 and
+ * the CPU count). Waiting work: the runner's own sweep (event loops: tasks in flight), else
+ * 1, 8, 32 for processes and 1, 8, 32, 256, 1024 for threads (quick: the first two). At one
+ * point only (a secondary parameter set): the CPU count, or the second value of the waiting list.
+ */
+/* How wide an axis is swept: in full, as the quick profile does, or at one point only. */
+enum sweep { SWEEP_FULL, SWEEP_QUICK, SWEEP_POINT };
 
+static void worker_axis(const struct pcb_options *o, const struct pcb_runner *r,
+                        enum pcb_wl_kind kind, enum sweep sw, struct pcb_list *out)
+{
+    bool quick = sw != SWEEP_FULL;
+
+    unsigned cpus = pcb_cpus_allowed();
+
+    if (!(r->flags & PCB_RUNNER_WORKERS)) {
+        *out = (struct pcb_list){.v = {1}, .n = 1};
+        return;
+    }
     if (o->workers.n) {
         *out = o->workers;
         return;
@@ -212,13 +253,26 @@ static void worker_axis(const struct pcb_options *o, enum pcb_wl_kind kind, stru
     case PCB_WL_CPU:
         /* 1, 2, ..., 2x the CPUs: past the core count is oversubscription. */
         for (unsigned k = 1; k <= 2 * cpus && out->n < PCB_MAX_LIST; k++)
-            if (!quick || k == 1 || k == cpus)
+            if (sw == SWEEP_FULL || (sw == SWEEP_QUICK && k == 1) || k == cpus)
                 out->v[out->n++] = k;
         break;
     case PCB_WL_WAIT: {
-        static const uint64_t wide[] = {1, 8, 32, 256};
-        for (size_t i = 0; i < (quick ? 2 : 4); i++)
-            out->v[out->n++] = wide[i];
+        static const uint64_t threads[] = {1, 8, 32, 256, 1024}, procs[] = {1, 8, 32};
+        const uint64_t *list = threads;
+        size_t n = 5;
+        if (r->wait_workers) {
+            list = r->wait_workers;
+            n = r->nwait_workers;
+        } else if (r->flags & PCB_RUNNER_PROCESSES) {
+            list = procs;
+            n = 3;
+        }
+        if (sw == SWEEP_POINT) {
+            out->v[out->n++] = list[n > 1 ? 1 : 0];
+            break;
+        }
+        for (size_t i = 0; i < (quick && n > 2 ? 2 : n) && out->n < PCB_MAX_LIST; i++)
+            out->v[out->n++] = list[i];
         break;
     }
     case PCB_WL_EMPTY:
@@ -227,9 +281,11 @@ static void worker_axis(const struct pcb_options *o, enum pcb_wl_kind kind, stru
     }
 }
 
-static void task_axis(const struct pcb_options *o, enum pcb_wl_kind kind, struct pcb_list *out)
+/* Tasks per batch: 256 (quick, and secondary parameter sets: 64), one for Empty. */
+static void task_axis(const struct pcb_options *o, enum pcb_wl_kind kind, bool small,
+                      struct pcb_list *out)
 {
-    uint64_t def = kind == PCB_WL_EMPTY ? 1 : (o->profile == PCB_PROFILE_QUICK ? 64 : 256);
+    uint64_t def = kind == PCB_WL_EMPTY ? 1 : (small ? 64 : 256);
 
     axis(&o->tasks, &def, 1, out);
 }
@@ -278,6 +334,20 @@ static struct group *find_group(const struct pcb_workload *wl, const uint64_t *v
     return add_group(&g) ? NULL : groups[ngroups - 1];
 }
 
+/* Writes "<workers_name>:K/<variant>:<value>/..." into buf; returns its length. */
+static int case_axes(char *buf, size_t cap, const struct pcb_runner *r, unsigned workers,
+                     const unsigned *variant)
+{
+    int len = snprintf(buf, cap, "%s:%u", r->workers_name ? r->workers_name : "workers",
+                       workers);
+
+    for (size_t v = 0; v < r->nvariants && (size_t)len < cap; v++)
+        len += snprintf(buf + len, cap - (size_t)len, "/%s:%s", r->variants[v].name,
+                        r->variants[v].values[variant[v] < r->variants[v].nvalues ? variant[v]
+                                                                                   : 0]);
+    return len < (int)cap ? len : (int)cap - 1;
+}
+
 pcb_gb_case *pcb_case_register(const struct pcb_case_spec *spec, const struct pcb_options *o)
 {
     const struct pcb_runner *r = spec->runner;
@@ -293,15 +363,21 @@ pcb_gb_case *pcb_case_register(const struct pcb_case_spec *spec, const struct pc
                            .group = g,
                            .workers = (r->flags & PCB_RUNNER_WORKERS) ? spec->workers : 1,
                            .tasks = spec->tasks,
-                           .chunk = (r->flags & PCB_RUNNER_CHUNK) ? spec->chunk : 1};
-    len = snprintf(name, sizeof(name), "%s/%s/workers:%u/tasks:%llu", r->name, wl->name,
-                   c->workers, (unsigned long long)c->tasks);
+                           .chunk = (r->flags & PCB_RUNNER_CHUNK) ? spec->chunk : 1,
+                           .pin = o->pin};
+    memcpy(c->variant, spec->variant, sizeof(c->variant));
+    len = snprintf(name, sizeof(name), "%s/%s/", r->name, wl->name);
+    len += case_axes(name + len, sizeof(name) - (size_t)len, r, c->workers, c->variant);
+    len += snprintf(name + len, sizeof(name) - (size_t)len, "/tasks:%llu",
+                    (unsigned long long)c->tasks);
     if (r->flags & PCB_RUNNER_CHUNK)
         len += snprintf(name + len, sizeof(name) - (size_t)len, "/chunk:%llu",
                         (unsigned long long)c->chunk);
     for (size_t pi = 0; pi < wl->nparams; pi++)
         len += snprintf(name + len, sizeof(name) - (size_t)len, "/%s:%llu", wl->params[pi].name,
                         (unsigned long long)spec->values[pi]);
+    if (o->pin != PCB_PIN_NONE)
+        len += snprintf(name + len, sizeof(name) - (size_t)len, "/pin:%s", pcb_pin_name(o->pin));
     pcb_gb_case *gc = pcb_gb_register(name, run_case, c);
     pcb_gb_use_manual_time(gc);
     pcb_gb_unit(gc, PCB_GB_US);
@@ -310,42 +386,231 @@ pcb_gb_case *pcb_case_register(const struct pcb_case_spec *spec, const struct pc
     return gc;
 }
 
-/* Registers every runner x tasks x workers x chunk case for one workload and its values. */
+/* Multiplier of the worker count by the variants (threads per process), for the CPU limit. */
+static uint64_t variant_multiplier(const struct pcb_runner *r, const unsigned *variant)
+{
+    uint64_t m = 1;
+
+    for (size_t v = 0; v < r->nvariants; v++)
+        if (r->variants[v].flags & PCB_VARIANT_MULTIPLIES)
+            m *= strtoull(r->variants[v].values[variant[v]], NULL, 10);
+    return m;
+}
+
+/*
+ * Steps to the runner's next variant combination, one factor at a time: first every axis at its
+ * default (index 0), then each axis alone through its other values while the rest stay at
+ * their defaults. `sweep` false keeps the defaults only; `cross` (Empty work, whose cases are
+ * cheap) takes every combination. The quick profile takes each axis's first nquick values.
+ * Returns false after the last combination.
+ */
+static bool next_variant(const struct pcb_runner *r, bool quick, bool sweep, bool cross,
+                         unsigned *variant)
+{
+    size_t v = 0;
+
+    if (!sweep)
+        return false;
+    if (cross) { /* every combination: an odometer */
+        for (; v < r->nvariants; v++) {
+            size_t n = quick ? r->variants[v].nquick : r->variants[v].nvalues;
+            if (++variant[v] < n)
+                return true;
+            variant[v] = 0;
+        }
+        return false;
+    }
+    while (v < r->nvariants && variant[v] == 0)
+        v++;
+    if (v == r->nvariants)
+        v = 0; /* all defaults: start with the first axis */
+    for (; v < r->nvariants; v++) {
+        size_t n = quick ? r->variants[v].nquick : r->variants[v].nvalues;
+        if (variant[v] + 1 < n) {
+            variant[v]++;
+            return true;
+        }
+        variant[v] = 0;
+    }
+    return false;
+}
+
+/*
+ * Registers every runner x variants x tasks x workers x chunk case for one workload and its
+ * values. This is the one crossing of the matrix: no strategy or pair has code of its own here.
+ * The secondary axes (chunk 1 and 5, the runners' variants) are swept in the default profile
+ * on the first parameter set of the `primary` workload of each kind (the first one registered:
+ * CPU.hash, IO.sleep, Empty); other workloads run them at chunk 1 and default variants. A
+ * workload's other parameter sets (often the heavier sizes) also run one worker count
+ * (SWEEP_POINT) and 64 tasks. So the default suite stays bounded; the quick profile sweeps each
+ * runner's quick variants everywhere. --pcb_chunk applies everywhere. Rules that hold for every
+ * runner: CPU work never runs more than 2x the CPUs in total threads; a waiting workload with a
+ * server of its own never has more tasks in flight than a quarter of RLIMIT_NOFILE;
+ * waiting work gets at least K tasks per batch when K > N (unless --pcb_tasks was given), so
+ * every worker (or task in flight) has work.
+ */
 static int register_group(const struct pcb_options *o, const struct pcb_workload *wl,
-                          const uint64_t *values)
+                          const uint64_t *values, bool first, bool primary)
 {
     size_t nr;
     const struct pcb_runner *const *rs = pcb_runners(&nr);
-    struct pcb_list workers, tasks, chunks;
-    static const uint64_t one = 1;
+    struct pcb_list tasks, chunks;
+    static const uint64_t one = 1, one_five[] = {1, 5};
+    bool quick = o->profile == PCB_PROFILE_QUICK;
+    uint64_t cpu_limit = 2 * (uint64_t)pcb_cpus_allowed();
+    /* A waiting workload with a server of its own (case_setup) holds a descriptor per task in
+     * flight on each end; keep the default sweep within a quarter of the descriptor limit. */
+    struct rlimit nofile;
+    uint64_t fd_budget = UINT64_MAX;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY)
+        fd_budget = nofile.rlim_cur / 4;
     int count = 0;
 
-    worker_axis(o, wl->kind, &workers);
-    task_axis(o, wl->kind, &tasks);
-    axis(&o->chunk, &one, 1, &chunks);
+    task_axis(o, wl->kind, quick || !first, &tasks);
+    if (wl->kind == PCB_WL_EMPTY || quick || !first || !primary)
+        axis(&o->chunk, &one, 1, &chunks);
+    else
+        axis(&o->chunk, one_five, 2, &chunks);
 
     for (size_t ri = 0; ri < nr; ri++) {
         const struct pcb_runner *r = rs[ri];
-        struct pcb_list w = workers, ch = chunks;
-        if (!(r->flags & PCB_RUNNER_WORKERS))
-            w = (struct pcb_list){.v = {1}, .n = 1};
+        struct pcb_list w, ch = chunks;
+        unsigned variant[PCB_MAX_VARIANTS] = {0};
+        worker_axis(o, r, wl->kind, quick ? SWEEP_QUICK : first ? SWEEP_FULL : SWEEP_POINT, &w);
         if (!(r->flags & PCB_RUNNER_CHUNK))
             ch = (struct pcb_list){.v = {1}, .n = 1};
-        for (size_t ti = 0; ti < tasks.n; ti++)
-            for (size_t wi = 0; wi < w.n; wi++)
-                for (size_t ci = 0; ci < ch.n; ci++) {
-                    if (w.v[wi] > r->max_workers)
-                        continue;
-                    struct pcb_case_spec spec = {.runner = r,
-                                                 .workload = wl,
-                                                 .values = values,
-                                                 .workers = (unsigned)w.v[wi],
-                                                 .tasks = tasks.v[ti],
-                                                 .chunk = ch.v[ci]};
-                    if (!pcb_case_register(&spec, o))
-                        return -1;
-                    count++;
-                }
+        do {
+            uint64_t mult = variant_multiplier(r, variant);
+            bool defaults = true;
+            for (size_t v = 0; v < r->nvariants; v++)
+                defaults = defaults && variant[v] == 0;
+            for (size_t ti = 0; ti < tasks.n; ti++)
+                for (size_t wi = 0; wi < w.n; wi++)
+                    for (size_t ci = 0; ci < ch.n; ci++) {
+                        uint64_t n = tasks.v[ti];
+                        if (w.v[wi] > r->max_workers)
+                            continue;
+                        /* One factor at a time: a non-default variant with chunk 1 only; and
+                         * neither a chunk above 1 nor a non-default variant for one worker
+                         * (Empty excepted: it has one worker only). */
+                        if (ci > 0 && !defaults && !o->chunk.n)
+                            continue;
+                        if (wl->kind != PCB_WL_EMPTY && w.v[wi] * mult == 1 && !o->workers.n &&
+                            ((ci > 0 && !o->chunk.n) || !defaults))
+                            continue;
+                        if (wl->kind == PCB_WL_CPU && !o->workers.n &&
+                            w.v[wi] * mult > cpu_limit)
+                            continue;
+                        if (wl->case_setup && wl->kind == PCB_WL_WAIT && !o->workers.n &&
+                            w.v[wi] * mult > fd_budget)
+                            continue;
+                        if (wl->kind == PCB_WL_WAIT && !o->tasks.n && w.v[wi] * mult > n)
+                            n = w.v[wi] * mult;
+                        struct pcb_case_spec spec = {.runner = r,
+                                                     .workload = wl,
+                                                     .values = values,
+                                                     .workers = (unsigned)w.v[wi],
+                                                     .tasks = n,
+                                                     .chunk = ch.v[ci]};
+                        memcpy(spec.variant, variant, sizeof(variant));
+                        if (!pcb_case_register(&spec, o))
+                            return -1;
+                        count++;
+                    }
+        } while (next_variant(r, quick, quick || (first && primary), wl->kind == PCB_WL_EMPTY,
+                              variant));
+    }
+    return count;
+}
+
+/* ---- Lifecycle/<Strategy>/start: pool start-up as its own case. ---- */
+
+/* One Lifecycle case: a runner and a worker count, over the Empty workload. */
+struct life_case {
+    const struct pcb_runner *runner; /* the strategy */
+    struct group *group;             /* the Empty input */
+    unsigned workers;                /* K */
+    int pin;                         /* enum pcb_pin */
+    char why[320];                   /* the runner's explanation of a failed start */
+    char msg[512];                   /* SkipWithError text */
+};
+
+/* Each iteration starts a pool (timed) and stops it (not timed). */
+static void run_life(pcb_gb_state *st, void *arg)
+{
+    struct life_case *c = arg;
+    int err;
+
+    if ((err = group_input(c->group)) != 0) {
+        snprintf(c->msg, sizeof(c->msg), "preparing Empty input failed: %s", pcb_strerror(err));
+        pcb_gb_skip_with_error(st, c->msg);
+        return;
+    }
+    struct pcb_pool_config cfg = {.workload = c->group->wl,
+                                  .input = c->group->input,
+                                  .workers = c->workers,
+                                  .pin = (enum pcb_pin)c->pin,
+                                  .why = c->why,
+                                  .why_len = sizeof(c->why)};
+    while (pcb_gb_keep_running(st)) {
+        struct pcb_pool *pool = NULL;
+        c->why[0] = '\0';
+        uint64_t t0 = pcb_now_ns();
+        err = c->runner->start(&cfg, &pool);
+        uint64_t t1 = pcb_now_ns();
+        if (err) {
+            snprintf(c->msg, sizeof(c->msg), "%s pool start failed: %s%s%s", c->runner->name,
+                     pcb_strerror(err), c->why[0] ? ": " : "", c->why);
+            pcb_gb_skip_with_error(st, c->msg);
+            break;
+        }
+        c->runner->stop(pool);
+        pcb_gb_set_iteration_time(st, (double)(t1 - t0) * 1e-9);
+    }
+    pcb_gb_counter(st, "workers", c->workers, PCB_GB_COUNTER_DEFAULT);
+}
+
+/* Crosses the runner list with worker counts: Lifecycle/<Strategy>/start/workers:K. */
+static int register_lifecycle(const struct pcb_options *o)
+{
+    static const uint64_t counts[] = {1, 32};
+    const struct pcb_workload *wl = pcb_workload_find("Empty");
+    size_t nr;
+    const struct pcb_runner *const *rs = pcb_runners(&nr);
+    static const uint64_t novalues[PCB_WL_MAX_PARAMS];
+    int count = 0;
+
+    if (!wl || wl->nparams != 0)
+        return 0;
+    struct group *g = find_group(wl, novalues, o->seed);
+    if (!g)
+        return -1;
+    for (size_t ri = 0; ri < nr; ri++) {
+        const struct pcb_runner *r = rs[ri];
+        for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+            unsigned k = (unsigned)counts[i];
+            static const unsigned defaults[PCB_MAX_VARIANTS];
+            char name[256];
+            if (!(r->flags & PCB_RUNNER_WORKERS) && k > 1)
+                break;
+            if (k > r->max_workers)
+                break;
+            struct life_case *c = calloc(1, sizeof(*c));
+            if (!c)
+                return -1;
+            *c = (struct life_case){.runner = r, .group = g, .workers = k, .pin = o->pin};
+            int len = snprintf(name, sizeof(name), "Lifecycle/%s/start/", r->name);
+            len += case_axes(name + len, sizeof(name) - (size_t)len, r, k, defaults);
+            if (o->pin != PCB_PIN_NONE)
+                snprintf(name + len, sizeof(name) - (size_t)len, "/pin:%s",
+                         pcb_pin_name(o->pin));
+            pcb_gb_case *gc = pcb_gb_register(name, run_life, c);
+            pcb_gb_use_manual_time(gc);
+            pcb_gb_unit(gc, PCB_GB_US);
+            if (o->profile == PCB_PROFILE_QUICK && !o->gb_min_time_given)
+                pcb_gb_min_time(gc, 0.05);
+            count++;
+        }
     }
     return count;
 }
@@ -364,11 +629,16 @@ int pcb_cases_register(const struct pcb_options *o)
         for (size_t p = 0; p < wl->nparams; p++)
             param_axis(o, &wl->params[p], &lists[p]);
         /* Odometer over the parameter lists: one group per combination. */
+        bool first = true, primary = true;
+        for (size_t j = 0; j < wi; j++)
+            if (wls[j]->kind == wl->kind)
+                primary = false;
         for (;;) {
             uint64_t values[PCB_WL_MAX_PARAMS] = {0};
             for (size_t p = 0; p < wl->nparams; p++)
                 values[p] = lists[p].v[idx[p]];
-            int n = register_group(o, wl, values);
+            int n = register_group(o, wl, values, first, primary);
+            first = false;
             if (n < 0)
                 return -1;
             total += n;
@@ -379,7 +649,8 @@ int pcb_cases_register(const struct pcb_options *o)
                 break;
         }
     }
-    return total;
+    int n = register_lifecycle(o);
+    return n < 0 ? -1 : total + n;
 }
 
 void pcb_cases_release(void)

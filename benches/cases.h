@@ -7,6 +7,10 @@
  * the input once per workload and parameters (before any pool starts, so processes inherit it),
  * computes the sequential reference digest once per task count, and fails a case whose digest,
  * task count or task errors say the work was not done.
+ *
+ * Each runner is also crossed with its own variant axes (runner->variants: queue:, backend:,
+ * wait:, threads:), and with a few worker counts for its Lifecycle/<Strategy>/start case, which
+ * times pool start-up (stop is paid in the same iteration but not timed).
  */
 #ifndef PCB_CASES_H
 #define PCB_CASES_H
@@ -25,6 +29,7 @@ struct pcb_case_spec {
     unsigned workers;                    /* K (forced to 1 without PCB_RUNNER_WORKERS) */
     uint64_t tasks;                      /* N per batch */
     uint64_t chunk;                      /* tasks per hand-out (1 without PCB_RUNNER_CHUNK) */
+    unsigned variant[PCB_MAX_VARIANTS];  /* index into each of runner->variants (0: default) */
 };
 
 /*

@@ -94,6 +94,9 @@ void pcb_context_add(const struct pcb_options *o)
     snprintf(buf, sizeof(buf), "%ld", (long)prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0));
     pcb_gb_add_context("pcbench_timer_slack_ns", buf);
     pcb_gb_add_context("pcbench_profile", o->profile == PCB_PROFILE_QUICK ? "quick" : "default");
+    /* Placement of every pool's workers (--pcb_pin), and how OpenMP's idle threads wait. */
+    pcb_gb_add_context("pcbench_pin", pcb_pin_name(o->pin));
+    pcb_gb_add_context("pcbench_omp_wait_policy", pcb_openmp_wait_policy());
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)o->seed);
     pcb_gb_add_context("pcbench_seed", buf);
     pcb_gb_add_context("pcbench_timing",

@@ -15,6 +15,8 @@
 #include <sys/resource.h>
 
 #include "../runners/runner.h"
+#include "../workloads/cpu_text.h"
+#include "families.h"
 
 static int fail(const char *what, const char *value, const char *allowed)
 {
@@ -111,7 +113,10 @@ static int parse_param(const char *what, const char *s, struct pcb_options *o)
         memcpy(ov->name, s, nlen);
         ov->name[nlen] = '\0';
     }
-    return parse_list(what, s, min, max, &ov->list) ? 2 : 0;
+    /* The list is what follows '='; messages still name the parameter ("--pcb_param=kib=0"). */
+    char named[80];
+    snprintf(named, sizeof(named), "%s=%s", what, ov->name);
+    return parse_list(named, eq + 1, min, max, &ov->list) ? 2 : 0;
 }
 
 /* The largest worker count this user may fork without hitting RLIMIT_NPROC. */
@@ -127,6 +132,15 @@ static uint64_t workers_max(void)
     return max;
 }
 
+const char *pcb_pin_name(int pin)
+{
+    static const char *const names[] = {[PCB_PIN_NONE] = "none",
+                                        [PCB_PIN_COMPACT] = "compact",
+                                        [PCB_PIN_SPREAD] = "spread"};
+
+    return pin >= 0 && pin < 3 ? names[pin] : "?";
+}
+
 /* Applies one option (from argv or the environment). `what` names it in messages. */
 static int apply(const char *key, const char *what, const char *val, struct pcb_options *o)
 {
@@ -140,6 +154,12 @@ static int apply(const char *key, const char *what, const char *val, struct pcb_
         return parse_list(what, val, 1, PCB_OPT_CHUNK_MAX, &o->chunk);
     if (strcmp(key, "param") == 0)
         return parse_param(what, val, o);
+    if (strcmp(key, "text") == 0) {
+        int err = pcb_wl_text_add_file(val);
+        if (err == PCB_EPARAM)
+            return fail(what, val, "too many --pcb_text files (at most 13)");
+        return err ? fail(what, val, "out of memory") : 0;
+    }
     if (strcmp(key, "seed") == 0) {
         if (parse_u64(val, strlen(val), &o->seed))
             return fail(what, val, "expected an integer from 0 to 18446744073709551615");
@@ -153,6 +173,14 @@ static int apply(const char *key, const char *what, const char *val, struct pcb_
             return fail(what, val, allowed);
         o->timer_slack_ns = v;
         return 0;
+    }
+    if (strcmp(key, "pin") == 0) {
+        for (int i = 0; i < 3; i++)
+            if (strcmp(val, pcb_pin_name(i)) == 0) {
+                o->pin = i;
+                return 0;
+            }
+        return fail(what, val, "expected none, compact or spread");
     }
     if (strcmp(key, "profile") == 0) {
         if (strcmp(val, "default") == 0)
@@ -176,7 +204,7 @@ static bool gb_true(const char *v)
 int pcb_options_parse(int *argc, char **argv, struct pcb_options *o)
 {
     static const char *const env_keys[] = {"workers", "tasks", "chunk", "seed", "profile",
-                                           "timer_slack_ns", "param"};
+                                           "timer_slack_ns", "param", "pin"};
     int rc, out = 1;
 
     memset(o, 0, sizeof(*o));
@@ -220,7 +248,8 @@ int pcb_options_parse(int *argc, char **argv, struct pcb_options *o)
             if (!eq) {
                 if (strcmp(key, "workers") && strcmp(key, "tasks") && strcmp(key, "chunk") &&
                     strcmp(key, "seed") && strcmp(key, "profile") &&
-                    strcmp(key, "timer_slack_ns") && strcmp(key, "param")) {
+                    strcmp(key, "timer_slack_ns") && strcmp(key, "param") &&
+                    strcmp(key, "pin") && strcmp(key, "text")) {
                     fprintf(stderr,
                             "pcbench: %s: unknown option; see --help for the --pcb_ options\n", a);
                     return 2;
@@ -258,27 +287,46 @@ void pcb_options_help(void)
     const struct pcb_runner *const *rs = pcb_runners(&nr);
 
     printf("pcbench - concurrency strategies x workloads, as Google Benchmark cases\n\n"
-           "usage: pcbench [--pcb_OPTION=VALUE ...] [--benchmark_FLAG=VALUE ...]\n\n"
+           "usage: pcbench [--pcb_OPTION=VALUE ...] [--benchmark_FLAG=VALUE ...]\n"
+           "       pcbench run --strategy NAME --workload NAME ...   (one batch outside Google\n"
+           "                   Benchmark, with its speedup; see pcbench run --help)\n\n"
            "Case names: <Strategy>/<Workload>/workers:K/tasks:N[/chunk:C]/<param>:<v>/manual_time\n"
            "One iteration runs one batch of N tasks. Every case checks its merged digest against\n"
            "the sequential reference and fails with \"result mismatch\" when they differ.\n\n"
            "pcbench options (each also read from the environment variable in brackets;\n"
            "the command line wins):\n"
            "  --pcb_workers=LIST      worker counts, 1..%d   [PCB_WORKERS]\n"
-           "                          default: 1..2x CPUs for CPU work; 1,8,32,256 for waiting work\n"
+           "                          default: 1..2x CPUs for CPU work; for waiting work threads\n"
+           "                          1,8,32,256,1024, processes 1,8,32, event loops 1,1000,10000\n"
+           "                          tasks in flight (a batch grows to K tasks when K > N)\n"
            "  --pcb_tasks=LIST        tasks per batch, 1..%llu   [PCB_TASKS] (default 256)\n"
            "  --pcb_chunk=LIST        tasks per hand-out for queue strategies, 1..%llu\n"
-           "                          [PCB_CHUNK] (default 1)\n"
+           "                          [PCB_CHUNK] (default 1,5; quick: 1)\n"
            "  --pcb_param=NAME=LIST   workload parameter values, repeatable   [PCB_PARAM]\n"
+           "  --pcb_text=PATH         a real text for CPU.text (corpus:3 is the first), repeatable\n"
+           "                          [PCB_TEXT: paths separated by ':']\n"
            "  --pcb_seed=N            seed of every generated input   [PCB_SEED] (default 42)\n"
            "  --pcb_profile=P         default | quick (every pair once, small sizes)   [PCB_PROFILE]\n"
            "  --pcb_timer_slack_ns=N  timer slack of every thread, 1..%llu ns\n"
            "                          [PCB_TIMER_SLACK_NS] (default 1; Linux's own is 50000)\n"
+           "  --pcb_pin=P             none | compact | spread: placement of workers   [PCB_PIN]\n"
+           "                          compact: all on the first allowed CPU; spread: worker i on\n"
+           "                          CPU i mod n; shown as /pin:P in case names unless none\n"
            "  --pcb_help              this text only\n\n",
            PCB_OPT_WORKERS_MAX, PCB_OPT_TASKS_MAX, PCB_OPT_CHUNK_MAX, PCB_OPT_SLACK_MAX);
     printf("Strategies:\n");
-    for (size_t i = 0; i < nr; i++)
+    for (size_t i = 0; i < nr; i++) {
         printf("  %-14s %s\n", rs[i]->name, rs[i]->summary);
+        if (rs[i]->workers_name)
+            printf("    %-12s the worker count's name in case names\n", rs[i]->workers_name);
+        for (size_t v = 0; v < rs[i]->nvariants; v++) {
+            const struct pcb_variant *va = &rs[i]->variants[v];
+            printf("    %-12s", va->name);
+            for (size_t j = 0; j < va->nvalues; j++)
+                printf("%s%s", j ? " | " : " ", va->values[j]);
+            printf("   (default %s; quick sweeps %zu)\n", va->values[0], va->nquick);
+        }
+    }
     printf("\nWorkloads and their parameters (--pcb_param):\n");
     for (size_t i = 0; i < nwl; i++) {
         printf("  %-14s %s\n", wls[i]->name, wls[i]->summary);
@@ -289,8 +337,10 @@ void pcb_options_help(void)
                    (unsigned long long)p->defaults[0]);
         }
     }
-    printf("\nOther families: Floor/ (the machine's own floor: empty loop, futex and pipe\n"
-           "ping-pong), read every strategy's Empty round trip against it.\n"
-           "Bad values print one line naming the option and the allowed range; exit status 2.\n\n"
-           "Google Benchmark's flags follow.\n\n");
+    printf("\nOther families: Floor/ (the machine's own floor: empty loop, clock, futex, spin and\n"
+           "pipe ping-pong, memcpy, atomic add), read every strategy's Empty round trip and every\n"
+           "IPC/ and Lifecycle/ case against it (each case's label names its floor).\n");
+    pcb_ipc_help();
+    printf("Bad values print one line naming the option and the allowed range; exit status 2.\n"
+           "Google Benchmark's flags: pcbench --help.\n\n");
 }

@@ -36,6 +36,7 @@ struct pcb_options {
     uint64_t seed;           /* --pcb_seed */
     enum pcb_profile profile; /* --pcb_profile */
     uint64_t timer_slack_ns; /* --pcb_timer_slack_ns */
+    int pin;                 /* --pcb_pin: enum pcb_pin (none, compact, spread) */
     struct pcb_param_override params[PCB_MAX_PARAM_SETS]; /* --pcb_param, repeatable */
     size_t nparams;
     bool help;                   /* --help or --pcb_help was given */
@@ -49,7 +50,7 @@ struct pcb_options {
 };
 
 /* Limits, shared by the parser, --help and the tests. */
-#define PCB_OPT_WORKERS_MAX 1024
+#define PCB_OPT_WORKERS_MAX 10000
 #define PCB_OPT_TASKS_MAX 10000000ULL
 #define PCB_OPT_CHUNK_MAX 1000000ULL
 #define PCB_OPT_SLACK_MAX 1000000000ULL
@@ -59,6 +60,9 @@ struct pcb_options {
  * from argv. Returns 0, or 2 after printing one line to stderr (the exit status to use).
  */
 int pcb_options_parse(int *argc, char **argv, struct pcb_options *o);
+
+/* The name of a --pcb_pin value ("none", "compact", "spread"). */
+const char *pcb_pin_name(int pin);
 
 /* Prints the --pcb_* help to stdout. */
 void pcb_options_help(void);

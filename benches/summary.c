@@ -75,6 +75,13 @@ static void parse_name(struct entry *e)
             glen = (size_t)snprintf(e->group, sizeof(e->group), "%s", part);
         } else if (strncmp(part, "workers:", 8) == 0) {
             e->workers = (unsigned)strtoul(part + 8, NULL, 10);
+        } else if (strncmp(part, "procs:", 6) == 0) {
+            /* Hybrid: P processes x T threads; the threads: part multiplies below. */
+            e->workers = (unsigned)strtoul(part + 6, NULL, 10);
+        } else if (strncmp(part, "threads:", 8) == 0 && e->workers) {
+            e->workers *= (unsigned)strtoul(part + 8, NULL, 10);
+            slen = strlen(e->strategy);
+            snprintf(e->strategy + slen, sizeof(e->strategy) - slen, " %s", part);
         } else if (strncmp(part, "chunk:", 6) == 0) {
             snprintf(e->chunk, sizeof(e->chunk), "%s", part + 6);
         } else if (strcmp(part, "manual_time") == 0 || strcmp(part, "real_time") == 0 ||

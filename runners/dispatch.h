@@ -52,6 +52,7 @@ struct pcb__dispatch {
     _Atomic uint32_t ready;                             /* futex; workers past the start gate */
     /* Set once at init. */
     int futex_private; /* 1 for threads of one process, 0 across processes */
+    int pin;           /* enum pcb_pin for the workers; 0 (none) unless the pool sets it */
     unsigned workers;  /* K */
     const struct pcb_workload *workload;
     const struct pcb_input *input;

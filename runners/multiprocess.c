@@ -110,6 +110,7 @@ static int start(const struct pcb_pool_config *cfg, struct pcb_pool **out)
     }
     p->d = m;
     pcb__dispatch_init(p->d, k, 0, cfg->workload, cfg->input);
+    p->d->pin = cfg->pin;
 
     for (unsigned i = 0; i < k; i++) {
         pid_t pid = fork();

@@ -9,11 +9,23 @@
 extern const struct pcb_runner pcb_runner_sequential;
 extern const struct pcb_runner pcb_runner_threaded;
 extern const struct pcb_runner pcb_runner_multiprocess;
+extern const struct pcb_runner pcb_runner_partitioned;
+extern const struct pcb_runner pcb_runner_openmp;
+extern const struct pcb_runner pcb_runner_masterworker;
+extern const struct pcb_runner pcb_runner_async;
+extern const struct pcb_runner pcb_runner_async_blocking;
+extern const struct pcb_runner pcb_runner_hybrid;
 
 static const struct pcb_runner *const runners[] = {
     &pcb_runner_sequential,
     &pcb_runner_threaded,
     &pcb_runner_multiprocess,
+    &pcb_runner_partitioned,
+    &pcb_runner_masterworker,
+    &pcb_runner_openmp,
+    &pcb_runner_async,
+    &pcb_runner_async_blocking,
+    &pcb_runner_hybrid,
 };
 
 const struct pcb_runner *const *pcb_runners(size_t *count)

@@ -19,8 +19,11 @@
 
 #include "../workloads/workload.h"
 
-/* Upper bound on workers for any runner; the CLI also checks RLIMIT_NPROC for processes. */
-#define PCB_MAX_WORKERS 4096
+/* Upper bound on workers for any runner; the CLI also checks RLIMIT_NPROC for processes. An
+ * event loop's workers are tasks in flight, not threads, hence the large bound. */
+#define PCB_MAX_WORKERS 16384
+/* How many variant axes (queue:, backend:, wait:, threads:) one runner may have. */
+#define PCB_MAX_VARIANTS 4
 
 enum pcb_runner_flags {
     PCB_RUNNER_WORKERS = 1u << 0,   /* takes a worker count (Sequential does not) */
@@ -28,11 +31,44 @@ enum pcb_runner_flags {
     PCB_RUNNER_PROCESSES = 1u << 2, /* workers are processes: counted by pid for resources */
 };
 
+/*
+ * Where workers run. NONE leaves placement to the scheduler; COMPACT puts every worker on the
+ * first CPU the process may use (hand-offs stay on one CPU, no parallelism); SPREAD puts worker i
+ * on the i-th allowed CPU, round robin. The caller's own thread is never pinned.
+ */
+enum pcb_pin { PCB_PIN_NONE = 0, PCB_PIN_COMPACT, PCB_PIN_SPREAD };
+
+/* Variant flags. */
+enum pcb_variant_flags {
+    /* The values are numbers that multiply the worker count (threads per process): the matrix
+     * counts workers x value against its CPU limit. */
+    PCB_VARIANT_MULTIPLIES = 1u << 0,
+};
+
+/*
+ * One runner-specific axis of the matrix, such as queue:pipe|mq|shm. The matrix crosses every
+ * runner with its own axes, and the chosen value's index reaches start() in
+ * pcb_pool_config.variant[]; index 0 is the default, so a zeroed config means "defaults".
+ */
+struct pcb_variant {
+    const char *name;          /* key in case names: "queue" */
+    const char *const *values; /* the values in case names: "pipe", "mq", "shm" */
+    size_t nvalues;            /* how many (>= 1) */
+    size_t nquick;             /* the quick profile sweeps values[0..nquick) (>= 1) */
+    unsigned flags;            /* enum pcb_variant_flags */
+};
+
 /* What a pool is built for. The input must outlive the pool. */
 struct pcb_pool_config {
     const struct pcb_workload *workload; /* the work */
     const struct pcb_input *input;       /* prepared before start(), shared read-only */
     unsigned workers;                    /* 1..max_workers; ignored without PCB_RUNNER_WORKERS */
+    unsigned variant[PCB_MAX_VARIANTS];  /* index into each of the runner's variants[] */
+    enum pcb_pin pin;                    /* placement of the workers */
+    /* Optional (NULL: none): where start() explains a failure in one line, for example which
+     * kernel limit refused it; left empty when it has nothing to add to the error code. */
+    char *why;
+    size_t why_len; /* size of `why` in bytes */
 };
 
 /* One batch to run. */
@@ -74,7 +110,24 @@ struct pcb_runner {
      * NULL for runners whose workers are threads of this process.
      */
     size_t (*worker_pids)(const struct pcb_pool *pool, pid_t *pids, size_t cap);
+
+    /* Optional parts; zero in a runner that has none of them. */
+    const char *workers_name;           /* key of K in case names; NULL: "workers" */
+    const struct pcb_variant *variants; /* runner-specific axes, in case-name order */
+    size_t nvariants;                   /* how many (<= PCB_MAX_VARIANTS) */
+    /* The worker sweep for waiting workloads (the default profile; quick takes the first two);
+     * NULL: the common one, 1, 8, 32, 256, 1024, as far as max_workers allows. */
+    const uint64_t *wait_workers;
+    size_t nwait_workers; /* how many */
 };
+
+/* Formats a one-line explanation into cfg->why, when the caller gave room for one. */
+void pcb__why(const struct pcb_pool_config *cfg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* What OMP_WAIT_POLICY this process was given (libgomp reads it once, at start-up), or a note
+ * that it is unset; for the JSON context, since it decides how OpenMP's idle threads wait. */
+const char *pcb_openmp_wait_policy(void);
 
 /* The registry: every runner pcbench knows, Sequential first. */
 const struct pcb_runner *const *pcb_runners(size_t *count);

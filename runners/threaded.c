@@ -62,6 +62,7 @@ static int start(const struct pcb_pool_config *cfg, struct pcb_pool **out)
     if (!p->d || !p->threads || !p->args)
         goto err;
     pcb__dispatch_init(p->d, k, 1, cfg->workload, cfg->input);
+    p->d->pin = cfg->pin;
     for (unsigned i = 0; i < k; i++) {
         p->args[i] = (struct worker_arg){.d = p->d, .id = i};
         int rc = pthread_create(&p->threads[i], NULL, worker_main, &p->args[i]);

@@ -1,0 +1,139 @@
+/*
+ * support.c - futex waits, worker placement, reaping and failure explanations; see support.h.
+ */
+#define _GNU_SOURCE
+#include "support.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char *const pcb__wait_values[2] = {"park", "spin"};
+
+void pcb__why(const struct pcb_pool_config *cfg, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!cfg->why || cfg->why_len == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(cfg->why, cfg->why_len, fmt, ap);
+    va_end(ap);
+}
+
+int pcb__futex_wait(_Atomic uint32_t *addr, uint32_t expected, int private_,
+                    const struct timespec *timeout)
+{
+    int op = FUTEX_WAIT | (private_ ? FUTEX_PRIVATE_FLAG : 0);
+
+    if (syscall(SYS_futex, (uint32_t *)addr, op, expected, timeout, NULL, 0) == -1)
+        return -errno;
+    return 0;
+}
+
+void pcb__futex_wake(_Atomic uint32_t *addr, int n, int private_)
+{
+    int op = FUTEX_WAKE | (private_ ? FUTEX_PRIVATE_FLAG : 0);
+
+    syscall(SYS_futex, (uint32_t *)addr, op, n, NULL, NULL, 0);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int pcb__wait_change(_Atomic uint32_t *addr, uint32_t expected, int private_,
+                     enum pcb__wait_policy policy, unsigned timeout_ms)
+{
+    const struct timespec to = {.tv_sec = timeout_ms / 1000,
+                                .tv_nsec = (long)(timeout_ms % 1000) * 1000000L};
+
+    if (policy == PCB__WAIT_SPIN) {
+        uint64_t end = now_ns() + PCB__SPIN_NS;
+        unsigned n = 0;
+        while (atomic_load_explicit(addr, memory_order_acquire) == expected) {
+            __builtin_ia32_pause();
+            /* Read the clock only every 64 polls: it costs more than a poll. */
+            if ((++n & 63) == 0 && now_ns() >= end)
+                break;
+        }
+    }
+    while (atomic_load_explicit(addr, memory_order_acquire) == expected) {
+        int err = pcb__futex_wait(addr, expected, private_, timeout_ms ? &to : NULL);
+        if (err == -ETIMEDOUT && atomic_load_explicit(addr, memory_order_acquire) == expected)
+            return -ETIMEDOUT;
+    }
+    return 0;
+}
+
+int pcb__pin_self(enum pcb_pin pin, unsigned i)
+{
+    cpu_set_t allowed, one;
+    int cpus[CPU_SETSIZE], n = 0;
+
+    if (pin == PCB_PIN_NONE)
+        return 0;
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
+        return -errno;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &allowed))
+            cpus[n++] = c;
+    if (n == 0)
+        return -EINVAL;
+    CPU_ZERO(&one);
+    CPU_SET(pin == PCB_PIN_COMPACT ? cpus[0] : cpus[i % (unsigned)n], &one);
+    if (sched_setaffinity(0, sizeof(one), &one) != 0)
+        return -errno;
+    return 0;
+}
+
+void pcb__reap(pid_t *pids, unsigned n, unsigned grace_ms)
+{
+    uint64_t deadline = now_ns() + (uint64_t)grace_ms * 1000000ULL;
+    const struct timespec nap = {.tv_sec = 0, .tv_nsec = 1000000L};
+    unsigned left;
+
+    do {
+        left = 0;
+        for (unsigned i = 0; i < n; i++) {
+            if (pids[i] <= 0)
+                continue;
+            if (waitpid(pids[i], NULL, WNOHANG) == pids[i])
+                pids[i] = 0;
+            else
+                left++;
+        }
+        if (left)
+            nanosleep(&nap, NULL);
+    } while (left && now_ns() < deadline);
+
+    for (unsigned i = 0; i < n; i++) {
+        if (pids[i] > 0) {
+            kill(pids[i], SIGKILL);
+            while (waitpid(pids[i], NULL, 0) == -1 && errno == EINTR)
+                ;
+            pids[i] = 0;
+        }
+    }
+}
+
+int pcb__check_pids(pid_t *pids, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (pids[i] > 0 && waitpid(pids[i], NULL, WNOHANG) == pids[i]) {
+            pids[i] = 0;
+            return PCB_EWORKER;
+        }
+    }
+    return 0;
+}
