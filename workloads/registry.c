@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "workload.h"
+#include "reference.h"
 
 #include <string.h>
 #include <time.h>
@@ -12,11 +13,23 @@
 extern const struct pcb_workload pcb_wl_cpu_hash;
 extern const struct pcb_workload pcb_wl_io_sleep;
 extern const struct pcb_workload pcb_wl_empty;
+extern const struct pcb_workload pcb_wl_cpu_rotate;
+extern const struct pcb_workload pcb_wl_cpu_text;
+extern const struct pcb_workload pcb_wl_cpu_doc;
+extern const struct pcb_workload pcb_wl_mixed_hash_sleep;
+extern const struct pcb_workload pcb_wl_io_net;
+extern const struct pcb_workload pcb_wl_mem_alloc;
 
 static const struct pcb_workload *const workloads[] = {
-    &pcb_wl_cpu_hash,
-    &pcb_wl_io_sleep,
-    &pcb_wl_empty,
+    &pcb_wl_cpu_hash,         /* compute, no memory traffic */
+    &pcb_wl_cpu_rotate,       /* compute plus memory reads */
+    &pcb_wl_cpu_text,         /* byte streaming over a text */
+    &pcb_wl_cpu_doc,          /* tokenising and hashing, branchy */
+    &pcb_wl_io_sleep,         /* a timer wait */
+    &pcb_wl_io_net,           /* loopback TCP to a server process */
+    &pcb_wl_mixed_hash_sleep, /* compute, then wait */
+    &pcb_wl_mem_alloc,        /* allocator churn */
+    &pcb_wl_empty,            /* nothing: a strategy's own cost */
 };
 
 const struct pcb_workload *const *pcb_workloads(size_t *count)
@@ -57,5 +70,24 @@ int pcb_workload_reference(const struct pcb_workload *wl, const struct pcb_input
         sum = pcb_digest_merge(sum, d);
     }
     *digest = sum;
+    return 0;
+}
+
+int pcb_workload_reference_all(const struct pcb_workload *wl, const struct pcb_input *in,
+                               uint64_t ntasks, struct pcb_reference *ref)
+{
+    *ref = (struct pcb_reference){0};
+    for (uint64_t t = 0; t < ntasks; t++) {
+        uint64_t d;
+        int err = wl->run(in, t, &d);
+        if (!err) {
+            ref->digest = pcb_digest_merge(ref->digest, d);
+            continue;
+        }
+        if (!ref->failed++) {
+            ref->err = err;
+            ref->err_task = t;
+        }
+    }
     return 0;
 }

@@ -22,6 +22,10 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "wl_stats.h"
+
+/* struct pcb_workload has the optional stats() hook (wl_stats.h). */
+#define PCB_WL_HAVE_STATS 1
 
 /* How many named integer parameters one workload may have. */
 #define PCB_WL_MAX_PARAMS 4
@@ -96,6 +100,12 @@ struct pcb_workload {
      */
     int (*case_setup)(struct pcb_input *in);
     void (*case_teardown)(struct pcb_input *in);
+    /*
+     * Optional (NULL when none): the workload's own counters for the case that just ended,
+     * called after case_teardown() with the number of tasks run (see wl_stats.h). Each entry
+     * becomes a counter of the case.
+     */
+    pcb_wl_stats_fn stats;
 };
 
 /* Merges two digests. Wrapping addition: commutative, associative, and a skipped or repeated
