@@ -14,5 +14,7 @@
 int pcb_floor_register(const struct pcb_options *o);
 int pcb_ipc_register(const struct pcb_options *o);
 int pcb_lifecycle_register(const struct pcb_options *o);
+/* Prints what the IPC/ and Lifecycle/ families register and what this machine skips (--help). */
+void pcb_ipc_help(void);
 
 #endif

@@ -9,6 +9,11 @@
  *  Floor/futex_pingpong/threads  one round trip between two threads parked on futexes
  *  Floor/spin_pingpong/threads   the same hand-off by spinning on one cache line, no syscall
  *  Floor/pipe_pingpong/processes one byte there and back between two processes over pipes
+ *  Floor/futex_pingpong/processes  the futex round trip between two processes (shared memory)
+ *  Floor/spin_pingpong_pinned/<threads|processes>  the spin hand-off, the two sides pinned to
+ *                                two different CPUs (what a busy-polling channel can reach)
+ *  Floor/memcpy/msg:<bytes>      copy one message and checksum it: the least a stream pays
+ *  Floor/atomic_add/uncontended  one relaxed atomic add on a private cache line
  *
  * Ping-pong cases check themselves: the partner counts the round trips it served and the case
  * fails when that count differs from the iterations timed.
@@ -19,9 +24,12 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -31,6 +39,7 @@
 #include "cases.h"
 #include "families.h"
 #include "gbench.h"
+#include "ipc_peer.h"
 
 static void floor_c_batch(pcb_gb_state *st, void *arg)
 {
@@ -57,66 +66,172 @@ static void floor_clock(pcb_gb_state *st, void *arg)
 }
 
 /*
- * Two-thread ping-pong over one word: the caller writes 1 and the partner answers with 0.
- * `park` chooses futex waits; otherwise both sides spin. The word has its own cache line, the
- * count the partner keeps has another, so the only traffic is the hand-off itself.
+ * Ping-pong over one word: the caller writes 1 and the partner answers with 0. `park` chooses
+ * futex waits; otherwise both sides spin. The word has its own cache line, the count the partner
+ * keeps has another, so the only traffic is the hand-off itself. The struct lives in MAP_SHARED
+ * memory so the partner may be a forked process (`shared`: futexes are then not private, and the
+ * caller's waits look at the partner every 200 ms so a dead one fails the case).
  */
 struct pingpong {
     _Alignas(64) _Atomic uint32_t word; /* 1: partner's turn, 0: caller's turn, 2: stop */
     _Alignas(64) uint64_t served;       /* round trips the partner answered */
     int park;                           /* 1: futex wait; 0: spin */
+    int shared;                         /* 1: the partner is another process */
 };
 
-static void pp_wait_while(struct pingpong *pp, uint32_t v)
+/* How a ping-pong floor runs (the registered argument). */
+struct pp_mode {
+    int park; /* futex waits instead of spinning */
+    int proc; /* the partner is a forked process */
+    int pin;  /* caller and partner pinned to two different CPUs */
+};
+
+/* Waits while the word is v. Returns 0, or -1 when `watch` (the partner) has died. */
+static int pp_wait_while(struct pingpong *pp, uint32_t v, struct pcb__peer *watch)
 {
-    while (atomic_load_explicit(&pp->word, memory_order_acquire) == v)
-        if (pp->park)
+    uint32_t n = 0;
+
+    while (atomic_load_explicit(&pp->word, memory_order_acquire) == v) {
+        if (pp->park && !pp->shared)
             syscall(SYS_futex, (uint32_t *)&pp->word, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
+        else if (pp->park) {
+            if (pcb__ipc_futex_wait(&pp->word, v, 200000000L) == -ETIMEDOUT && watch &&
+                !pcb__ipc_peer_alive(watch))
+                return -1;
+        } else if ((++n & 0xfffff) == 0 && watch && pp->shared && !pcb__ipc_peer_alive(watch)) {
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static void pp_set(struct pingpong *pp, uint32_t v)
 {
     atomic_store_explicit(&pp->word, v, memory_order_release);
-    if (pp->park)
+    if (pp->park && !pp->shared)
         syscall(SYS_futex, (uint32_t *)&pp->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    else if (pp->park)
+        pcb__ipc_futex_wake(&pp->word, 1);
 }
 
-static void *pp_partner(void *arg)
+static int pp_partner(void *arg)
 {
     struct pingpong *pp = arg;
 
     for (;;) {
-        pp_wait_while(pp, 0);
+        pp_wait_while(pp, 0, NULL);
         if (atomic_load_explicit(&pp->word, memory_order_acquire) == 2)
-            return NULL;
+            return 0;
         pp->served++;
         pp_set(pp, 0);
     }
 }
 
-static void floor_thread_pingpong(pcb_gb_state *st, void *arg)
+static void floor_pingpong(pcb_gb_state *st, void *arg)
 {
-    struct pingpong pp = {.park = arg != NULL};
-    pthread_t t;
+    const struct pp_mode *mode = arg;
+    struct pingpong *pp = pcb__ipc_shared_alloc(sizeof(*pp));
+    struct pcb__peer peer;
+    cpu_set_t saved;
+    int cpu_peer = -1, broken = 0;
     uint64_t timed = 0;
     char msg[128];
 
-    if (pthread_create(&t, NULL, pp_partner, &pp) != 0) {
-        pcb_gb_skip_with_error(st, "pthread_create failed");
+    if (!pp) {
+        pcb_gb_skip_with_error(st, "mmap failed");
+        return;
+    }
+    pp->park = mode->park;
+    pp->shared = mode->proc;
+    if (mode->pin) {
+        cpu_peer = pcb__ipc_cpu_nth(1);
+        if (cpu_peer < 0 || sched_getaffinity(0, sizeof(saved), &saved) != 0 ||
+            pcb__ipc_pin_self(pcb__ipc_cpu_nth(0)) != 0) {
+            pcb__ipc_shared_free(pp, sizeof(*pp));
+            pcb_gb_skip_with_error(st, "cannot pin to two CPUs");
+            return;
+        }
+    }
+    if (pcb__ipc_peer_start(&peer, mode->proc, cpu_peer, pp_partner, pp) != 0) {
+        if (mode->pin)
+            sched_setaffinity(0, sizeof(saved), &saved);
+        pcb__ipc_shared_free(pp, sizeof(*pp));
+        pcb_gb_skip_with_error(st, "starting the partner failed");
         return;
     }
     for (uint64_t n; (n = pcb_gb_batch(st)) != 0;)
-        for (uint64_t i = 0; i < n; i++) {
-            pp_set(&pp, 1);
-            pp_wait_while(&pp, 1);
+        for (uint64_t i = 0; i < n && !broken; i++) {
+            pp_set(pp, 1);
+            broken = pp_wait_while(pp, 1, &peer);
             timed++;
         }
-    pp_set(&pp, 2);
-    pthread_join(t, NULL);
-    if (pp.served != timed) {
-        snprintf(msg, sizeof(msg), "partner served %llu round trips, %llu timed",
-                 (unsigned long long)pp.served, (unsigned long long)timed);
+    pp_set(pp, 2);
+    if (broken)
+        pcb__ipc_peer_kill(&peer);
+    int perr = pcb__ipc_peer_join(&peer);
+    uint64_t served = pp->served;
+    pcb__ipc_shared_free(pp, sizeof(*pp));
+    if (mode->pin)
+        sched_setaffinity(0, sizeof(saved), &saved);
+    if (broken || perr || served != timed) {
+        snprintf(msg, sizeof(msg), "partner served %llu round trips, %llu timed%s",
+                 (unsigned long long)served, (unsigned long long)timed,
+                 broken || perr ? " (partner died)" : "");
         pcb_gb_skip_with_error(st, msg);
+        return;
+    }
+    pcb_gb_set_items_processed(st, (int64_t)timed);
+}
+
+/* The least a stream of messages costs per message: copy it once and check it once. */
+static void floor_memcpy(pcb_gb_state *st, void *arg)
+{
+    size_t len = *(const size_t *)arg;
+    uint64_t *src = aligned_alloc(64, len), *dst = aligned_alloc(64, len);
+    uint64_t want = 0, wrong = 0, done = 0;
+
+    if (!src || !dst) {
+        free(src);
+        free(dst);
+        pcb_gb_skip_with_error(st, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < len / 8; i++)
+        want += src[i] = i * 0x9E3779B97F4A7C15ULL;
+    memset(dst, 0, len);
+    for (uint64_t n; (n = pcb_gb_batch(st)) != 0;)
+        for (uint64_t i = 0; i < n; i++) {
+            memcpy(dst, src, len);
+            wrong += pcb__ipc_msg_sum(dst, len) != want;
+            pcb_gb_clobber();
+        }
+    done = (uint64_t)pcb_gb_state_iterations(st);
+    free(src);
+    free(dst);
+    if (wrong) {
+        pcb_gb_skip_with_error(st, "copy checksum mismatch");
+        return;
+    }
+    pcb_gb_set_items_processed(st, (int64_t)done);
+    pcb_gb_set_bytes_processed(st, (int64_t)(done * len));
+}
+
+/* One relaxed atomic add to a line nobody else touches: what a shared-counter update costs
+ * without contention. The count is checked against the iterations. */
+static void floor_atomic_add(pcb_gb_state *st, void *arg)
+{
+    static _Alignas(64) _Atomic uint64_t x; /* own cache line */
+    uint64_t timed = 0;
+
+    (void)arg;
+    atomic_store_explicit(&x, 0, memory_order_relaxed);
+    for (uint64_t n; (n = pcb_gb_batch(st)) != 0;) {
+        for (uint64_t i = 0; i < n; i++)
+            atomic_fetch_add_explicit(&x, 1, memory_order_relaxed);
+        timed += n;
+    }
+    if (atomic_load_explicit(&x, memory_order_relaxed) != timed) {
+        pcb_gb_skip_with_error(st, "atomic adds lost");
         return;
     }
     pcb_gb_set_items_processed(st, (int64_t)timed);
@@ -209,23 +324,50 @@ static void floor_pipe_pingpong(pcb_gb_state *st, void *arg)
 
 int pcb_floor_register(const struct pcb_options *o)
 {
-    static int park = 1;
-    pcb_gb_case *cs[6];
+    static const struct pp_mode futex_threads = {.park = 1}, spin_threads = {0},
+                                futex_procs = {.park = 1, .proc = 1},
+                                spin_pinned_threads = {.pin = 1},
+                                spin_pinned_procs = {.proc = 1, .pin = 1};
+    static size_t lens[8];
+    pcb_gb_case *cs[24];
+    size_t nsizes;
+    const size_t *sizes = pcb__ipc_sizes(o, &nsizes);
+    char name[64];
     int n = 0;
 
     cs[n++] = pcb_gb_register("Floor/loop/c_batch", floor_c_batch, NULL);
     cs[n++] = pcb_gb_register_native_empty_loop("Floor/loop/cxx_native");
     cs[n++] = pcb_gb_register("Floor/clock_gettime", floor_clock, NULL);
+    cs[n++] = pcb_gb_use_real_time(pcb_gb_register("Floor/futex_pingpong/threads",
+                                                   floor_pingpong, (void *)&futex_threads));
     cs[n++] = pcb_gb_use_real_time(
-        pcb_gb_register("Floor/futex_pingpong/threads", floor_thread_pingpong, &park));
-    cs[n++] = pcb_gb_use_real_time(
-        pcb_gb_register("Floor/spin_pingpong/threads", floor_thread_pingpong, NULL));
+        pcb_gb_register("Floor/spin_pingpong/threads", floor_pingpong, (void *)&spin_threads));
     cs[n++] = pcb_gb_use_real_time(
         pcb_gb_register("Floor/pipe_pingpong/processes", floor_pipe_pingpong, NULL));
+    /* What the IPC/ family is read against (see benches/BENCHMARKS-ipc.md). They run with the
+     * family's shorter MinTime in the default profile: each is one tight loop, 0.1 s is
+     * 10^4..10^8 iterations. */
+    int first_ipc = n;
+    cs[n++] = pcb_gb_use_real_time(pcb_gb_register("Floor/futex_pingpong/processes",
+                                                   floor_pingpong, (void *)&futex_procs));
+    if (pcb_cpus_allowed() >= 2) {
+        cs[n++] = pcb_gb_use_real_time(pcb_gb_register(
+            "Floor/spin_pingpong_pinned/threads", floor_pingpong, (void *)&spin_pinned_threads));
+        cs[n++] = pcb_gb_use_real_time(pcb_gb_register(
+            "Floor/spin_pingpong_pinned/processes", floor_pingpong, (void *)&spin_pinned_procs));
+    }
+    for (size_t i = 0; i < nsizes && i < 8; i++) {
+        lens[i] = sizes[i];
+        snprintf(name, sizeof(name), "Floor/memcpy/msg:%zu", sizes[i]);
+        cs[n++] = pcb_gb_register(name, floor_memcpy, &lens[i]);
+    }
+    cs[n++] = pcb_gb_register("Floor/atomic_add/uncontended", floor_atomic_add, NULL);
     for (int i = 0; i < n; i++) {
         pcb_gb_unit(cs[i], PCB_GB_NS);
         if (o->profile == PCB_PROFILE_QUICK && !o->gb_min_time_given)
             pcb_gb_min_time(cs[i], 0.05);
+        else if (i >= first_ipc)
+            pcb__ipc_case_settings(cs[i], o);
     }
     return n;
 }
