@@ -1,14 +1,645 @@
 /*
- * oneshot.c - `pcbench run`: not available yet in this build.
+ * oneshot.c - `pcbench run`: one batch of one strategy on one workload, outside Google
+ * Benchmark, the way a script's `main.py --model threaded --workers 8 --tasks 100` runs once.
+ *
+ *   pcbench run --strategy NAME --workload NAME [--workers K] [--tasks N] [--chunk C]
+ *               [--param NAME=V]... [--variant NAME=VALUE]... [--seed N]
+ *               [--no-baseline] [--digest HEX] [--json]
+ *
+ * What it does, in order: prepare the workload's input; bring up what its tasks need
+ * (case_setup); compute the sequential reference digest (pcb_workload_reference), unless
+ * --digest gives it; time one batch of the Sequential runner as the baseline (unless
+ * --no-baseline, or the strategy is Sequential); then start the strategy's pool, time one batch,
+ * sample CPU, context switches and peak RSS of this process and every worker process around it
+ * (benches/resources.h), stop the pool, and take down what case_setup brought up.
+ *
+ * Every batch is checked like a benchmark case: the merged digest must equal the reference and
+ * every task must have completed. Exit status: 0 when the checks passed; 1 when a check failed
+ * (result mismatch, a task error, a broken pool, a start failure); 2 for bad options, after one
+ * line naming the option and what is allowed (bad names list the valid ones).
  */
-#include <stdio.h>
-
+#define _GNU_SOURCE
 #include "oneshot.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "../runners/runner.h"
+#include "cases.h"
+#include "options.h"
+#include "resources.h"
+
+#define DEFAULT_TASKS 256 /* the matrix's default task count */
+#define DEFAULT_SEED 42   /* the matrix's default seed */
+
+/* What the command line asked for. */
+struct oneshot {
+    const struct pcb_runner *runner;     /* --strategy */
+    const struct pcb_workload *workload; /* --workload */
+    uint64_t workers;                    /* --workers (0: not given) */
+    uint64_t tasks;                      /* --tasks */
+    uint64_t chunk;                      /* --chunk */
+    uint64_t seed;                       /* --seed */
+    struct {
+        char name[32];           /* a workload parameter's name */
+        uint64_t value;          /* its value */
+    } params[PCB_WL_MAX_PARAMS]; /* --param, in the order given */
+    size_t nparams;
+    struct {
+        char name[32];            /* a runner variant's name */
+        char value[32];           /* its value */
+    } variants[PCB_MAX_VARIANTS]; /* --variant, in the order given */
+    size_t nvariants;
+    bool baseline;    /* false with --no-baseline */
+    bool json;        /* --json */
+    bool have_digest; /* --digest was given */
+    uint64_t digest;  /* its value */
+};
+
+/* One timed batch and what it cost. */
+struct measured {
+    uint64_t wall_ns;            /* the batch, start to end */
+    struct pcb_batch_result res; /* what the runner returned */
+    struct pcb_usage u0, u1;     /* usage of self + workers before and after the batch */
+    uint64_t peak_rss;           /* VmHWM of self + workers, bytes */
+    size_t nworkers_procs;       /* worker processes counted */
+};
+
+static int bad(const char *opt, const char *val, const char *allowed)
+{
+    fprintf(stderr, "pcbench run: %s %s: %s\n", opt, val, allowed);
+    return 2;
+}
+
+/* Strict unsigned decimal in [min, max]. Returns 0 or -1. */
+static int parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+
+    if (!*s || strlen(s) > 20)
+        return -1;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        uint64_t d = (uint64_t)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    if (v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int num_opt(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char allowed[96];
+
+    if (parse_num(val, min, max, out) == 0)
+        return 0;
+    snprintf(allowed, sizeof(allowed), "expected an integer from %llu to %llu",
+             (unsigned long long)min, (unsigned long long)max);
+    return bad(opt, val, allowed);
+}
+
+static void usage(FILE *f)
+{
+    size_t nr, nw;
+    const struct pcb_runner *const *rs = pcb_runners(&nr);
+    const struct pcb_workload *const *ws = pcb_workloads(&nw);
+
+    fprintf(f,
+            "usage: pcbench run --strategy NAME --workload NAME [--workers K] [--tasks N]\n"
+            "                   [--chunk C] [--param NAME=V]... [--variant NAME=VALUE]...\n"
+            "                   [--seed N] [--no-baseline] [--digest HEX] [--json]\n\n"
+            "Runs one batch of N tasks outside Google Benchmark and prints its wall time,\n"
+            "items/s, peak RSS (pcbench + worker processes), cores used, context switches and\n"
+            "the speedup against one Sequential batch of the same input (--no-baseline skips\n"
+            "it). The merged digest is checked against the sequential reference (or --digest);\n"
+            "a mismatch exits 1. --json prints one JSON object instead of the text.\n\n"
+            "  --workers K   1..%d (default: the CPUs this process may use; strategies\n"
+            "                without a worker count run with 1)\n"
+            "  --tasks N     1..%llu (default %d)\n"
+            "  --chunk C     1..%llu tasks per hand-out (default 1)\n"
+            "  --seed N      seed of the generated input (default %d)\n\n"
+            "Strategies (case-insensitive):",
+            PCB_OPT_WORKERS_MAX, PCB_OPT_TASKS_MAX, DEFAULT_TASKS, PCB_OPT_CHUNK_MAX, DEFAULT_SEED);
+    for (size_t i = 0; i < nr; i++)
+        fprintf(f, "%s %s", i ? "," : "", rs[i]->name);
+    fprintf(f, "\nWorkloads (case-insensitive) and their --param names:\n");
+    for (size_t i = 0; i < nw; i++) {
+        fprintf(f, "  %-22s", ws[i]->name);
+        for (size_t j = 0; j < ws[i]->nparams; j++)
+            fprintf(f, " %s=%llu..%llu", ws[i]->params[j].name,
+                    (unsigned long long)ws[i]->params[j].min,
+                    (unsigned long long)ws[i]->params[j].max);
+        fprintf(f, "\n");
+    }
+}
+
+/* "a, b, c" of the registry's names, into buf. */
+static const char *runner_names(char *buf, size_t cap)
+{
+    size_t n, len = 0;
+    const struct pcb_runner *const *rs = pcb_runners(&n);
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && len < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", rs[i]->name);
+    return buf;
+}
+
+static const char *workload_names(char *buf, size_t cap)
+{
+    size_t n, len = 0;
+    const struct pcb_workload *const *ws = pcb_workloads(&n);
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && len < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", ws[i]->name);
+    return buf;
+}
+
+static int parse_args(int argc, char **argv, struct oneshot *o)
+{
+    const char *strategy = NULL, *workload = NULL, *pending_params[PCB_WL_MAX_PARAMS + 1];
+    const char *workers = NULL, *pending_variants[PCB_MAX_VARIANTS + 1];
+    size_t npp = 0, npv = 0;
+    char names[1024], allowed[1200];
+
+    memset(o, 0, sizeof(*o));
+    o->tasks = DEFAULT_TASKS;
+    o->chunk = 1;
+    o->seed = DEFAULT_SEED;
+    o->baseline = true;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = NULL;
+        char key[32];
+        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+        size_t klen = eq ? (size_t)(eq - a) : strlen(a);
+
+        if (klen >= sizeof(key)) {
+            fprintf(stderr, "pcbench run: %s: unknown option; see pcbench run --help\n", a);
+            return 2;
+        }
+        memcpy(key, a, klen);
+        key[klen] = '\0';
+        if (strcmp(key, "--help") == 0 || strcmp(key, "-h") == 0) {
+            usage(stdout);
+            return -1;
+        }
+        if (strcmp(key, "--no-baseline") == 0) {
+            o->baseline = false;
+            continue;
+        }
+        if (strcmp(key, "--json") == 0) {
+            o->json = true;
+            continue;
+        }
+        static const char *const with_value[] = {"--strategy", "--workload", "--workers",
+                                                 "--tasks",    "--chunk",    "--param",
+                                                 "--variant",  "--seed",     "--digest"};
+        bool known = false;
+        for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
+            known |= strcmp(key, with_value[k]) == 0;
+        if (!known) {
+            fprintf(stderr, "pcbench run: %s: unknown option; see pcbench run --help\n", a);
+            return 2;
+        }
+        if (eq)
+            val = eq + 1;
+        else if (i + 1 < argc)
+            val = argv[++i];
+        else {
+            fprintf(stderr, "pcbench run: %s needs a value\n", key);
+            return 2;
+        }
+        if (strcmp(key, "--strategy") == 0)
+            strategy = val;
+        else if (strcmp(key, "--workload") == 0)
+            workload = val;
+        else if (strcmp(key, "--workers") == 0)
+            workers = val;
+        else if (strcmp(key, "--tasks") == 0) {
+            if (num_opt(key, val, 1, PCB_OPT_TASKS_MAX, &o->tasks))
+                return 2;
+        } else if (strcmp(key, "--chunk") == 0) {
+            if (num_opt(key, val, 1, PCB_OPT_CHUNK_MAX, &o->chunk))
+                return 2;
+        } else if (strcmp(key, "--seed") == 0) {
+            if (num_opt(key, val, 0, UINT64_MAX, &o->seed))
+                return 2;
+        } else if (strcmp(key, "--digest") == 0) {
+            char *end;
+            errno = 0;
+            o->digest = strtoull(val, &end, 16);
+            if (!*val || *end || errno || val[0] == '-')
+                return bad(key, val,
+                           "expected a 64-bit hexadecimal digest, e.g. 0x1f2e3d4c5b6a7988");
+            o->have_digest = true;
+        } else if (strcmp(key, "--param") == 0) {
+            if (npp == PCB_WL_MAX_PARAMS)
+                return bad(key, val, "given more often than any workload has parameters");
+            pending_params[npp++] = val;
+        } else {
+            if (npv == PCB_MAX_VARIANTS)
+                return bad(key, val, "given more often than any strategy has variants");
+            pending_variants[npv++] = val;
+        }
+    }
+    if (!strategy) {
+        snprintf(allowed, sizeof(allowed), "pcbench run: --strategy is required; one of: %s",
+                 runner_names(names, sizeof(names)));
+        fprintf(stderr, "%s\n", allowed);
+        return 2;
+    }
+    if (!workload) {
+        fprintf(stderr, "pcbench run: --workload is required; one of: %s\n",
+                workload_names(names, sizeof(names)));
+        return 2;
+    }
+    size_t n;
+    const struct pcb_runner *const *rs = pcb_runners(&n);
+    for (size_t i = 0; i < n && !o->runner; i++)
+        if (strcasecmp(rs[i]->name, strategy) == 0)
+            o->runner = rs[i];
+    if (!o->runner) {
+        snprintf(allowed, sizeof(allowed), "unknown strategy; valid: %s",
+                 runner_names(names, sizeof(names)));
+        return bad("--strategy", strategy, allowed);
+    }
+    const struct pcb_workload *const *ws = pcb_workloads(&n);
+    for (size_t i = 0; i < n && !o->workload; i++)
+        if (strcasecmp(ws[i]->name, workload) == 0)
+            o->workload = ws[i];
+    if (!o->workload) {
+        snprintf(allowed, sizeof(allowed), "unknown workload; valid: %s",
+                 workload_names(names, sizeof(names)));
+        return bad("--workload", workload, allowed);
+    }
+    const struct pcb_runner *r = o->runner;
+    unsigned wmax = r->max_workers < PCB_OPT_WORKERS_MAX ? r->max_workers : PCB_OPT_WORKERS_MAX;
+    /* A strategy without a worker count runs with one, whatever --workers says (as in the
+     * matrix), so one command line fits every strategy. */
+    if (!(r->flags & PCB_RUNNER_WORKERS)) {
+        if (workers && num_opt("--workers", workers, 1, PCB_OPT_WORKERS_MAX, &o->workers))
+            return 2;
+        o->workers = 1;
+    } else if (workers && num_opt("--workers", workers, 1, wmax, &o->workers)) {
+        return 2;
+    } else if (!workers) {
+        unsigned cpus = pcb_cpus_allowed();
+        o->workers = cpus < wmax ? cpus : wmax;
+    }
+    /* Parameters: each must belong to the chosen workload and lie in its range. */
+    const struct pcb_workload *wl = o->workload;
+    for (size_t i = 0; i < npp; i++) {
+        const char *p = pending_params[i], *eq = strchr(p, '=');
+        const struct pcb_param_spec *spec = NULL;
+        size_t nlen = eq ? (size_t)(eq - p) : 0;
+        for (size_t j = 0; j < wl->nparams && eq; j++)
+            if (strlen(wl->params[j].name) == nlen && strncmp(wl->params[j].name, p, nlen) == 0)
+                spec = &wl->params[j];
+        if (!spec) {
+            size_t len = (size_t)snprintf(allowed, sizeof(allowed),
+                                          "expected NAME=VALUE with a parameter of %s:", wl->name);
+            for (size_t j = 0; j < wl->nparams && len < sizeof(allowed); j++)
+                len += (size_t)snprintf(allowed + len, sizeof(allowed) - len, " %s",
+                                        wl->params[j].name);
+            if (wl->nparams == 0)
+                snprintf(allowed + len, sizeof(allowed) - len, " (it has none)");
+            return bad("--param", p, allowed);
+        }
+        uint64_t v;
+        if (parse_num(eq + 1, spec->min, spec->max, &v)) {
+            snprintf(allowed, sizeof(allowed), "%s of %s is an integer from %llu to %llu",
+                     spec->name, wl->name, (unsigned long long)spec->min,
+                     (unsigned long long)spec->max);
+            return bad("--param", p, allowed);
+        }
+        size_t k = 0;
+        while (k < o->nparams && strcmp(o->params[k].name, spec->name) != 0)
+            k++;
+        snprintf(o->params[k].name, sizeof(o->params[k].name), "%s", spec->name);
+        o->params[k].value = v;
+        if (k == o->nparams)
+            o->nparams++;
+    }
+    /* Variants: NAME=VALUE among the strategy's own axes. */
+    for (size_t i = 0; i < npv; i++) {
+        const char *p = pending_variants[i], *eq = strchr(p, '=');
+        size_t nlen = eq ? (size_t)(eq - p) : 0;
+        const struct pcb_variant *var = NULL;
+        for (size_t j = 0; j < r->nvariants && eq; j++)
+            if (strlen(r->variants[j].name) == nlen && strncmp(r->variants[j].name, p, nlen) == 0)
+                var = &r->variants[j];
+        bool found = false;
+        for (size_t j = 0; var && j < var->nvalues; j++)
+            found |= strcmp(var->values[j], eq + 1) == 0;
+        if (!var || !found) {
+            size_t len = (size_t)snprintf(allowed, sizeof(allowed), "%s's variants:", r->name);
+            for (size_t j = 0; j < r->nvariants && len < sizeof(allowed); j++) {
+                len += (size_t)snprintf(allowed + len, sizeof(allowed) - len,
+                                        "%s %s=", j ? ";" : "", r->variants[j].name);
+                for (size_t k = 0; k < r->variants[j].nvalues && len < sizeof(allowed); k++)
+                    len += (size_t)snprintf(allowed + len, sizeof(allowed) - len, "%s%s",
+                                            k ? "|" : "", r->variants[j].values[k]);
+            }
+            if (r->nvariants == 0)
+                snprintf(allowed + len, sizeof(allowed) - len, " none");
+            return bad("--variant", p, allowed);
+        }
+        snprintf(o->variants[o->nvariants].name, sizeof(o->variants[0].name), "%.*s", (int)nlen, p);
+        snprintf(o->variants[o->nvariants].value, sizeof(o->variants[0].value), "%s", eq + 1);
+        o->nvariants++;
+    }
+    return 0;
+}
+
+/* Starts r's pool, times one batch with resources sampled around it, stops the pool.
+ * Returns 0, or a negative code with a message in why (the pool could not start or broke). */
+static int measure(const struct pcb_runner *r, const struct pcb_pool_config *cfg,
+                   const struct pcb_batch *batch, struct measured *m)
+{
+    static pid_t pids[PCB_MAX_WORKERS];
+    struct pcb_pool *pool = NULL;
+    size_t npids = 0;
+    int err;
+
+    memset(m, 0, sizeof(*m));
+    pcb_peak_rss_reset();
+    if ((err = r->start(cfg, &pool)) != 0)
+        return err;
+    if (r->worker_pids)
+        npids = r->worker_pids(pool, pids, sizeof(pids) / sizeof(pids[0]));
+    pcb_usage_sample(pids, npids, &m->u0);
+    uint64_t t0 = pcb_now_ns();
+    err = r->run(pool, batch, &m->res);
+    uint64_t t1 = pcb_now_ns();
+    pcb_usage_sample(pids, npids, &m->u1);
+    m->peak_rss = pcb_peak_rss(pids, npids);
+    m->nworkers_procs = npids;
+    m->wall_ns = t1 - t0;
+    r->stop(pool);
+    return err;
+}
+
+/* Checks a batch like the benchmark fixture does. Returns 0, or 1 after printing why. */
+static int check(const char *who, const struct measured *m, uint64_t tasks, uint64_t ref,
+                 bool given)
+{
+    if (m->res.failed) {
+        fprintf(stderr, "pcbench run: %s: task %llu failed: %s (%llu of %llu tasks failed)\n", who,
+                (unsigned long long)m->res.err_task, pcb_strerror(m->res.err),
+                (unsigned long long)m->res.failed, (unsigned long long)tasks);
+        return 1;
+    }
+    if (m->res.digest != ref || m->res.done != tasks) {
+        fprintf(stderr,
+                "pcbench run: %s: result mismatch: digest 0x%016llx, %s 0x%016llx (%llu of "
+                "%llu tasks done)\n",
+                who, (unsigned long long)m->res.digest,
+                given ? "expected (--digest)" : "sequential reference", (unsigned long long)ref,
+                (unsigned long long)m->res.done, (unsigned long long)tasks);
+        return 1;
+    }
+    return 0;
+}
+
+static void fmt_time(char *out, size_t cap, double ns)
+{
+    if (ns >= 1e9)
+        snprintf(out, cap, "%.3f s", ns / 1e9);
+    else if (ns >= 1e6)
+        snprintf(out, cap, "%.3f ms", ns / 1e6);
+    else if (ns >= 1e3)
+        snprintf(out, cap, "%.3f us", ns / 1e3);
+    else
+        snprintf(out, cap, "%.0f ns", ns);
+}
+
+static const char *fmt_si(char *out, size_t cap, double v)
+{
+    if (v >= 1e9)
+        snprintf(out, cap, "%.2fG", v / 1e9);
+    else if (v >= 1e6)
+        snprintf(out, cap, "%.2fM", v / 1e6);
+    else if (v >= 1e3)
+        snprintf(out, cap, "%.2fk", v / 1e3);
+    else
+        snprintf(out, cap, "%.2f", v);
+    return out;
+}
+
+/* Writes s as a JSON string (names come from the registries, but escape anyway). */
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", *s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
+}
+
+static void report(const struct oneshot *o, const char *variant_label, unsigned workers,
+                   unsigned total_workers, const struct measured *m, const struct measured *base,
+                   uint64_t ref, int status, uint64_t task_bytes)
+{
+    double wall = (double)m->wall_ns;
+    double ips = wall > 0 ? (double)o->tasks / (wall * 1e-9) : 0;
+    double cores = wall > 0 ? (double)(m->u1.cpu_ns - m->u0.cpu_ns) / wall : 0;
+    uint64_t vcs = m->u1.vcsw - m->u0.vcsw, ivcs = m->u1.ivcsw - m->u0.ivcsw;
+    double speedup = base && m->wall_ns ? (double)base->wall_ns / wall : 0;
+    bool ok = status == 0;
+
+    if (o->json) {
+        printf("{\"strategy\":");
+        json_str(o->runner->name);
+        printf(",\"workload\":");
+        json_str(o->workload->name);
+        printf(",\"variant\":");
+        json_str(variant_label);
+        printf(",\"params\":{");
+        for (size_t i = 0; i < o->workload->nparams; i++) {
+            printf("%s", i ? "," : "");
+            json_str(o->workload->params[i].name);
+            uint64_t v = o->workload->params[i].defaults[0];
+            for (size_t k = 0; k < o->nparams; k++)
+                if (strcmp(o->params[k].name, o->workload->params[i].name) == 0)
+                    v = o->params[k].value;
+            printf(":%llu", (unsigned long long)v);
+        }
+        printf("},\"workers\":%u,\"total_workers\":%u,\"tasks\":%llu,\"chunk\":%llu,"
+               "\"seed\":%llu,\"wall_ns\":%llu,\"items_per_second\":%.6g,",
+               workers, total_workers, (unsigned long long)o->tasks, (unsigned long long)o->chunk,
+               (unsigned long long)o->seed, (unsigned long long)m->wall_ns, ips);
+        if (task_bytes)
+            printf("\"bytes_per_second\":%.6g,", ips * (double)task_bytes);
+        printf("\"peak_rss_bytes\":%llu,\"worker_processes\":%zu,\"cores_used\":%.4f,"
+               "\"vol_cs\":%llu,\"invol_cs\":%llu,\"vol_cs_per_task\":%.4f,"
+               "\"invol_cs_per_task\":%.4f,",
+               (unsigned long long)m->peak_rss, m->nworkers_procs, cores, (unsigned long long)vcs,
+               (unsigned long long)ivcs, (double)vcs / (double)o->tasks,
+               (double)ivcs / (double)o->tasks);
+        if (base)
+            printf("\"baseline_wall_ns\":%llu,\"speedup\":%.4f,\"efficiency\":%.4f,",
+                   (unsigned long long)base->wall_ns, speedup, speedup / total_workers);
+        else
+            printf("\"baseline_wall_ns\":null,\"speedup\":null,\"efficiency\":null,");
+        printf("\"digest\":\"0x%016llx\",\"reference_digest\":\"0x%016llx\",\"reference\":\"%s\","
+               "\"digest_ok\":%s,\"failed_tasks\":%llu}\n",
+               (unsigned long long)m->res.digest, (unsigned long long)ref,
+               o->have_digest ? "given" : "computed", ok ? "true" : "false",
+               (unsigned long long)m->res.failed);
+        return;
+    }
+    char t[32], bt[32];
+    fmt_time(t, sizeof(t), wall);
+    printf("%s", o->runner->name);
+    if (o->runner->workers_name) /* procs:P for processes x threads */
+        printf(" %s:%u", o->runner->workers_name, workers);
+    printf("%s%s on %s", variant_label[0] ? " " : "", variant_label, o->workload->name);
+    for (size_t i = 0; i < o->workload->nparams; i++) {
+        uint64_t v = o->workload->params[i].defaults[0];
+        for (size_t k = 0; k < o->nparams; k++)
+            if (strcmp(o->params[k].name, o->workload->params[i].name) == 0)
+                v = o->params[k].value;
+        printf(" %s:%llu", o->workload->params[i].name, (unsigned long long)v);
+    }
+    printf(", %u worker%s, %llu tasks, chunk %llu, seed %llu\n", total_workers,
+           total_workers == 1 ? "" : "s", (unsigned long long)o->tasks,
+           (unsigned long long)o->chunk, (unsigned long long)o->seed);
+    printf("  wall time          %s (one batch; pool start and stop not included)\n", t);
+    char si[32];
+    printf("  items/s            %s\n", fmt_si(si, sizeof(si), ips));
+    if (task_bytes)
+        printf("  bytes/s            %s\n", fmt_si(si, sizeof(si), ips * (double)task_bytes));
+    printf("  peak RSS           %.1f MiB (pcbench + %zu worker process%s)\n",
+           (double)m->peak_rss / 1048576.0, m->nworkers_procs, m->nworkers_procs == 1 ? "" : "es");
+    printf("  cores used         %.2f (CPU time / wall time)\n", cores);
+    printf("  context switches   %llu voluntary (%.2f per task), %llu involuntary (%.2f per "
+           "task)\n",
+           (unsigned long long)vcs, (double)vcs / (double)o->tasks, (unsigned long long)ivcs,
+           (double)ivcs / (double)o->tasks);
+    if (base) {
+        fmt_time(bt, sizeof(bt), (double)base->wall_ns);
+        printf("  speedup            %.2fx against one Sequential batch (%s); efficiency %.2f\n",
+               speedup, bt, speedup / total_workers);
+    } else {
+        printf("  speedup            - (no baseline)\n");
+    }
+    printf("  digest             0x%016llx %s (%s reference 0x%016llx)\n",
+           (unsigned long long)m->res.digest, ok ? "matches" : "DOES NOT MATCH",
+           o->have_digest ? "given" : "sequential", (unsigned long long)ref);
+}
 
 int pcb_oneshot_main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "pcbench: run: not available in this build\n");
-    return 2;
+    struct oneshot o;
+    struct pcb_input *in = NULL;
+    uint64_t values[PCB_WL_MAX_PARAMS] = {0}, ref = 0;
+    struct measured m, base;
+    bool have_base = false;
+    char why[160] = "", variant_label[160] = "";
+    int rc = parse_args(argc, argv, &o), err, status = 0;
+
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    const struct pcb_runner *r = o.runner;
+    const struct pcb_workload *wl = o.workload;
+
+    /* The same timer slack as the benchmark run, so waiting workloads do not oversleep. */
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+
+    for (size_t i = 0; i < wl->nparams; i++) {
+        values[i] = wl->params[i].defaults[0];
+        for (size_t k = 0; k < o.nparams; k++)
+            if (strcmp(o.params[k].name, wl->params[i].name) == 0)
+                values[i] = o.params[k].value;
+    }
+    struct pcb_pool_config cfg = {
+        .workload = wl, .workers = (unsigned)o.workers, .why = why, .why_len = sizeof(why)};
+    unsigned total = (unsigned)o.workers;
+    size_t vlen = 0;
+    for (size_t v = 0; v < r->nvariants; v++) {
+        unsigned idx = 0;
+        for (size_t k = 0; k < o.nvariants; k++)
+            if (strcmp(o.variants[k].name, r->variants[v].name) == 0)
+                for (size_t j = 0; j < r->variants[v].nvalues; j++)
+                    if (strcmp(r->variants[v].values[j], o.variants[k].value) == 0)
+                        idx = (unsigned)j;
+        cfg.variant[v] = idx;
+        if (r->variants[v].flags & PCB_VARIANT_MULTIPLIES)
+            total *= (unsigned)strtoul(r->variants[v].values[idx], NULL, 10);
+        if (vlen < sizeof(variant_label))
+            vlen +=
+                (size_t)snprintf(variant_label + vlen, sizeof(variant_label) - vlen, "%s%s:%s",
+                                 vlen ? " " : "", r->variants[v].name, r->variants[v].values[idx]);
+    }
+    if (total == 0)
+        total = 1;
+
+    if ((err = wl->prepare(values, o.seed, &in)) != 0) {
+        fprintf(stderr, "pcbench run: preparing %s input failed: %s\n", wl->name,
+                pcb_strerror(err));
+        return 1;
+    }
+    cfg.input = in;
+    if (wl->case_setup && (err = wl->case_setup(in)) != 0) {
+        fprintf(stderr, "pcbench run: %s set-up failed: %s\n", wl->name, pcb_strerror(err));
+        wl->release(in);
+        return 1;
+    }
+    if (o.have_digest) {
+        ref = o.digest;
+    } else if ((err = pcb_workload_reference(wl, in, o.tasks, &ref)) != 0) {
+        fprintf(stderr, "pcbench run: the sequential reference failed: %s\n", pcb_strerror(err));
+        status = 1;
+        goto out;
+    }
+    struct pcb_batch batch = {.tasks = o.tasks, .chunk = o.chunk};
+    const struct pcb_runner *seq = pcb_runner_find("Sequential");
+    if (o.baseline && seq && r != seq) {
+        struct pcb_pool_config scfg = {.workload = wl, .input = in, .workers = 1};
+        if ((err = measure(seq, &scfg, &batch, &base)) != 0) {
+            fprintf(stderr, "pcbench run: the %s baseline failed: %s\n", seq->name,
+                    pcb_strerror(err));
+            status = 1;
+            goto out;
+        }
+        if ((status = check(seq->name, &base, o.tasks, ref, o.have_digest)) != 0)
+            goto out;
+        have_base = true;
+    }
+    if ((err = measure(r, &cfg, &batch, &m)) != 0) {
+        fprintf(stderr, "pcbench run: %s %s: %s%s%s\n", r->name,
+                m.wall_ns ? "pool broke" : "pool start failed", pcb_strerror(err),
+                why[0] ? ": " : "", why);
+        status = 1;
+        goto out;
+    }
+    status = check(r->name, &m, o.tasks, ref, o.have_digest);
+    if (o.baseline && r == seq) {
+        base = m; /* Sequential against itself: speedup 1 by definition */
+        have_base = true;
+    }
+    report(&o, variant_label, (unsigned)o.workers, total, &m, have_base ? &base : NULL, ref, status,
+           wl->task_bytes ? wl->task_bytes(in) : 0);
+out:
+    if (wl->case_teardown)
+        wl->case_teardown(in);
+    wl->release(in);
+    return status;
 }
