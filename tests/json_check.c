@@ -1,0 +1,149 @@
+/*
+ * json_check.c - checks a Google Benchmark JSON report, for the CLI test (so it needs no Python).
+ *
+ *   pcb_json_check FILE [--no-errors] [--aggregates=a,b,...] [--context=k1,k2,...]
+ *
+ * FILE ("-" for stdin) must parse as one JSON object with a "context" object and a non-empty
+ * "benchmarks" array. --no-errors: no entry has error_occurred true. --aggregates: for every
+ * iteration run's run_name there is an aggregate entry of each named aggregate_name.
+ * --context: each key is present in "context" as a non-empty string. Exit status 0 when every
+ * check holds; otherwise 1 after one line on stderr saying which check failed and where.
+ */
+#define _GNU_SOURCE
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *slurp(const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    size_t cap = 1 << 16, len = 0;
+    char *buf;
+
+    if (!f)
+        return NULL;
+    buf = malloc(cap);
+    for (size_t got; buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0;) {
+        len += got;
+        if (len + 1 == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb)
+                free(buf);
+            buf = nb;
+        }
+    }
+    if (f != stdin)
+        fclose(f);
+    if (buf)
+        buf[len] = '\0';
+    return buf;
+}
+
+static const char *str(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* True when some entry has run_name `run` and aggregate_name `agg`. */
+static int has_aggregate(const cJSON *benchmarks, const char *run, const char *agg)
+{
+    const cJSON *b;
+
+    cJSON_ArrayForEach(b, benchmarks)
+    {
+        const char *rn = str(b, "run_name"), *an = str(b, "aggregate_name");
+        const char *rt = str(b, "run_type");
+        if (rn && an && rt && strcmp(rt, "aggregate") == 0 && strcmp(rn, run) == 0 &&
+            strcmp(an, agg) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = NULL, *aggregates = NULL, *context = NULL;
+    int no_errors = 0;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--no-errors") == 0)
+            no_errors = 1;
+        else if (strncmp(argv[i], "--aggregates=", 13) == 0)
+            aggregates = argv[i] + 13;
+        else if (strncmp(argv[i], "--context=", 10) == 0)
+            context = argv[i] + 10;
+        else if (!path)
+            path = argv[i];
+        else {
+            fprintf(stderr, "json_check: unexpected argument %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!path) {
+        fprintf(stderr, "usage: json_check FILE [--no-errors] [--aggregates=..] [--context=..]\n");
+        return 2;
+    }
+    char *text = slurp(path);
+    if (!text) {
+        fprintf(stderr, "json_check: cannot read %s\n", path);
+        return 1;
+    }
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    if (!cJSON_IsObject(doc)) {
+        fprintf(stderr, "json_check: %s is not a JSON object\n", path);
+        return 1;
+    }
+    const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(doc, "context");
+    const cJSON *benchmarks = cJSON_GetObjectItemCaseSensitive(doc, "benchmarks");
+    if (!cJSON_IsObject(ctx) || !cJSON_IsArray(benchmarks) || cJSON_GetArraySize(benchmarks) == 0) {
+        fprintf(stderr, "json_check: no context object or no benchmarks\n");
+        return 1;
+    }
+
+    int bad = 0;
+    const cJSON *b;
+    cJSON_ArrayForEach(b, benchmarks)
+    {
+        const char *name = str(b, "name");
+        if (!name) {
+            fprintf(stderr, "json_check: a benchmark entry has no name\n");
+            return 1;
+        }
+        if (no_errors && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "error_occurred"))) {
+            fprintf(stderr, "json_check: %s: error_occurred: %s\n", name,
+                    str(b, "error_message") ? str(b, "error_message") : "");
+            bad = 1;
+        }
+        const char *rt = str(b, "run_type");
+        if (aggregates && rt && strcmp(rt, "iteration") == 0) {
+            char *list = strdup(aggregates), *save = NULL;
+            for (char *a = strtok_r(list, ",", &save); a; a = strtok_r(NULL, ",", &save))
+                if (!has_aggregate(benchmarks, str(b, "run_name") ? str(b, "run_name") : name,
+                                   a)) {
+                    fprintf(stderr, "json_check: %s: no '%s' aggregate\n", name, a);
+                    bad = 1;
+                }
+            free(list);
+        }
+        if (bad)
+            break;
+    }
+    if (!bad && context) {
+        char *list = strdup(context), *save = NULL;
+        for (char *k = strtok_r(list, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+            const char *v = str(ctx, k);
+            if (!v || !*v) {
+                fprintf(stderr, "json_check: context has no non-empty string '%s'\n", k);
+                bad = 1;
+                break;
+            }
+        }
+        free(list);
+    }
+    cJSON_Delete(doc);
+    return bad;
+}

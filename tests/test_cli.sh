@@ -1,0 +1,274 @@
+#!/usr/bin/env bash
+# test_cli.sh - pins down pcbench's command line: what it lists, what it rejects, what it leaves.
+#
+# Listing: the filter 'Threaded.*CPU' lists only Threaded/CPU.* cases, whose worker counts are
+# the default CPU sweep (1..2x the CPUs this process may use, at most 16 values): every CPU
+# workload has it whole for its main parameter set, and no case has a count outside it;
+# --pcb_workers replaces the sweep exactly, for every case; '^Multiprocess/' and 'workers:2/'
+# select only what they name; the quick profile has every strategy x workload pair of the
+# --help lists; --pcb_param and PCB_PARAM set a workload's values. Bad input (each bad --pcb_
+# value, an unknown --pcb_ or --benchmark_ flag, a bad PCB_* variable) exits 2 with exactly one
+# line on stderr naming the option or variable, nothing on stdout and no process left. --help
+# exits 0 and names every --pcb_ option. A valid run exits 0, fails no case and leaves no
+# process; a JSON run with repetitions is valid JSON with no error, mean/median/stddev/cv
+# aggregates for every case, and pcbench's context keys.
+#
+# usage: test_cli.sh PATH/TO/pcbench PATH/TO/pcb_json_check [NAME_PART]   (only matching tests)
+# Each test runs in its own process under `timeout`; temporary files live in a directory under
+# the current (build) directory and are removed on exit.
+set -u
+
+PCBENCH=$1
+JSON_CHECK=$2
+WORK=$(mktemp -d "$PWD/test_cli.XXXXXX") || exit 1
+trap 'rm -rf "$WORK"' EXIT
+# A marker no other process has: every pcbench run here carries it as argv[0], and forked
+# workers inherit it, so `pgrep -f` finds anything a run left behind.
+MARK="pcbench-cli-test-$$-$RANDOM"
+TEST_TIMEOUT=60
+export PCBENCH JSON_CHECK WORK MARK
+
+# Small sizes for the runs that execute cases (no --pcb_param here: that option has its own
+# test, and a run should not fail for another option's sake).
+SMALL=(--pcb_tasks=4 --benchmark_min_time=0.01 --benchmark_min_warmup_time=0)
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# Runs pcbench under the marker, with a clean PCB_* environment plus "$ENV_EXTRA"; stdout to
+# $WORK/out, stderr to $WORK/err; returns its status.
+pcb() {
+    (
+        for v in $(compgen -e | grep '^PCB_'); do unset "$v"; done
+        if [ -n "${ENV_EXTRA:-}" ]; then export "${ENV_EXTRA?}"; fi
+        exec -a "$MARK" "$PCBENCH" "$@"
+    ) >"$WORK/out" 2>"$WORK/err" </dev/null
+}
+
+assert_no_process_left() {
+    local left
+    left=$(pgrep -f -- "$MARK")
+    [ -z "$left" ] || fail "$1: process(es) left behind: $left"
+}
+
+# Names in the --help section that starts with a line matching $1: the first word of each
+# line indented by exactly two spaces, up to the next blank line.
+help_section() {
+    awk -v head="$1" '$0 ~ head {f = 1; next} /^$/ {f = 0} f && /^  [^ ]/ {print $1}' \
+        "$WORK/help"
+}
+
+test_help_exits_0_and_names_every_pcb_option() {
+    local var opt
+    pcb --help || fail "--help exited $?"
+    for opt in workers tasks chunk param seed profile timer_slack_ns pin help; do
+        grep -q -- "--pcb_$opt" "$WORK/out" || fail "--help does not mention --pcb_$opt"
+    done
+    # Every environment variable it names has its --pcb_ option named too.
+    for var in $(grep -o '\[PCB_[A-Z_]*\]' "$WORK/out" | tr -d '[]' | sort -u); do
+        opt=$(echo "${var#PCB_}" | tr 'A-Z' 'a-z')
+        grep -q -- "--pcb_$opt" "$WORK/out" || fail "--help names $var but not --pcb_$opt"
+    done
+    assert_no_process_left "--help"
+}
+
+# Checks the worker axis of the cases in $WORK/out against the list "$2" (space-separated).
+# Cases that differ only in workers:K form one group. Mode "exact" ($1): every group's worker
+# counts, sorted, are exactly the list. Mode "sweep": every group's counts are drawn from the
+# list, each once, and for every workload at least one group (its main parameter set) has the
+# whole list. (Secondary parameter sets may be swept at fewer points.)
+assert_worker_sweep() {
+    local bad
+    bad=$(awk -v mode="$1" -v want="$2" '
+        BEGIN { nw = split(want, w, " "); for (i = 1; i <= nw; i++) inwant[w[i]] = 1 }
+        {
+            key = $0
+            if (!match(key, /\/workers:[0-9]+\//)) { print "no workers axis: " $0; next }
+            k = substr(key, RSTART + 9, RLENGTH - 10)
+            key = substr(key, 1, RSTART) "workers:*" substr(key, RSTART + RLENGTH - 1)
+            ks[key] = ks[key] " " k
+        }
+        END {
+            for (key in ks) {
+                n = split(substr(ks[key], 2), a, " ")
+                for (i = 2; i <= n; i++)
+                    for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+                got = a[1]
+                for (i = 2; i <= n; i++) got = got " " a[i]
+                split(key, parts, "/")
+                wl = parts[2]
+                seen[wl] = 1
+                if (got == want) { full[wl] = 1; continue }
+                if (mode == "exact") { print key ": workers " got ", want " want; continue }
+                for (i = 1; i <= n; i++) {
+                    if (!(a[i] in inwant)) print key ": worker count " a[i] " is not in " want
+                    if (i > 1 && a[i] == a[i - 1]) print key ": worker count " a[i] " twice"
+                }
+            }
+            for (wl in seen)
+                if (!(wl in full)) print wl ": no parameter set has the whole sweep " want
+        }' "$WORK/out")
+    [ -z "$bad" ] || fail "worker sweep: $bad"
+}
+
+test_cpu_filter_lists_the_default_worker_sweep() {
+    local cpus want
+    cpus=$(nproc)
+    want=$((2 * cpus > 16 ? 16 : 2 * cpus))
+    pcb --benchmark_list_tests --benchmark_filter='Threaded.*CPU' || fail "list exited $?"
+    [ -s "$WORK/out" ] || fail "nothing listed"
+    if grep -v '^Threaded/CPU\.' "$WORK/out"; then fail "names above do not start Threaded/CPU."; fi
+    assert_worker_sweep sweep "$(seq -s ' ' 1 "$want")"
+}
+
+test_workers_option_replaces_the_sweep_exactly() {
+    pcb --benchmark_list_tests --benchmark_filter='Threaded.*CPU' --pcb_workers=1,2,4 ||
+        fail "list exited $?"
+    [ -s "$WORK/out" ] || fail "nothing listed"
+    assert_worker_sweep exact "1 2 4"
+}
+
+test_multiprocess_filter_lists_only_multiprocess() {
+    pcb --benchmark_list_tests --benchmark_filter='^Multiprocess/' || fail "list exited $?"
+    [ -s "$WORK/out" ] || fail "nothing listed"
+    if grep -v '^Multiprocess/' "$WORK/out"; then fail "names above are not Multiprocess/"; fi
+}
+
+test_workers_filter_lists_only_that_worker_count() {
+    pcb --benchmark_list_tests --benchmark_filter='workers:2/' || fail "list exited $?"
+    [ -s "$WORK/out" ] || fail "nothing listed"
+    if grep -v '/workers:2/' "$WORK/out"; then fail "names above are not workers:2"; fi
+}
+
+test_quick_profile_lists_every_strategy_workload_pair() {
+    pcb --help || fail "--help exited $?"
+    cp "$WORK/out" "$WORK/help"
+    local strategies workloads
+    strategies=$(help_section '^Strategies:')
+    workloads=$(help_section '^Workloads')
+    [ -n "$strategies" ] || fail "no strategies in --help"
+    [ -n "$workloads" ] || fail "no workloads in --help"
+    pcb --benchmark_list_tests --pcb_profile=quick || fail "list exited $?"
+    for s in $strategies; do
+        for w in $workloads; do
+            awk -v p="$s/$w/" 'index($0, p) == 1 {found = 1} END {exit !found}' "$WORK/out" ||
+                fail "quick profile has no $s/$w/ case"
+        done
+    done
+}
+
+# --pcb_param (and PCB_PARAM) replace a workload parameter's values, and the case names say so.
+test_param_option_sets_the_workload_values() {
+    pcb --benchmark_list_tests --benchmark_filter='^Sequential/CPU' --pcb_param=kib=4,64 ||
+        fail "--pcb_param=kib=4,64 exited $? ($(cat "$WORK/err"))"
+    got=$(grep -o '/kib:[0-9]*/' "$WORK/out" | tr -dc '0-9\n' | sort -n | tr '\n' ' ')
+    [ "$got" = "4 64 " ] || fail "kib values '$got', want '4 64'"
+    ENV_EXTRA=PCB_PARAM=latency_us=50 pcb --benchmark_list_tests --benchmark_filter='IO.sleep' ||
+        fail "PCB_PARAM=latency_us=50 exited $? ($(cat "$WORK/err"))"
+    [ -s "$WORK/out" ] || fail "nothing listed"
+    if grep -v '/latency_us:50/' "$WORK/out"; then fail "names above are not latency_us:50"; fi
+    pcb --pcb_param=kib=4 --pcb_param=latency_us=50 --pcb_tasks=16 --pcb_profile=quick \
+        --benchmark_filter='^Threaded/' --benchmark_min_time=0.01 --benchmark_format=json ||
+        fail "a quick run with small parameters exited $? ($(cat "$WORK/err"))"
+    "$JSON_CHECK" "$WORK/out" --no-errors || fail "the run's JSON failed the check"
+    assert_no_process_left "--pcb_param run"
+}
+
+# Each bad input: the argument, or VAR=value for an environment variable.
+BAD_INPUTS=(
+    --pcb_workers=0 --pcb_workers=-1 --pcb_workers=abc --pcb_workers=99999999
+    --pcb_workers=1,,2 --pcb_workers=1,1 --pcb_workers= --pcb_tasks=0
+    --pcb_tasks=18446744073709551616 --pcb_chunk=0 --pcb_seed=-1 --pcb_seed=1x
+    --pcb_profile=slow --pcb_bogus=1 --pcb_workers --pcb_param=nope=1 --pcb_param=kib=0
+    --pcb_param=kib --pcb_timer_slack_ns=0 --benchmark_nonsense=1
+    PCB_WORKERS=0 PCB_TASKS=x
+)
+
+test_bad_input_exits_2_with_one_line_naming_it() {
+    local input name rc
+    for input in "${BAD_INPUTS[@]}"; do
+        if [[ $input == --* ]]; then
+            name=${input%%=*}
+            ENV_EXTRA= pcb "$input"
+        else
+            name=${input%%=*}
+            ENV_EXTRA=$input pcb
+        fi
+        rc=$?
+        [ "$rc" -eq 2 ] || fail "$input: exit status $rc, want 2"
+        [ ! -s "$WORK/out" ] || fail "$input: printed on stdout: $(head -c 200 "$WORK/out")"
+        [ "$(wc -l <"$WORK/err")" -eq 1 ] ||
+            fail "$input: want exactly one line on stderr, got: $(cat "$WORK/err")"
+        grep -q -F -- "$name" "$WORK/err" || fail "$input: stderr does not name $name"
+        assert_no_process_left "$input"
+    done
+}
+
+# A bad value must be refused even when it comes after valid ones and with a filter that
+# would run something.
+test_bad_input_after_valid_options_still_runs_nothing() {
+    pcb --benchmark_filter='^Multiprocess/' --pcb_profile=quick --pcb_workers=2 --pcb_chunk=0
+    rc=$?
+    [ "$rc" -eq 2 ] || fail "exit status $rc, want 2"
+    [ ! -s "$WORK/out" ] || fail "printed on stdout"
+    grep -q -- "--pcb_chunk" "$WORK/err" || fail "stderr does not name --pcb_chunk"
+    assert_no_process_left "bad chunk after valid options"
+}
+
+test_valid_multiprocess_run_exits_0_and_leaves_no_process() {
+    pcb --pcb_profile=quick --benchmark_filter='^Multiprocess/' --benchmark_min_time=0.01 \
+        --benchmark_format=json || fail "exited $? ($(tail -n 3 "$WORK/err"))"
+    assert_no_process_left "valid Multiprocess run"
+    "$JSON_CHECK" "$WORK/out" --no-errors || fail "the run's JSON failed the check"
+    grep -q '"name": "Multiprocess/' "$WORK/out" || fail "no Multiprocess case ran"
+}
+
+test_json_run_with_repetitions_has_aggregates_and_context() {
+    pcb --benchmark_filter='Threaded.*CPU' --benchmark_repetitions=3 --benchmark_format=json \
+        "${SMALL[@]}" || fail "exited $? ($(tail -n 3 "$WORK/err"))"
+    assert_no_process_left "JSON run"
+    "$JSON_CHECK" "$WORK/out" --no-errors --aggregates=mean,median,stddev,cv \
+        --context=pcbench_version,pcbench_commit,pcbench_compiler,pcbench_build_type,pcbench_allocator,pcbench_virtualized,pcbench_cpu_affinity,pcbench_gbench_library,pcbench_timer_slack_ns,library_build_type ||
+        fail "the JSON failed the check"
+    n=$(grep -c '"run_type": "iteration"' "$WORK/out")
+    want=$((3 * $(grep -c '"aggregate_name": "mean"' "$WORK/out")))
+    [ "$n" -eq "$want" ] || fail "$n iteration runs, want 3 per case ($want)"
+}
+
+TESTS=(
+    test_help_exits_0_and_names_every_pcb_option
+    test_cpu_filter_lists_the_default_worker_sweep
+    test_workers_option_replaces_the_sweep_exactly
+    test_multiprocess_filter_lists_only_multiprocess
+    test_workers_filter_lists_only_that_worker_count
+    test_quick_profile_lists_every_strategy_workload_pair
+    test_param_option_sets_the_workload_values
+    test_bad_input_exits_2_with_one_line_naming_it
+    test_bad_input_after_valid_options_still_runs_nothing
+    test_valid_multiprocess_run_exits_0_and_leaves_no_process
+    test_json_run_with_repetitions_has_aggregates_and_context
+)
+
+export -f fail pcb assert_no_process_left help_section assert_worker_sweep "${TESTS[@]}"
+export SMALL_STR="${SMALL[*]}" BAD_STR="${BAD_INPUTS[*]}"
+
+failed=0
+for t in "${TESTS[@]}"; do
+    if [ $# -gt 2 ] && [[ $t != *"$3"* ]]; then continue; fi
+    # Arrays do not cross `export`; each test process rebuilds them from their strings.
+    if timeout --kill-after=5 "$TEST_TIMEOUT" bash -c \
+        'read -r -a SMALL <<<"$SMALL_STR"; read -r -a BAD_INPUTS <<<"$BAD_STR"; '"$t"; then
+        echo "[       OK ] $t"
+    else
+        echo "[  FAILED  ] $t"
+        failed=$((failed + 1))
+    fi
+done
+if pgrep -f -- "$MARK"; then
+    echo "[  FAILED  ] process(es) above left behind after all tests"
+    failed=$((failed + 1))
+fi
+echo "cli: $failed test(s) failed"
+[ "$failed" -eq 0 ]
