@@ -23,5 +23,7 @@ if [[ -s "$tmp" ]]; then
   mv "$tmp" "$out"
   echo
   echo "results: $out"
+  # Tables, CSV and charts next to the result file; prints "report: <dir>/index.md (...)".
+  ./build/pcbench-report "$out" || echo "report: not written (see the message above)" >&2
 fi
 exit "$rc"
