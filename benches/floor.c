@@ -345,8 +345,8 @@ int pcb_floor_register(const struct pcb_options *o)
     cs[n++] = pcb_gb_use_real_time(
         pcb_gb_register("Floor/pipe_pingpong/processes", floor_pipe_pingpong, NULL));
     /* What the IPC/ family is read against (see BENCHMARKS.md, "IPC/, Lifecycle/ and their
-     * Floor/ cases"). They run with the family's shorter MinTime in the default profile: each is one tight loop, 0.1 s is
-     * 10^4..10^8 iterations. */
+     * Floor/ cases"). They run with the family's shorter MinTime in the default profile: each
+     * is one tight loop, 0.1 s is 10^4..10^8 iterations. */
     int first_ipc = n;
     cs[n++] = pcb_gb_use_real_time(pcb_gb_register("Floor/futex_pingpong/processes",
                                                    floor_pingpong, (void *)&futex_procs));
