@@ -11,6 +11,7 @@ packages=(
   libcmocka-dev                      # C unit tests
   clang libclang-rt-14-dev           # libFuzzer target of compare's readers
   hyperfine                          # whole-process timing
+  libopenmpi-dev openmpi-bin         # the Distributed runner (MPI) and mpirun
   gnuplot-nox                        # charts of pcbench-report
   libjemalloc-dev                    # jemalloc for Mem.alloc alloc:1 (its PIC archive)
   liburing-dev                       # io_uring backend of the Async loop

@@ -136,7 +136,9 @@ static void run_case(pcb_gb_state *st, void *arg)
                                   .workers = c->workers,
                                   .pin = (enum pcb_pin)c->pin,
                                   .why = c->why,
-                                  .why_len = sizeof(c->why)};
+                                  .why_len = sizeof(c->why),
+                                  .values = g->values,
+                                  .seed = g->seed};
     memcpy(cfg.variant, c->variant, sizeof(cfg.variant));
     c->why[0] = '\0';
     if ((err = r->start(&cfg, &pool)) != 0) {
@@ -178,6 +180,10 @@ static void run_case(pcb_gb_state *st, void *arg)
     }
 
     pcb_usage_sample(pids, npids, &u1);
+    struct pcb_counter extra[PCB_MAX_EXTRA_COUNTERS];
+    size_t nextra = r->extra_counters ? PCB_MAX_EXTRA_COUNTERS : 0;
+    if (r->extra_counters)
+        r->extra_counters(pool, extra, &nextra);
     uint64_t peak = pcb_peak_rss(pids, npids);
     uint64_t pss = pcb_pss(pids, npids);
     r->stop(pool);
@@ -210,6 +216,8 @@ static void run_case(pcb_gb_state *st, void *arg)
     pcb_gb_counter(st, "invol_cs_per_task",
                    ntasks > 0 ? (double)(u1.ivcsw - u0.ivcsw) / ntasks : 0,
                    PCB_GB_COUNTER_DEFAULT);
+    for (size_t i = 0; i < nextra; i++)
+        pcb_gb_counter(st, extra[i].name, extra[i].value, PCB_GB_COUNTER_DEFAULT);
 }
 
 /* The value lists of the matrix's axes, for one workload. */
@@ -488,7 +496,8 @@ static int register_group(const struct pcb_options *o, const struct pcb_workload
                 for (size_t wi = 0; wi < w.n; wi++)
                     for (size_t ci = 0; ci < ch.n; ci++) {
                         uint64_t n = tasks.v[ti];
-                        if (w.v[wi] > r->max_workers)
+                        if (w.v[wi] > r->max_workers ||
+                            (wl->case_setup && (r->flags & PCB_RUNNER_NO_CASE_SETUP)))
                             continue;
                         /* One factor at a time: a non-default variant with chunk 1 only; and
                          * neither a chunk above 1 nor a non-default variant for one worker
@@ -551,7 +560,9 @@ static void run_life(pcb_gb_state *st, void *arg)
                                   .workers = c->workers,
                                   .pin = (enum pcb_pin)c->pin,
                                   .why = c->why,
-                                  .why_len = sizeof(c->why)};
+                                  .why_len = sizeof(c->why),
+                                  .values = c->group->values,
+                                  .seed = c->group->seed};
     while (pcb_gb_keep_running(st)) {
         struct pcb_pool *pool = NULL;
         c->why[0] = '\0';

@@ -22,6 +22,7 @@
 
 #include "cases.h"
 #include "context.h"
+#include "distributed.h"
 #include "families.h"
 #include "gbench.h"
 #include "interrupt.h"
@@ -61,6 +62,10 @@ int main(int argc, char **argv)
 
     if (argc > 1 && strcmp(argv[1], "run") == 0)
         return pcb_oneshot_main(argc - 1, argv + 1);
+    /* Under mpirun, ranks other than 0 serve Distributed tasks here and never run a case. */
+    int drc = pcb_distributed_main(argc, argv);
+    if (drc >= 0)
+        return drc;
 
     /* The arguments as given, for the child that counts the cases for the progress line. */
     char **original = calloc((size_t)argc + 1, sizeof(*original));
@@ -129,7 +134,8 @@ int main(int argc, char **argv)
     }
     pcb_context_add(&o);
     if (pcb_floor_register(&o) < 0 || pcb_ipc_register(&o) < 0 ||
-        pcb_lifecycle_register(&o) < 0 || pcb_cases_register(&o) < 0) {
+        pcb_lifecycle_register(&o) < 0 || pcb_cases_register(&o) < 0 ||
+        pcb_distributed_register(&o) < 0) {
         fprintf(stderr, "pcbench: out of memory registering cases\n");
         free(args);
         free(original);

@@ -15,6 +15,9 @@ extern const struct pcb_runner pcb_runner_masterworker;
 extern const struct pcb_runner pcb_runner_async;
 extern const struct pcb_runner pcb_runner_async_blocking;
 extern const struct pcb_runner pcb_runner_hybrid;
+#ifdef PCB_HAVE_MPI /* not const: its worker limit comes from the MPI job (distributed.c) */
+extern struct pcb_runner pcb_runner_distributed;
+#endif
 
 static const struct pcb_runner *const runners[] = {
     &pcb_runner_sequential,
@@ -26,11 +29,19 @@ static const struct pcb_runner *const runners[] = {
     &pcb_runner_async,
     &pcb_runner_async_blocking,
     &pcb_runner_hybrid,
+#ifdef PCB_HAVE_MPI
+    &pcb_runner_distributed,
+#endif
 };
 
 const struct pcb_runner *const *pcb_runners(size_t *count)
 {
     *count = sizeof(runners) / sizeof(runners[0]);
+#ifdef PCB_HAVE_MPI
+    /* Distributed comes last and exists only in an MPI job of 2 or more ranks. */
+    if (pcb_runner_distributed.max_workers == 0)
+        *count -= 1;
+#endif
     return runners;
 }
 

@@ -29,6 +29,9 @@ enum pcb_runner_flags {
     PCB_RUNNER_WORKERS = 1u << 0,   /* takes a worker count (Sequential does not) */
     PCB_RUNNER_CHUNK = 1u << 1,     /* hands out tasks in chunks from a shared queue */
     PCB_RUNNER_PROCESSES = 1u << 2, /* workers are processes: counted by pid for resources */
+    /* Cannot run workloads with a case_setup() (IO.net's server): its workers rebuild the input
+     * apart, so a server started for the case would not be theirs. The matrix skips the pairs. */
+    PCB_RUNNER_NO_CASE_SETUP = 1u << 3,
 };
 
 /*
@@ -69,6 +72,10 @@ struct pcb_pool_config {
      * kernel limit refused it; left empty when it has nothing to add to the error code. */
     char *why;
     size_t why_len; /* size of `why` in bytes */
+    /* What the input was made from, for runners that build it elsewhere (Distributed: on
+     * every rank); values is NULL when unknown. */
+    const uint64_t *values; /* the workload's parameter values */
+    uint64_t seed;          /* the input's seed */
 };
 
 /* One batch to run. */
@@ -88,6 +95,13 @@ struct pcb_batch_result {
 
 /* Opaque: each runner defines its own. */
 struct pcb_pool;
+
+/* A counter a runner adds to its cases besides the common ones (see extra_counters). */
+struct pcb_counter {
+    const char *name; /* JSON key, e.g. "messages_per_task" */
+    double value;     /* its value over the batches run so far */
+};
+#define PCB_MAX_EXTRA_COUNTERS 8
 
 struct pcb_runner {
     const char *name;    /* "Threaded": the first part of every case name */
@@ -119,6 +133,9 @@ struct pcb_runner {
      * NULL: the common one, 1, 8, 32, 256, 1024, as far as max_workers allows. */
     const uint64_t *wait_workers;
     size_t nwait_workers; /* how many */
+    /* Counters of this runner's own over the batches run so far; called after the last batch,
+     * before stop(). *n is the room in out[] on entry, the count on return. */
+    void (*extra_counters)(const struct pcb_pool *pool, struct pcb_counter *out, size_t *n);
 };
 
 /* Formats a one-line explanation into cfg->why, when the caller gave room for one. */
