@@ -7,32 +7,12 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <stddef.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 /* How long the caller sleeps before it asks `check` whether the workers are still alive. */
 #define POLL_MS 100
-
-static int futex_wait(_Atomic uint32_t *addr, uint32_t expected, int private_,
-                      const struct timespec *timeout)
-{
-    int op = FUTEX_WAIT | (private_ ? FUTEX_PRIVATE_FLAG : 0);
-
-    if (syscall(SYS_futex, (uint32_t *)addr, op, expected, timeout, NULL, 0) == -1)
-        return -errno;
-    return 0;
-}
-
-static void futex_wake(_Atomic uint32_t *addr, int nwake, int private_)
-{
-    int op = FUTEX_WAKE | (private_ ? FUTEX_PRIVATE_FLAG : 0);
-
-    syscall(SYS_futex, (uint32_t *)addr, op, nwake, NULL, NULL, 0);
-}
 
 size_t pcb__dispatch_size(unsigned workers)
 {
@@ -74,7 +54,7 @@ void pcb__dispatch_serve(struct pcb__dispatch *d, unsigned id)
 
     pcb__pin_self((enum pcb_pin)d->pin, id);
     atomic_fetch_add_explicit(&d->ready, 1, memory_order_release);
-    futex_wake(&d->ready, 1, d->futex_private);
+    pcb__futex_wake(&d->ready, 1, d->futex_private);
 
     /* A worker that arrives after stop() already bumped `gen` must not wait for another bump:
      * it read the bumped value above, and acquire makes `stop` visible with it. */
@@ -84,7 +64,7 @@ void pcb__dispatch_serve(struct pcb__dispatch *d, unsigned id)
         uint32_t gen;
 
         while ((gen = atomic_load_explicit(&d->gen, memory_order_acquire)) == seen)
-            futex_wait(&d->gen, seen, d->futex_private, NULL);
+            pcb__futex_wait(&d->gen, seen, d->futex_private, NULL);
         seen = gen;
         if (atomic_load_explicit(&d->stop, memory_order_relaxed))
             return;
@@ -105,7 +85,7 @@ void pcb__dispatch_serve(struct pcb__dispatch *d, unsigned id)
         d->slots[id].err = local.err;
         d->slots[id].err_task = local.err_task;
         if (atomic_fetch_sub_explicit(&d->pending, 1, memory_order_acq_rel) == 1)
-            futex_wake(&d->pending, 1, d->futex_private);
+            pcb__futex_wake(&d->pending, 1, d->futex_private);
     }
 }
 
@@ -117,7 +97,7 @@ static int wait_until(struct pcb__dispatch *d, _Atomic uint32_t *word, uint32_t 
     uint32_t v;
 
     while ((v = atomic_load_explicit(word, memory_order_acquire)) != target) {
-        int err = futex_wait(word, v, d->futex_private, check ? &poll : NULL);
+        int err = pcb__futex_wait(word, v, d->futex_private, check ? &poll : NULL);
         if (err == -ETIMEDOUT && check) {
             int cerr = check(ctx);
             if (cerr)
@@ -140,7 +120,7 @@ int pcb__dispatch_run(struct pcb__dispatch *d, const struct pcb_batch *b,
     atomic_store_explicit(&d->next, 0, memory_order_relaxed);
     atomic_store_explicit(&d->pending, d->workers, memory_order_relaxed);
     atomic_fetch_add_explicit(&d->gen, 1, memory_order_release);
-    futex_wake(&d->gen, INT_MAX, d->futex_private);
+    pcb__futex_wake(&d->gen, INT_MAX, d->futex_private);
 
     int err = wait_until(d, &d->pending, 0, check, ctx);
     if (err)
@@ -164,5 +144,5 @@ void pcb__dispatch_stop(struct pcb__dispatch *d)
 {
     atomic_store_explicit(&d->stop, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&d->gen, 1, memory_order_release);
-    futex_wake(&d->gen, INT_MAX, d->futex_private);
+    pcb__futex_wake(&d->gen, INT_MAX, d->futex_private);
 }

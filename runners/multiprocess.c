@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "dispatch.h"
+#include "support.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -19,7 +20,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 /* How long stop() waits for workers to exit by themselves before it kills them. */
@@ -37,44 +37,7 @@ static int check_workers(void *ctx)
 {
     struct pcb_pool *p = ctx;
 
-    for (unsigned i = 0; i < p->started; i++) {
-        int status;
-        if (p->pids[i] > 0 && waitpid(p->pids[i], &status, WNOHANG) == p->pids[i]) {
-            p->pids[i] = 0;
-            return PCB_EWORKER;
-        }
-    }
-    return 0;
-}
-
-static void reap_all(struct pcb_pool *p)
-{
-    uint64_t deadline = pcb_now_ns() + (uint64_t)STOP_GRACE_MS * 1000000ULL;
-    const struct timespec nap = {.tv_sec = 0, .tv_nsec = 1000000L};
-    unsigned left;
-
-    do {
-        left = 0;
-        for (unsigned i = 0; i < p->started; i++) {
-            if (p->pids[i] <= 0)
-                continue;
-            if (waitpid(p->pids[i], NULL, WNOHANG) == p->pids[i])
-                p->pids[i] = 0;
-            else
-                left++;
-        }
-        if (left)
-            nanosleep(&nap, NULL);
-    } while (left && pcb_now_ns() < deadline);
-
-    for (unsigned i = 0; i < p->started; i++) {
-        if (p->pids[i] > 0) {
-            kill(p->pids[i], SIGKILL);
-            while (waitpid(p->pids[i], NULL, 0) == -1 && errno == EINTR)
-                ;
-            p->pids[i] = 0;
-        }
-    }
+    return pcb__check_pids(p->pids, p->started);
 }
 
 static void stop(struct pcb_pool *p)
@@ -83,7 +46,7 @@ static void stop(struct pcb_pool *p)
         return;
     if (p->d) {
         pcb__dispatch_stop(p->d);
-        reap_all(p);
+        pcb__reap(p->pids, p->started, STOP_GRACE_MS);
         munmap(p->d, p->map_len);
     }
     free(p->pids);
