@@ -87,18 +87,10 @@ static uint64_t task_digest(const struct pcb_input *in, uint64_t task, uint64_t 
 static int run(const struct pcb_input *in, uint64_t task, uint64_t *digest)
 {
     uint64_t h = compute(in, task);
-    uint64_t deadline = pcb_now_ns() + in->sleep_ns;
-    struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000ULL),
-                          .tv_nsec = (long)(deadline % 1000000000ULL)};
-    int err = 0;
+    int err = pcb_sleep_ns(in->sleep_ns);
 
-    if (in->sleep_ns)
-        while ((err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)) == EINTR)
-            ;
     if (err)
-        return -err;
-    if (pcb_now_ns() < deadline)
-        return PCB_EEARLY;
+        return err;
     *digest = task_digest(in, task, h);
     return 0;
 }
@@ -106,16 +98,16 @@ static int run(const struct pcb_input *in, uint64_t task, uint64_t *digest)
 static int start(const struct pcb_input *in, uint64_t task, struct pcb_wait *w)
 {
     w->scratch[1] = compute(in, task);
-    w->fd = -1;
-    w->deadline_ns = pcb_now_ns() + in->sleep_ns;
-    w->scratch[0] = w->deadline_ns; /* kept apart from deadline_ns, which the loop may touch */
+    pcb_wait_timer(w, in->sleep_ns);
     return 0;
 }
 
 static int finish(const struct pcb_input *in, uint64_t task, struct pcb_wait *w, uint64_t *digest)
 {
-    if (pcb_now_ns() < w->scratch[0])
-        return PCB_EEARLY;
+    int err = pcb_wait_timer_over(w);
+
+    if (err)
+        return err;
     *digest = task_digest(in, task, w->scratch[1]);
     return 0;
 }

@@ -7,6 +7,7 @@
 #include "workload.h"
 #include "reference.h"
 
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -55,6 +56,33 @@ uint64_t pcb_now_ns(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int pcb_sleep_ns(uint64_t ns)
+{
+    uint64_t deadline = pcb_now_ns() + ns;
+    struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000ULL),
+                          .tv_nsec = (long)(deadline % 1000000000ULL)};
+    int err = 0;
+
+    if (ns)
+        while ((err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)) == EINTR)
+            ;
+    if (err)
+        return -err;
+    return pcb_now_ns() < deadline ? PCB_EEARLY : 0;
+}
+
+void pcb_wait_timer(struct pcb_wait *w, uint64_t ns)
+{
+    w->fd = -1;
+    w->deadline_ns = pcb_now_ns() + ns;
+    w->scratch[0] = w->deadline_ns;
+}
+
+int pcb_wait_timer_over(const struct pcb_wait *w)
+{
+    return pcb_now_ns() < w->scratch[0] ? PCB_EEARLY : 0;
 }
 
 int pcb_workload_reference(const struct pcb_workload *wl, const struct pcb_input *in,

@@ -129,6 +129,18 @@ static inline uint64_t pcb_mix64(uint64_t x)
 /* CLOCK_MONOTONIC now, in nanoseconds. */
 uint64_t pcb_now_ns(void);
 
+/*
+ * The timer part of a waiting task, shared by every workload that waits on time.
+ * pcb_sleep_ns() is the blocking form: it sleeps `ns` on an absolute CLOCK_MONOTONIC deadline
+ * (so EINTR neither shortens nor lengthens the wait) and returns 0, -errno, or PCB_EEARLY if the
+ * clock says the deadline has not passed. pcb_wait_timer() is the asynchronous form's start():
+ * it sets w's deadline `ns` from now (and keeps a copy in scratch[0], since an event loop may
+ * touch deadline_ns); pcb_wait_timer_over() is finish()'s check: 0, or PCB_EEARLY.
+ */
+int pcb_sleep_ns(uint64_t ns);
+void pcb_wait_timer(struct pcb_wait *w, uint64_t ns);
+int pcb_wait_timer_over(const struct pcb_wait *w);
+
 /* The registry: every workload pcbench knows, in display order. */
 const struct pcb_workload *const *pcb_workloads(size_t *count);
 /* Finds a workload by exact name; NULL when there is none. */
