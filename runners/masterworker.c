@@ -668,12 +668,7 @@ static int run(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_batch_r
 
 static size_t worker_pids(const struct pcb_pool *p, pid_t *pids, size_t cap)
 {
-    size_t n = 0;
-
-    for (unsigned i = 0; i < p->started; i++)
-        if (p->pids[i] > 0 && n < cap)
-            pids[n++] = p->pids[i];
-    return n;
+    return pcb__live_pids(p->pids, p->started, pids, cap);
 }
 
 const struct pcb_runner pcb_runner_masterworker = {

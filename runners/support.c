@@ -127,6 +127,16 @@ void pcb__reap(pid_t *pids, unsigned n, unsigned grace_ms)
     }
 }
 
+size_t pcb__live_pids(const pid_t *pids, unsigned n, pid_t *out, size_t cap)
+{
+    size_t k = 0;
+
+    for (unsigned i = 0; i < n && k < cap; i++)
+        if (pids[i] > 0)
+            out[k++] = pids[i];
+    return k;
+}
+
 int pcb__check_pids(pid_t *pids, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {

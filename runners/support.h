@@ -46,6 +46,8 @@ int pcb__pin_self(enum pcb_pin pin, unsigned i);
  * what is left. Entries become 0 once reaped; entries <= 0 are skipped.
  */
 void pcb__reap(pid_t *pids, unsigned n, unsigned grace_ms);
+/* Copies the live entries (> 0) of pids[0..n) into out[0..cap); returns how many. */
+size_t pcb__live_pids(const pid_t *pids, unsigned n, pid_t *out, size_t cap);
 /* Returns PCB_EWORKER (and zeroes its entry) when any of pids[0..n) has exited, else 0. */
 int pcb__check_pids(pid_t *pids, unsigned n);
 
