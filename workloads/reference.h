@@ -4,7 +4,7 @@
  * IO.net with fault injection fails some tasks on purpose, and which ones is a function of
  * (parameters, seed, task), like the digests. For such a case the right answer of a batch is
  * "these tasks succeed with this merged digest, and this many fail"; a strategy must reproduce
- * both. pcb_workload_reference() stops at the first failure; this one runs every task.
+ * both. pcb_workload_reference() is this one for batches where no task may fail.
  */
 #ifndef PCB_REFERENCE_H
 #define PCB_REFERENCE_H

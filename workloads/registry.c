@@ -88,16 +88,13 @@ int pcb_wait_timer_over(const struct pcb_wait *w)
 int pcb_workload_reference(const struct pcb_workload *wl, const struct pcb_input *in,
                            uint64_t ntasks, uint64_t *digest)
 {
-    uint64_t sum = 0;
+    struct pcb_reference ref;
 
-    for (uint64_t t = 0; t < ntasks; t++) {
-        uint64_t d;
-        int err = wl->run(in, t, &d);
-        if (err)
-            return err;
-        sum = pcb_digest_merge(sum, d);
-    }
-    *digest = sum;
+    /* One loop for both references: this one is the all-tasks reference that no task failed. */
+    pcb_workload_reference_all(wl, in, ntasks, &ref);
+    if (ref.failed)
+        return ref.err;
+    *digest = ref.digest;
     return 0;
 }
 

@@ -148,7 +148,7 @@ const struct pcb_workload *pcb_workload_find(const char *name);
 
 /*
  * The sequential reference: runs tasks 0..ntasks-1 with run(), in order, in the calling thread.
- * Returns 0 and the merged digest, or the first task's error.
+ * Returns 0 and the merged digest, or the first failed task's error (every task is run).
  */
 int pcb_workload_reference(const struct pcb_workload *wl, const struct pcb_input *in,
                            uint64_t ntasks, uint64_t *digest);
