@@ -15,6 +15,7 @@ packages=(
   gnuplot-nox                        # charts of pcbench-report
   libjemalloc-dev                    # jemalloc for Mem.alloc alloc:1 (its PIC archive)
   liburing-dev                       # io_uring backend of the Async loop
+  cppcheck                           # static checks of the sources (lint.cppcheck)
 )
 
 missing=()

@@ -207,14 +207,17 @@ int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
           continue;
         cb = NULL;
       }
+      /* cppcheck-suppress nullPointerRedundantCheck ; one of cb and cn is always set */
       if (!selected(opts, (cb ? cb : cn)->name))
         continue;
       memset(r, 0, sizeof(*r));
+      /* cppcheck-suppress nullPointerRedundantCheck ; one of cb and cn is always set */
       r->name = (cb ? cb : cn)->name;
       r->change = r->band = r->p = r->q = NAN;
       r->base.median = r->base.cv = r->new_.median = r->new_.cv = NAN;
       r->label_base = cb ? cb->label : NULL;
       r->label_new = cn ? cn->label : NULL;
+      /* cppcheck-suppress nullPointerRedundantCheck ; one of cb and cn is always set */
       r->threads = cn ? cn->threads : cb->threads;
       pv[rep->n] = NAN;
       if ((cb && cb->failed) || (cn && cn->failed)) {

@@ -24,6 +24,36 @@
 
 #include <cmocka.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
+/* Sanitizer builds run several times slower, so a case's timeout stretches with them. */
+#if defined(__SANITIZE_THREAD__)
+#define PCB_TEST_TIMEOUT_SCALE 6u
+#elif defined(__SANITIZE_ADDRESS__)
+#define PCB_TEST_TIMEOUT_SCALE 3u
+#else
+#define PCB_TEST_TIMEOUT_SCALE 1u
+#endif
+
+/*
+ * Threads of the sanitizer's runtime in every case process, for cases that count threads.
+ * ThreadSanitizer keeps one background thread per process: it starts one at the first
+ * pthread_create() and one in every child of fork(). pcb_test_main() creates a thread in the
+ * parent first, so each case process starts with exactly one and never gets a second.
+ */
+#if defined(__SANITIZE_THREAD__)
+#include <pthread.h>
+#define PCB_TEST_RUNTIME_THREADS 1
+static inline void *pcb_test_noop_thread(void *arg)
+{
+    return arg;
+}
+#else
+#define PCB_TEST_RUNTIME_THREADS 0
+#endif
+
 /* What the running case is doing, set by the case (pcb_test_step_set) so a timeout can say where
  * it hung. */
 static char pcb_test_step[256];
@@ -63,6 +93,11 @@ static inline int pcb_test_main(int argc, char **argv, const char *group,
         fprintf(stderr, "%s: set-up failed\n", group);
         return 1;
     }
+#if defined(__SANITIZE_THREAD__)
+    pthread_t noop;
+    if (pthread_create(&noop, NULL, pcb_test_noop_thread, NULL) == 0)
+        pthread_join(noop, NULL);
+#endif
     for (size_t i = 0; i < n; i++) {
         if (filter && !strstr(tests[i].name, filter))
             continue;
@@ -75,9 +110,14 @@ static inline int pcb_test_main(int argc, char **argv, const char *group,
         if (pid == 0) {
             pcb_test_step_set("(no step recorded)");
             signal(SIGALRM, pcb_test_on_timeout);
-            alarm(timeout_s);
+            alarm(timeout_s * PCB_TEST_TIMEOUT_SCALE);
             int rc = _cmocka_run_group_tests(group, &tests[i], 1, NULL, NULL);
             fflush(NULL);
+#if defined(__SANITIZE_ADDRESS__)
+            /* _exit() skips LeakSanitizer's exit-time check: run it here, so a case that leaks
+             * fails (the check exits with LSan's status itself). */
+            __lsan_do_leak_check();
+#endif
             _exit(rc == 0 ? 0 : 1);
         }
         int status;

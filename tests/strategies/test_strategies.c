@@ -61,8 +61,10 @@ static void probe_release(struct pcb_input *in)
 static int probe_run(const struct pcb_input *in, uint64_t task, uint64_t *digest)
 {
     if (task < MAX_TASKS) {
-        probe_tid[task] = (pid_t)syscall(SYS_gettid);
-        probe_cpu[task] = sched_getcpu();
+        /* Relaxed atomics: in a Hybrid worker process two threads may run task i in successive
+         * batches, ordered only through the parent process, which ThreadSanitizer cannot see. */
+        __atomic_store_n(&probe_tid[task], (pid_t)syscall(SYS_gettid), __ATOMIC_RELAXED);
+        __atomic_store_n(&probe_cpu[task], sched_getcpu(), __ATOMIC_RELAXED);
     }
     if (task == probe_fail_task)
         return PCB_ETASK;
