@@ -53,19 +53,27 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
+# Everything given is checked before anything is created or timed: the options above, the
+# strategy names, --base (by compare, when built), and the workload's options (by pcbench run
+# itself, whose reference run below refuses them with its own line); then the tools.
 pcbench="$build/pcbench"
-[[ -x "$pcbench" ]] || die "$pcbench not built (cmake -S . -B build && cmake --build build)"
-command -v hyperfine >/dev/null 2>&1 || die "hyperfine not found in PATH (Debian: apt-get install hyperfine)"
-[[ -n "$workers" ]] || workers=$(nproc)
-[[ -n "$out" ]] || out="$root/results/hyperfine-$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$out" 2>/dev/null || die "--out $out: cannot create the directory"
-[[ -w "$out" ]] || die "--out $out: not writable"
-
-# The strategies pcbench knows (`pcbench run --help` lists them), unless given.
+[[ -x "$pcbench" ]] || die "--build $build: no pcbench there (cmake -S . -B build && cmake --build build)"
+known=$("$pcbench" run --help | sed -n 's/^Strategies (case-insensitive): //p' | tr -d ',')
+[[ -n "$known" ]] || die "could not read the strategy list from $pcbench run --help"
 if [[ -z "$strategies" ]]; then
-  strategies=$("$pcbench" run --help | sed -n 's/^Strategies (case-insensitive): //p' | tr -d ',')
-  [[ -n "$strategies" ]] || die "could not read the strategy list from $pcbench run --help"
+  strategies=$known
+else
+  for s in $strategies; do
+    grep -qiwF -- "$s" <<<"$known" || die "--strategies $s: unknown strategy; known: $known"
+  done
 fi
+compare=""
+if [[ -f "$build/compare" && -x "$build/compare" ]]; then compare="$build/compare";
+elif [[ -x "$build/compare/compare" ]]; then compare="$build/compare/compare"; fi
+if [[ -n "$base" && -n "$compare" ]]; then
+  msg=$("$compare" "$base" "$base" 2>&1 >/dev/null) || [[ $? -ne 2 ]] || die "--base $base: ${msg#compare: }"
+fi
+[[ -n "$workers" ]] || workers=$(nproc)
 
 common=(--workload "$workload" --workers "$workers" --tasks "$tasks" "${params[@]}" --no-baseline)
 
@@ -74,6 +82,11 @@ common=(--workload "$workload" --workers "$workers" --tasks "$tasks" "${params[@
 ref_json=$("$pcbench" run --strategy Sequential "${common[@]}" --json) || exit 2
 ref=$(sed -n 's/.*"digest":"\(0x[0-9a-f]*\)".*/\1/p' <<<"$ref_json")
 [[ -n "$ref" ]] || die "could not read the reference digest from: $ref_json"
+
+command -v hyperfine >/dev/null 2>&1 || die "hyperfine not found in PATH (Debian: apt-get install hyperfine)"
+[[ -n "$out" ]] || out="$root/results/hyperfine-$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$out" 2>/dev/null || die "--out $out: cannot create the directory"
+[[ -w "$out" ]] || die "--out $out: not writable"
 
 # In-process batch times, and which strategies run this workload at all.
 printf 'strategy\tinprocess_batch_ns\n' >"$out/inprocess.tsv"
@@ -124,9 +137,6 @@ awk -F'\t' -v json="$out/hyperfine.json" '
   }' "$out/inprocess.tsv"
 
 # compare: against --base, or against the previous run in the same directory.
-compare=""
-if [[ -f "$build/compare" && -x "$build/compare" ]]; then compare="$build/compare";
-elif [[ -x "$build/compare/compare" ]]; then compare="$build/compare/compare"; fi
 against="$base"
 [[ -z "$against" && -f "$out/hyperfine.prev.json" ]] && against="$out/hyperfine.prev.json"
 if [[ -z "$compare" ]]; then

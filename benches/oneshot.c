@@ -592,9 +592,18 @@ int pcb_oneshot_main(int argc, char **argv)
         total = 1;
 
     if ((err = wl->prepare(values, o.seed, &in)) != 0) {
-        fprintf(stderr, "pcbench run: preparing %s input failed: %s\n", wl->name,
-                pcb_strerror(err));
-        return 1;
+        /* Every value is within its range, so what is left is an input the values name that
+         * cannot be had (CPU.text's corpus:3 and up are PCB_TEXT's files): bad input, unless
+         * memory ran out. */
+        char given[160] = "";
+        size_t len = 0;
+        for (size_t i = 0; i < wl->nparams && len < sizeof(given); i++)
+            len += (size_t)snprintf(given + len, sizeof(given) - len, "%s%s=%llu", i ? "," : "",
+                                    wl->params[i].name, (unsigned long long)values[i]);
+        fprintf(stderr, "pcbench run: --param %s: %s cannot prepare its input: %s%s%s\n", given,
+                wl->name, pcb_strerror(err), getenv("PCB_TEXT") ? "; PCB_TEXT=" : "",
+                getenv("PCB_TEXT") ? getenv("PCB_TEXT") : "");
+        return err == -ENOMEM ? 1 : 2;
     }
     cfg.input = in;
     if (wl->case_setup && (err = wl->case_setup(in)) != 0) {

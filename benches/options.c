@@ -9,10 +9,14 @@
 #include "options.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../runners/runner.h"
 #include "../workloads/cpu_text.h"
@@ -141,6 +145,91 @@ const char *pcb_pin_name(int pin)
     return pin >= 0 && pin < 3 ? names[pin] : "?";
 }
 
+/*
+ * Checks that `path` is a text CPU.text can read: a regular, readable, non-empty file without a
+ * NUL byte in its first 64 KiB (a NUL byte means a binary file). Opens it without blocking (a
+ * FIFO is refused, never waited on). Returns NULL, or why not (a static string or buf).
+ */
+static const char *text_file_problem(const char *path, char *buf, size_t cap)
+{
+    static char head[64 * 1024];
+    struct stat st;
+    const char *why = NULL;
+    ssize_t n;
+    int fd;
+
+    if (!*path)
+        return "an empty file name";
+    if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+        snprintf(buf, cap, "cannot open it: %s", strerror(errno));
+        return buf;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        why = "not a regular file";
+    } else if ((n = read(fd, head, sizeof(head))) < 0) {
+        snprintf(buf, cap, "cannot read it: %s", strerror(errno));
+        why = buf;
+    } else if (n == 0) {
+        why = "the file is empty";
+    } else if (memchr(head, '\0', (size_t)n)) {
+        why = "a binary file (it has a NUL byte)";
+    }
+    close(fd);
+    return why;
+}
+
+/* A --pcb_text or PCB_TEXT path: NULL when usable, else the message's "allowed" part in buf. */
+static const char *check_text(const char *path, char *buf, size_t cap)
+{
+    char why[160];
+    const char *w = text_file_problem(path, why, sizeof(why));
+
+    if (!w)
+        return NULL;
+    snprintf(buf, cap, "%s; expected a readable, non-empty text file", w);
+    return buf;
+}
+
+/* Checks PCB_TEXT (paths separated by ':', empty items skipped, as CPU.text reads it). Returns
+ * 0 and the number of paths, or 2 after the message. */
+static int check_text_env(const char *v, size_t *n)
+{
+    char path[4096], allowed[4480];
+
+    *n = 0;
+    for (const char *p = v; *p;) {
+        const char *e = strchr(p, ':');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len >= sizeof(path))
+            return fail("PCB_TEXT", v, "a path is too long");
+        if (len) {
+            char why[320];
+            memcpy(path, p, len);
+            path[len] = '\0';
+            if (check_text(path, why, sizeof(why))) {
+                snprintf(allowed, sizeof(allowed), "%s: %s", path, why);
+                return fail("PCB_TEXT", v, allowed);
+            }
+            ++*n;
+        }
+        p += len + (e != NULL);
+    }
+    return 0;
+}
+
+/* A Google Benchmark time flag's value: seconds, a finite number >= 0. Returns 0 or -1. */
+static int parse_seconds(const char *s)
+{
+    char *end;
+    double v;
+
+    if (!*s)
+        return -1;
+    errno = 0;
+    v = strtod(s, &end);
+    return *end || errno || !isfinite(v) || v < 0 ? -1 : 0;
+}
+
 /* Applies one option (from argv or the environment). `what` names it in messages. */
 static int apply(const char *key, const char *what, const char *val, struct pcb_options *o)
 {
@@ -155,6 +244,9 @@ static int apply(const char *key, const char *what, const char *val, struct pcb_
     if (strcmp(key, "param") == 0)
         return parse_param(what, val, o);
     if (strcmp(key, "text") == 0) {
+        char why[320];
+        if (check_text(val, why, sizeof(why)))
+            return fail(what, val, why);
         int err = pcb_wl_text_add_file(val);
         if (err == PCB_EPARAM)
             return fail(what, val, "too many --pcb_text files (at most 13)");
@@ -172,6 +264,15 @@ static int apply(const char *key, const char *what, const char *val, struct pcb_
         if (parse_u64(val, strlen(val), &v) || v < 1 || v > PCB_OPT_SLACK_MAX)
             return fail(what, val, allowed);
         o->timer_slack_ns = v;
+        return 0;
+    }
+    if (strcmp(key, "case_timeout") == 0) {
+        uint64_t v;
+        snprintf(allowed, sizeof(allowed), "expected seconds, an integer from 0 (no watchdog) to %llu",
+                 (unsigned long long)PCB_OPT_CASE_TIMEOUT_MAX);
+        if (parse_u64(val, strlen(val), &v) || v > PCB_OPT_CASE_TIMEOUT_MAX)
+            return fail(what, val, allowed);
+        o->case_timeout_s = v;
         return 0;
     }
     if (strcmp(key, "pin") == 0) {
@@ -204,12 +305,14 @@ static bool gb_true(const char *v)
 int pcb_options_parse(int *argc, char **argv, struct pcb_options *o)
 {
     static const char *const env_keys[] = {"workers", "tasks", "chunk", "seed", "profile",
-                                           "timer_slack_ns", "param", "pin"};
+                                           "timer_slack_ns", "param", "pin", "case_timeout"};
     int rc, out = 1;
+    size_t ntext = 0, ntext_env = 0;
 
     memset(o, 0, sizeof(*o));
     o->seed = 42;
     o->timer_slack_ns = 1;
+    o->case_timeout_s = PCB_OPT_CASE_TIMEOUT_DEFAULT;
     o->gb_format = "console";
     o->gb_color = "auto";
 
@@ -226,6 +329,9 @@ int pcb_options_parse(int *argc, char **argv, struct pcb_options *o)
         if (v && (rc = apply(env_keys[i], env, v, o)) != 0)
             return rc;
     }
+    /* CPU.text reads PCB_TEXT itself; its files are checked here, before anything runs. */
+    if (getenv("PCB_TEXT") && (rc = check_text_env(getenv("PCB_TEXT"), &ntext_env)) != 0)
+        return rc;
 
     for (int i = 1; i < *argc; i++) {
         const char *a = argv[i];
@@ -249,7 +355,7 @@ int pcb_options_parse(int *argc, char **argv, struct pcb_options *o)
                 if (strcmp(key, "workers") && strcmp(key, "tasks") && strcmp(key, "chunk") &&
                     strcmp(key, "seed") && strcmp(key, "profile") &&
                     strcmp(key, "timer_slack_ns") && strcmp(key, "param") &&
-                    strcmp(key, "pin") && strcmp(key, "text")) {
+                    strcmp(key, "pin") && strcmp(key, "text") && strcmp(key, "case_timeout")) {
                     fprintf(stderr,
                             "pcbench: %s: unknown option; see --help for the --pcb_ options\n", a);
                     return 2;
@@ -259,21 +365,50 @@ int pcb_options_parse(int *argc, char **argv, struct pcb_options *o)
             }
             if ((rc = apply(key, what, eq + 1, o)) != 0)
                 return rc;
+            ntext += strcmp(key, "text") == 0;
             continue; /* consumed */
         } else if (strncmp(a, "--benchmark_min_time=", 21) == 0) {
+            /* Checked here: the library would print two lines and go on parsing. */
+            if (parse_seconds(a + 21))
+                return fail("--benchmark_min_time", a + 21, "expected seconds, a number >= 0");
             o->gb_min_time_given = true;
         } else if (strncmp(a, "--benchmark_min_warmup_time=", 28) == 0) {
+            if (parse_seconds(a + 28))
+                return fail("--benchmark_min_warmup_time", a + 28,
+                            "expected seconds, a number >= 0");
             o->gb_warmup_given = true;
         } else if (strncmp(a, "--benchmark_list_tests", 22) == 0) {
             o->gb_list_only = a[22] == '\0' || (a[22] == '=' && gb_true(a + 23));
         } else if (strncmp(a, "--benchmark_format=", 19) == 0) {
+            /* Checked here: the library prints its usage and exits 0 on a bad value. */
+            if (strcmp(a + 19, "console") && strcmp(a + 19, "json") && strcmp(a + 19, "csv"))
+                return fail("--benchmark_format", a + 19, "expected console, json or csv");
             o->gb_format = a + 19;
+        } else if (strncmp(a, "--benchmark_out_format=", 23) == 0) {
+            if (strcmp(a + 23, "json") && strcmp(a + 23, "console") && strcmp(a + 23, "csv"))
+                return fail("--benchmark_out_format", a + 23, "expected json, console or csv");
         } else if (strncmp(a, "--benchmark_color=", 18) == 0) {
             o->gb_color = a + 18;
         } else if (strncmp(a, "--benchmark_counters_tabular", 28) == 0) {
             o->gb_tabular = a[28] == '\0' || (a[28] == '=' && gb_true(a + 29));
         }
         argv[out++] = argv[i];
+    }
+    /* CPU.text's corpus:3 and up are the text files, in order: each must have been given. */
+    size_t nfiles = ntext ? ntext : ntext_env;
+    for (size_t i = 0; i < o->nparams; i++) {
+        const struct pcb_list *l = &o->params[i].list;
+        if (strcmp(o->params[i].name, "corpus") != 0)
+            continue;
+        for (size_t j = 0; j < l->n; j++)
+            if (l->v[j] >= 3 + nfiles) {
+                char value[24], allowed[160];
+                snprintf(value, sizeof(value), "%llu", (unsigned long long)l->v[j]);
+                snprintf(allowed, sizeof(allowed),
+                         "corpus 3 and up are the --pcb_text (or PCB_TEXT) files, and %zu %s given",
+                         nfiles, nfiles == 1 ? "was" : "were");
+                return fail("--pcb_param=corpus", value, allowed);
+            }
     }
     *argc = out;
     argv[out] = NULL;
@@ -313,8 +448,11 @@ void pcb_options_help(void)
            "  --pcb_pin=P             none | compact | spread: placement of workers   [PCB_PIN]\n"
            "                          compact: all on the first allowed CPU; spread: worker i on\n"
            "                          CPU i mod n; shown as /pin:P in case names unless none\n"
+           "  --pcb_case_timeout=S    watchdog: a case fails when S seconds pass without a batch\n"
+           "                          finishing; 0 turns it off   [PCB_CASE_TIMEOUT] (default %llu)\n"
            "  --pcb_help              this text only\n\n",
-           PCB_OPT_WORKERS_MAX, PCB_OPT_TASKS_MAX, PCB_OPT_CHUNK_MAX, PCB_OPT_SLACK_MAX);
+           PCB_OPT_WORKERS_MAX, PCB_OPT_TASKS_MAX, PCB_OPT_CHUNK_MAX, PCB_OPT_SLACK_MAX,
+           PCB_OPT_CASE_TIMEOUT_DEFAULT);
     printf("Strategies:\n");
     for (size_t i = 0; i < nr; i++) {
         printf("  %-14s %s\n", rs[i]->name, rs[i]->summary);

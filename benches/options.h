@@ -37,10 +37,14 @@ struct pcb_options {
     enum pcb_profile profile; /* --pcb_profile */
     uint64_t timer_slack_ns; /* --pcb_timer_slack_ns */
     int pin;                 /* --pcb_pin: enum pcb_pin (none, compact, spread) */
+    uint64_t case_timeout_s; /* --pcb_case_timeout: seconds a case may go without finishing a
+                                batch (0: no watchdog) */
     struct pcb_param_override params[PCB_MAX_PARAM_SETS]; /* --pcb_param, repeatable */
     size_t nparams;
     bool help;                   /* --help or --pcb_help was given */
-    /* Google Benchmark flags pcbench needs to know about (they stay in argv). */
+    /* Google Benchmark flags pcbench needs to know about (they stay in argv). The values of
+     * --benchmark_format, _out_format, _min_time and _min_warmup_time are checked here too:
+     * the library would print its usage and exit 0, or print two lines. */
     bool gb_min_time_given;      /* --benchmark_min_time */
     bool gb_warmup_given;        /* --benchmark_min_warmup_time */
     bool gb_list_only;           /* --benchmark_list_tests=true */
@@ -54,10 +58,14 @@ struct pcb_options {
 #define PCB_OPT_TASKS_MAX 10000000ULL
 #define PCB_OPT_CHUNK_MAX 1000000ULL
 #define PCB_OPT_SLACK_MAX 1000000000ULL
+#define PCB_OPT_CASE_TIMEOUT_MAX 86400ULL   /* a day */
+#define PCB_OPT_CASE_TIMEOUT_DEFAULT 300ULL
 
 /*
  * Parses PCB_* environment variables, then --pcb_* arguments (which win), removing the latter
  * from argv. Returns 0, or 2 after printing one line to stderr (the exit status to use).
+ * Text files (--pcb_text, PCB_TEXT) must be readable, non-empty regular files without a NUL
+ * byte, and --pcb_param=corpus may name only as many of them as were given.
  */
 int pcb_options_parse(int *argc, char **argv, struct pcb_options *o);
 

@@ -311,7 +311,8 @@ static int parse_args(int argc, char **argv, struct cli *cli) {
     m->is_time = strcmp(m->name, "real_time") == 0 ||
                  strcmp(m->name, "cpu_time") == 0;
     if (m->is_time && cli->direction == 1)
-      return usage_error("%s", "times are always lower-is-better");
+      return usage_error("%s", "--higher-is-better does not apply to times, "
+                               "which are always lower-is-better");
     m->higher_is_better = cli->direction ? cli->direction > 0
                                          : (!m->is_time &&
                                             ends_with(m->name, "_per_second"));

@@ -87,21 +87,40 @@ case "$mode" in ab|stored|calibrate) ;; *) die "--mode=$mode: expected ab, store
   die "--repetitions=$reps: expected an integer from 9 to 100 (the U test needs at least 9)"
 [[ "$min_time" =~ ^[0-9]*\.?[0-9]+$ ]] && awk -v t="$min_time" 'BEGIN{exit !(t>=0.01 && t<=10)}' ||
   die "--min-time=$min_time: expected seconds from 0.01 to 10"
-[[ -z "$threshold" || "$threshold" =~ ^[0-9]*\.?[0-9]+$ ]] ||
-  die "--threshold=$threshold: expected a percentage"
+[[ -z "$threshold" ]] || { [[ "$threshold" =~ ^[0-9]*\.?[0-9]+$ ]] &&
+  awk -v t="$threshold" 'BEGIN{exit !(t>0 && t<1000)}'; } ||
+  die "--threshold=$threshold: expected a percentage above 0 and below 1000"
 [[ "$mode" == ab && -z "$base_rev" ]] && die "--mode=ab needs --base-rev REV"
 [[ "$mode" != stored && -n "$results" ]] && die "--results goes with --mode=stored"
 [[ $update -eq 1 && "$mode" != stored ]] && die "--update-baseline goes with --mode=stored"
 [[ -r "$filter_file" ]] || die "--filter-file=$filter_file: cannot read it"
 [[ -z "$results" || -r "$results" ]] || die "--results=$results: cannot read it"
 [[ -z "$thresholds" || -r "$thresholds" ]] || die "--thresholds=$thresholds: cannot read it"
-mkdir -p "$dir" || die "--dir=$dir: cannot create it"
-[[ -w "$dir" ]] || die "--dir=$dir: not writable"
-[[ -z "$thresholds" && -r "$dir/thresholds.tsv" ]] && thresholds="$dir/thresholds.tsv"
+if [[ -n "$bin_dir" ]]; then
+  [[ -x "$bin_dir/compare" ]] || die "--bin-dir=$bin_dir: no compare there"
+  [[ -n "$results" || -x "$bin_dir/pcbench" ]] || die "--bin-dir=$bin_dir: no pcbench there"
+fi
+if [[ "$mode" == ab ]]; then
+  base_commit=$(git -C "$top" rev-parse --short=12 "$base_rev^{commit}" 2>/dev/null) ||
+    die "--base-rev=$base_rev: not a commit in this repository"
+fi
 
 # One regex from the filter file: non-empty, non-comment lines joined with '|'.
 filter=$(grep -v '^[[:space:]]*\(#\|$\)' "$filter_file" | paste -sd'|')
 [[ -n "$filter" ]] || die "--filter-file=$filter_file: no pattern in it"
+
+# The folder is made after all checks that need nothing built. made_top is the outermost folder
+# mkdir -p makes; what was made here is removed again on exit when it is still empty.
+made_top="" p=$dir
+while [[ ! -e "$p" ]]; do made_top=$p p=$(dirname "$p"); done
+unmake_dir() {
+  local d=$dir
+  [[ -n "$made_top" ]] || return 0
+  while rmdir "$d" 2>/dev/null && [[ "$d" != "$made_top" ]]; do d=$(dirname "$d"); done
+}
+mkdir -p "$dir" 2>/dev/null || { unmake_dir; die "--dir=$dir: cannot create it"; }
+[[ -w "$dir" ]] || { unmake_dir; die "--dir=$dir: not writable"; }
+[[ -z "$thresholds" && -r "$dir/thresholds.tsv" ]] && thresholds="$dir/thresholds.tsv"
 
 # Everything temporary lives in one folder that goes away however the script ends.
 tmp=$(mktemp -d "$dir/.nightly.XXXXXX") || die "cannot create a temporary folder in $dir"
@@ -109,6 +128,7 @@ worktree=""
 cleanup() {
   [[ -n "$worktree" ]] && git -C "$top" worktree remove --force "$worktree" >/dev/null 2>&1
   rm -rf "$tmp"
+  unmake_dir
 }
 trap cleanup EXIT
 # pcbench runs in the background and the script waits for it, because bash runs a trap only
@@ -147,12 +167,26 @@ name="$stamp-$commit"
 
 if [[ -n "$bin_dir" ]]; then
   pcbench="$bin_dir/pcbench" compare="$bin_dir/compare"
-  [[ -x "$compare" ]] || die "--bin-dir=$bin_dir: no compare there"
-  [[ -n "$results" || -x "$pcbench" ]] || die "--bin-dir=$bin_dir: no pcbench there"
 else
   [[ "$build_dir" = /* ]] || build_dir="$top/$build_dir"
   build "$top" "$build_dir"
   pcbench="$build_dir/pcbench" compare="$build_dir/compare"
+fi
+
+# The files given are read by compare before anything runs: a bad --results or --thresholds
+# file is refused now, with compare's line, not after the subset has run.
+check_with_compare() { # check_with_compare OPTION=FILE COMPARE_ARGS...: exits 2 on a refusal
+  local what=$1 msg
+  shift
+  msg=$("$compare" "$@" 2>&1 >/dev/null)
+  [[ $? -ne 2 ]] || die "$what: ${msg#compare: }"
+}
+if [[ -n "$results" ]]; then
+  check_with_compare "--results=$results" "$results" "$results"
+fi
+if [[ -n "$thresholds" ]]; then
+  printf '{"benchmarks": [{"name": "a", "run_name": "a", "run_type": "iteration", "real_time": 1, "cpu_time": 1, "time_unit": "ns"}]}\n' >"$tmp/one.json"
+  check_with_compare "--thresholds=$thresholds" --thresholds "$thresholds" "$tmp/one.json" "$tmp/one.json"
 fi
 
 run_subset() { # run_subset BINARY OUT REPS [extra flags]: the whole subset, random interleaving
@@ -184,8 +218,6 @@ stored)
   rc=$?
   ;;
 ab)
-  base_commit=$(git -C "$top" rev-parse --short=12 "$base_rev^{commit}" 2>/dev/null) ||
-    die "--base-rev=$base_rev: not a commit in this repository"
   worktree="$tmp/base-src"
   git -C "$top" worktree add --detach "$worktree" "$base_commit" >/dev/null 2>&1 ||
     die "cannot check out $base_rev"

@@ -54,6 +54,12 @@ static char *slurp(const char *path, size_t *len, char *err)
         fail(err, path, "not a regular file");
         return NULL;
     }
+    if (st.st_size == 0) {
+        fclose(f);
+        fail(err, path, "the file is empty; expected a result file (Google Benchmark or "
+                        "hyperfine JSON)");
+        return NULL;
+    }
     if ((uint64_t)st.st_size > MAX_FILE_SIZE) {
         fclose(f);
         fail(err, path, "larger than %u MiB; not a result file", MAX_FILE_SIZE >> 20);
@@ -482,7 +488,8 @@ int pcb_rp_load(struct pcb_rp_report *r, const char *path, char *err)
         return -1;
     char *clean = nan_to_null(text, len, &len);
     free(text);
-    if (!(text = clean))
+    text = clean;
+    if (!text)
         return fail(err, path, "out of memory");
     root = cJSON_ParseWithLength(text, len);
     if (!root) {

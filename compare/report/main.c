@@ -124,13 +124,14 @@ int main(int argc, char **argv)
         out = dflt;
     }
     free(inputs);
-    if ((rc = make_dirs(out)) != 0) {
-        fprintf(stderr, "pcbench-report: -o %s: cannot write there: %s\n", out, strerror(-rc));
+    /* The model first: input it rejects must not leave an empty report directory behind. */
+    if (pcb_rp_model_build(&r, err)) {
+        fprintf(stderr, "pcbench-report: %s\n", err);
         pcb_rp_report_free(&r);
         return 2;
     }
-    if (pcb_rp_model_build(&r, err)) {
-        fprintf(stderr, "pcbench-report: %s\n", err);
+    if ((rc = make_dirs(out)) != 0) {
+        fprintf(stderr, "pcbench-report: -o %s: cannot write there: %s\n", out, strerror(-rc));
         pcb_rp_report_free(&r);
         return 2;
     }

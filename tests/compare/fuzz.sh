@@ -35,8 +35,9 @@ if ! clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
   exit 1
 fi
 # -timeout: an input that takes 10 s is a hang; -rss_limit_mb: the readers
-# must not blow up memory on small inputs.
-exec "$work/fuzz_readers" -max_total_time="$secs" -timeout=10 \
+# must not blow up memory on small inputs. -error_exitcode: libFuzzer's default
+# for a crash, 77, is ctest's skip code, which would hide the crash.
+exec "$work/fuzz_readers" -max_total_time="$secs" -timeout=10 -error_exitcode=1 \
   -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
   -artifact_prefix="$work/artifacts/" "$@" \
   "$work/corpus" "$src/tests/compare/corpus"
