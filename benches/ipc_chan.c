@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../runners/names.h"
 #include "../workloads/error.h"
 #include "../workloads/workload.h"
 
@@ -298,12 +299,17 @@ static int mq_open_pair(struct pcb__chan *c)
         struct mq_attr at = {.mq_maxmsg = maxmsg < 10 ? maxmsg : 10,
                              .mq_msgsize = (long)c->len[d]};
         pcb__ipc_posix_name(name, sizeof(name), "mq");
+        int mark = pcb__name_mark(PCB__NAME_MQ, name); /* an interrupt unlinks it (names.h) */
         mqd_t q = mq_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600, &at);
-        if (q == (mqd_t)-1)
-            return -errno;
+        if (q == (mqd_t)-1) {
+            int err = -errno;
+            pcb__name_unmark(mark);
+            return err;
+        }
         /* Both sides hold the descriptor from here on (threads share it, children inherit it),
          * so the name can go at once: nothing is left in /dev/mqueue whatever happens next. */
         mq_unlink(name);
+        pcb__name_unmark(mark);
         c->fd[d][0] = c->fd[d][1] = (int)q;
     }
     return 0;
@@ -544,9 +550,13 @@ static int ring_open(struct pcb__chan *c)
         c->maplen += round_up(sizeof(struct pcb__ring) + cap[d], 4096);
     }
     pcb__ipc_posix_name(name, sizeof(name), "ring");
+    int mark = pcb__name_mark(PCB__NAME_SHM, name); /* an interrupt unlinks it (names.h) */
     int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -errno;
+    if (fd < 0) {
+        int err = -errno;
+        pcb__name_unmark(mark);
+        return err;
+    }
     int e = ftruncate(fd, (off_t)c->maplen) == 0 ? 0 : -errno;
     if (!e) {
         c->map = mmap(NULL, c->maplen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
@@ -559,6 +569,7 @@ static int ring_open(struct pcb__chan *c)
     /* The mapping is what both sides use (threads share it, children inherit it), so the name
      * goes now: nothing is left in /dev/shm whatever happens next. */
     shm_unlink(name);
+    pcb__name_unmark(mark);
     if (e)
         return e;
     for (int d = 0; d < 2; d++) {
@@ -782,10 +793,23 @@ static void on_sigchld(int sig)
     errno = saved;
 }
 
+/*
+ * SA_RESTART: a read() the signal interrupts resumes and then finds the poison. ThreadSanitizer
+ * runs a handler late: at once only in a call its runtime treats as blocking (read() is not
+ * one), otherwise at the thread's next intercepted call, which a resumed read() never reaches.
+ * So in that build the read is interrupted instead (EINTR, which every receive loop retries),
+ * and the retry runs the handler first.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define CHLD_FLAGS SA_NOCLDSTOP
+#else
+#define CHLD_FLAGS (SA_RESTART | SA_NOCLDSTOP)
+#endif
+
 void pcb__ipc_signals_begin(struct pcb__sigsave *s, int fd)
 {
     struct sigaction ign = {.sa_handler = SIG_IGN};
-    struct sigaction chld = {.sa_handler = on_sigchld, .sa_flags = SA_RESTART | SA_NOCLDSTOP};
+    struct sigaction chld = {.sa_handler = on_sigchld, .sa_flags = CHLD_FLAGS};
 
     sigemptyset(&ign.sa_mask);
     sigemptyset(&chld.sa_mask);

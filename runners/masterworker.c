@@ -34,6 +34,7 @@
  */
 #define _GNU_SOURCE
 #include "dispatch.h"
+#include "names.h"
 #include "support.h"
 
 #include <errno.h>
@@ -118,7 +119,24 @@ struct pcb_pool {
     /* queue:shm */
     struct shm_chan *shm;                /* the mapping */
     size_t shm_len;                      /* its length */
+    /* One note per worker, in an anonymous MAP_SHARED mapping: the task it runs, plus one (0:
+     * none). Read only after a worker died, to name the task that killed it. */
+    struct note *notes;
+    char *why; /* the config's `why`: which worker died, how, in which task */
+    size_t why_len;
 };
+
+/* A worker's note, on its own cache line: only that worker writes it. */
+struct note {
+    _Alignas(PCB__CACHE_LINE) _Atomic uint64_t running;
+};
+
+static uint64_t note(void *ctx, unsigned index)
+{
+    const struct pcb_pool *p = ctx;
+
+    return atomic_load_explicit(&p->notes[index].running, memory_order_relaxed);
+}
 
 /* Distinguishes the queue names of pools of one process. */
 static _Atomic unsigned pool_seq;
@@ -376,8 +394,11 @@ static int master_recv(struct pcb_pool *p, struct result_msg *m, unsigned *from)
         }
         }
         /* A wait of POLL_MS passed with no result: is everyone alive? */
-        if ((err = pcb__check_pids(p->pids, p->started)) != 0)
+        struct pcb__exit ex;
+        if ((err = pcb__check_pids(p->pids, p->started, &ex, note, p)) != 0) {
+            pcb__explain_exit(p->why, p->why_len, &ex, NULL);
             return err;
+        }
     }
 }
 
@@ -396,7 +417,9 @@ static void worker_main(struct pcb_pool *p, unsigned id)
         if (worker_recv(p, id, &t) != 0 || t.count == 0)
             _exit(0);
         struct pcb__slot s = {0};
-        pcb__run_range(p->workload, p->input, t.first, t.first + t.count, &s);
+        pcb__run_range_noted(p->workload, p->input, t.first, t.first + t.count, &s,
+                             &p->notes[id].running);
+        atomic_store_explicit(&p->notes[id].running, 0, memory_order_relaxed);
         struct result_msg r = {.digest = s.digest,
                                .done = s.done,
                                .failed = s.failed,
@@ -449,11 +472,13 @@ static mqd_t mq_make(unsigned seq, unsigned idx, long maxmsg, long msgsize)
     struct mq_attr attr = {.mq_maxmsg = maxmsg, .mq_msgsize = msgsize};
 
     snprintf(name, sizeof(name), "/pcb-mw-%d-%u-%u", (int)getpid(), seq, idx);
+    int mark = pcb__name_mark(PCB__NAME_MQ, name); /* an interrupt unlinks it (names.h) */
     mqd_t q = mq_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600, &attr);
-    if (q == (mqd_t)-1)
-        return (mqd_t)-errno;
-    mq_unlink(name);
-    return q;
+    int err = q == (mqd_t)-1 ? -errno : 0;
+    if (!err)
+        mq_unlink(name);
+    pcb__name_unmark(mark);
+    return err ? (mqd_t)err : q;
 }
 
 /* Builds the queues of the chosen mechanism. Returns 0 or a negative code (what was built is
@@ -558,6 +583,8 @@ static void stop(struct pcb_pool *p)
             master_send(p, i, &bye);
     pcb__reap(p->pids, p->started, STOP_GRACE_MS);
     close_queues(p);
+    if (p->notes)
+        munmap(p->notes, (size_t)p->workers * sizeof(*p->notes));
     free(p->pids);
     free(p->outstanding);
     free(p);
@@ -584,6 +611,15 @@ static int start(const struct pcb_pool_config *cfg, struct pcb_pool **out)
     p->outstanding = calloc(k, sizeof(*p->outstanding));
     if (!p->pids || !p->outstanding)
         goto err;
+    p->why = cfg->why;
+    p->why_len = cfg->why_len;
+    void *m = mmap(NULL, (size_t)k * sizeof(*p->notes), PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+        err = -errno;
+        goto err;
+    }
+    p->notes = m;
     if ((err = open_queues(p, cfg)) != 0)
         goto err;
     fflush(NULL); /* the children must not flush the parent's buffered output again */

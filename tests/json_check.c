@@ -2,12 +2,19 @@
  * json_check.c - checks a Google Benchmark JSON report, for the CLI test (so it needs no Python).
  *
  *   pcb_json_check FILE [--no-errors] [--aggregates=a,b,...] [--context=k1,k2,...]
+ *                       [--allow-empty] [--complete] [--print-cases] [--print-errors]
  *
  * FILE ("-" for stdin) must parse as one JSON object with a "context" object and a non-empty
  * "benchmarks" array. --no-errors: no entry has error_occurred true. --aggregates: for every
  * iteration run's run_name there is an aggregate entry of each named aggregate_name.
- * --context: each key is present in "context" as a non-empty string. Exit status 0 when every
- * check holds; otherwise 1 after one line on stderr saying which check failed and where.
+ * --context: each key is present in "context" as a non-empty string. --allow-empty: the
+ * "benchmarks" array may be empty (a run interrupted before its first case ended).
+ * --complete: every entry is a whole run: a name, run_name, run_type, time_unit, numeric
+ * iterations, real_time and cpu_time, and an error_message when error_occurred is true.
+ * --print-cases: prints the number of distinct run_names (cases) on stdout. --print-errors:
+ * prints "name<TAB>error_message" on stdout for every entry with error_occurred true. Exit
+ * status 0 when every check holds; otherwise 1 after one line on stderr saying which check
+ * failed and where.
  */
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
@@ -66,7 +73,7 @@ static int has_aggregate(const cJSON *benchmarks, const char *run, const char *a
 int main(int argc, char **argv)
 {
     const char *path = NULL, *aggregates = NULL, *context = NULL;
-    int no_errors = 0;
+    int no_errors = 0, allow_empty = 0, complete = 0, print_cases = 0, print_errors = 0;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-errors") == 0)
@@ -75,6 +82,14 @@ int main(int argc, char **argv)
             aggregates = argv[i] + 13;
         else if (strncmp(argv[i], "--context=", 10) == 0)
             context = argv[i] + 10;
+        else if (strcmp(argv[i], "--allow-empty") == 0)
+            allow_empty = 1;
+        else if (strcmp(argv[i], "--complete") == 0)
+            complete = 1;
+        else if (strcmp(argv[i], "--print-cases") == 0)
+            print_cases = 1;
+        else if (strcmp(argv[i], "--print-errors") == 0)
+            print_errors = 1;
         else if (!path)
             path = argv[i];
         else {
@@ -83,7 +98,8 @@ int main(int argc, char **argv)
         }
     }
     if (!path) {
-        fprintf(stderr, "usage: json_check FILE [--no-errors] [--aggregates=..] [--context=..]\n");
+        fprintf(stderr, "usage: json_check FILE [--no-errors] [--aggregates=..] [--context=..] "
+                        "[--allow-empty] [--complete] [--print-cases] [--print-errors]\n");
         return 2;
     }
     char *text = slurp(path);
@@ -99,12 +115,13 @@ int main(int argc, char **argv)
     }
     const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(doc, "context");
     const cJSON *benchmarks = cJSON_GetObjectItemCaseSensitive(doc, "benchmarks");
-    if (!cJSON_IsObject(ctx) || !cJSON_IsArray(benchmarks) || cJSON_GetArraySize(benchmarks) == 0) {
+    if (!cJSON_IsObject(ctx) || !cJSON_IsArray(benchmarks) ||
+        (cJSON_GetArraySize(benchmarks) == 0 && !allow_empty)) {
         fprintf(stderr, "json_check: no context object or no benchmarks\n");
         return 1;
     }
 
-    int bad = 0;
+    int bad = 0, cases = 0;
     const cJSON *b;
     cJSON_ArrayForEach(b, benchmarks)
     {
@@ -113,6 +130,32 @@ int main(int argc, char **argv)
             fprintf(stderr, "json_check: a benchmark entry has no name\n");
             return 1;
         }
+        int error = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "error_occurred"));
+        if (complete) {
+            static const char *const strings[] = {"run_name", "run_type", "time_unit"};
+            static const char *const numbers[] = {"iterations", "real_time", "cpu_time"};
+            for (size_t k = 0; k < sizeof(strings) / sizeof(strings[0]); k++)
+                if (!str(b, strings[k])) {
+                    fprintf(stderr, "json_check: %s: no %s\n", name, strings[k]);
+                    bad = 1;
+                }
+            for (size_t k = 0; k < sizeof(numbers) / sizeof(numbers[0]); k++)
+                if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(b, numbers[k]))) {
+                    fprintf(stderr, "json_check: %s: no number %s\n", name, numbers[k]);
+                    bad = 1;
+                }
+            if (error && !str(b, "error_message")) {
+                fprintf(stderr, "json_check: %s: an error without error_message\n", name);
+                bad = 1;
+            }
+        }
+        if (print_errors && error)
+            printf("%s\t%s\n", name, str(b, "error_message") ? str(b, "error_message") : "");
+        /* A case's entries (repetitions, then aggregates) are written together. */
+        const cJSON *prev = b->prev && b->prev->next ? b->prev : NULL;
+        const char *rn = str(b, "run_name") ? str(b, "run_name") : name;
+        if (!prev || !str(prev, "run_name") || strcmp(str(prev, "run_name"), rn) != 0)
+            cases++;
         if (no_errors && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "error_occurred"))) {
             fprintf(stderr, "json_check: %s: error_occurred: %s\n", name,
                     str(b, "error_message") ? str(b, "error_message") : "");
@@ -144,6 +187,8 @@ int main(int argc, char **argv)
         }
         free(list);
     }
+    if (print_cases)
+        printf("%d\n", cases);
     cJSON_Delete(doc);
     return bad;
 }
