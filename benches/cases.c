@@ -19,6 +19,7 @@
 #include "../workloads/reference.h"
 #include "gbench.h"
 #include "resources.h"
+#include "watchdog.h"
 
 /* One workload with one set of parameter values: the input all strategies share. */
 struct group {
@@ -35,7 +36,7 @@ struct group {
     size_t nrefs;
 };
 
-/* One registered case. Lives until the process exits (the library keeps a pointer). */
+/* One registered case. Lives until pcb_cases_release() (the library keeps a pointer). */
 struct pcb_case {
     const struct pcb_runner *runner;
     struct group *group;
@@ -50,6 +51,25 @@ struct pcb_case {
 
 static struct group **groups;
 static size_t ngroups;
+
+/* Every case object registered here (struct pcb_case, struct life_case). The library keeps only
+ * a pointer to each, so this list owns them, and pcb_cases_release() frees them. */
+static void **owned;
+static size_t nowned;
+
+/* Adds p to the owned list. Returns 0, or -1 when out of memory (p is freed then). */
+static int own(void *p)
+{
+    void **n = realloc(owned, (nowned + 1) * sizeof(*owned));
+
+    if (!n) {
+        free(p);
+        return -1;
+    }
+    owned = n;
+    owned[nowned++] = p;
+    return 0;
+}
 
 unsigned pcb_cpus_allowed(void)
 {
@@ -100,6 +120,29 @@ static void fail(pcb_gb_state *st, struct pcb_case *c, const char *fmt, ...)
     pcb_gb_skip_with_error(st, c->msg);
 }
 
+/* fail(), prefixed with the watchdog's verdict when it fired during the case. */
+static void fail_timed(pcb_gb_state *st, struct pcb_case *c, bool timed_out, const char *fmt,
+                       ...) __attribute__((format(printf, 4, 5)));
+
+static void fail_timed(pcb_gb_state *st, struct pcb_case *c, bool timed_out, const char *fmt,
+                       ...)
+{
+    char what[sizeof(c->msg)];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    if (timed_out)
+        fail(st, c, "timed out: no batch finished in %llu s (--pcb_case_timeout)%s; %s",
+             (unsigned long long)pcb_watchdog_timeout(),
+             (c->runner->flags & PCB_RUNNER_PROCESSES) ? ", so its worker processes were stopped"
+                                                       : "",
+             what);
+    else
+        fail(st, c, "%s", what);
+}
+
 /* The fixture: every case of the matrix runs through here. */
 static void run_case(pcb_gb_state *st, void *arg)
 {
@@ -126,8 +169,11 @@ static void run_case(pcb_gb_state *st, void *arg)
              pcb_strerror(ref.err));
         return;
     }
+    /* The watchdog covers everything from here to the end of the tear-down. */
+    pcb_watchdog_arm();
     if (g->wl->case_setup && (err = g->wl->case_setup(g->input)) != 0) {
-        fail(st, c, "%s case set-up failed: %s", g->wl->name, pcb_strerror(err));
+        fail_timed(st, c, pcb_watchdog_disarm(), "%s case set-up failed: %s", g->wl->name,
+                   pcb_strerror(err));
         return;
     }
     pcb_peak_rss_reset();
@@ -144,12 +190,13 @@ static void run_case(pcb_gb_state *st, void *arg)
     if ((err = r->start(&cfg, &pool)) != 0) {
         if (g->wl->case_teardown)
             g->wl->case_teardown(g->input);
-        fail(st, c, "%s pool start failed: %s%s%s", r->name, pcb_strerror(err),
-             c->why[0] ? ": " : "", c->why);
+        fail_timed(st, c, pcb_watchdog_disarm(), "%s pool start failed: %s%s%s", r->name,
+                   pcb_strerror(err), c->why[0] ? ": " : "", c->why);
         return;
     }
     if (r->worker_pids)
         npids = r->worker_pids(pool, pids, sizeof(pids) / sizeof(pids[0]));
+    pcb_watchdog_watch(pids, npids);
     pcb_usage_sample(pids, npids, &u0);
 
     /* The measured loop: run, time, check. Nothing else. */
@@ -157,15 +204,27 @@ static void run_case(pcb_gb_state *st, void *arg)
         uint64_t t0 = pcb_now_ns();
         err = r->run(pool, &batch, &res);
         uint64_t t1 = pcb_now_ns();
+        pcb_watchdog_progress(t1);
         if (err) {
-            fail(st, c, "%s pool broke: %s", r->name, pcb_strerror(err));
+            fail_timed(st, c, pcb_watchdog_fired(), "%s pool broke: %s%s%s", r->name,
+                       pcb_strerror(err), c->why[0] ? ": " : "", c->why);
+            break;
+        }
+        if (pcb_watchdog_fired()) { /* the batch ended, but after the watchdog's limit */
+            fail(st, c, "timed out: a batch took %.1f s, longer than --pcb_case_timeout=%llu s",
+                 (double)(t1 - t0) * 1e-9, (unsigned long long)pcb_watchdog_timeout());
             break;
         }
         if (res.failed != ref.failed) {
+            uint64_t task = res.failed ? res.err_task : ref.err_task;
+            int terr = res.failed ? res.err : ref.err;
+            char why[256] = "";
+            if (g->wl->explain)
+                g->wl->explain(g->input, task, terr, why, sizeof(why));
             fail(st, c, "task %llu failed: %s (%llu of %llu tasks failed; sequentially %llu)",
-                 (unsigned long long)(res.failed ? res.err_task : ref.err_task),
-                 pcb_strerror(res.failed ? res.err : ref.err), (unsigned long long)res.failed,
-                 (unsigned long long)c->tasks, (unsigned long long)ref.failed);
+                 (unsigned long long)task, why[0] ? why : pcb_strerror(terr),
+                 (unsigned long long)res.failed, (unsigned long long)c->tasks,
+                 (unsigned long long)ref.failed);
             break;
         }
         if (res.digest != ref.digest || res.done + res.failed != c->tasks) {
@@ -189,6 +248,10 @@ static void run_case(pcb_gb_state *st, void *arg)
     r->stop(pool);
     if (g->wl->case_teardown)
         g->wl->case_teardown(g->input);
+    /* Fired after the last batch (in stop or tear-down): the case took too long all the same. */
+    if (pcb_watchdog_disarm() && !pcb_gb_error_occurred(st))
+        fail_timed(st, c, true, "%s pool stop or %s tear-down took too long", r->name,
+                   g->wl->name);
     if (pcb_gb_error_occurred(st))
         return;
 
@@ -365,7 +428,7 @@ pcb_gb_case *pcb_case_register(const struct pcb_case_spec *spec, const struct pc
     char name[256];
     int len;
 
-    if (!c)
+    if (!c || own(c) != 0)
         return NULL;
     *c = (struct pcb_case){.runner = r,
                            .group = g,
@@ -607,7 +670,7 @@ static int register_lifecycle(const struct pcb_options *o)
             if (k > r->max_workers)
                 break;
             struct life_case *c = calloc(1, sizeof(*c));
-            if (!c)
+            if (!c || own(c) != 0)
                 return -1;
             *c = (struct life_case){.runner = r, .group = g, .workers = k, .pin = o->pin};
             int len = snprintf(name, sizeof(name), "Lifecycle/%s/start/", r->name);
@@ -674,4 +737,9 @@ void pcb_cases_release(void)
     free(groups);
     groups = NULL;
     ngroups = 0;
+    for (size_t i = 0; i < nowned; i++)
+        free(owned[i]);
+    free(owned);
+    owned = NULL;
+    nowned = 0;
 }

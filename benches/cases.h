@@ -41,7 +41,8 @@ pcb_gb_case *pcb_case_register(const struct pcb_case_spec *spec, const struct pc
 
 /* Registers the matrix. Returns the number of cases, or a negative code. */
 int pcb_cases_register(const struct pcb_options *o);
-/* Frees every prepared input. Call after the run. */
+/* Frees every prepared input and every case registered here. Call after the run: the library
+ * still lists the cases, and none of them may run again. */
 void pcb_cases_release(void);
 
 /* Number of CPUs this process may run on. */

@@ -99,6 +99,9 @@ void pcb_context_add(const struct pcb_options *o)
     pcb_gb_add_context("pcbench_omp_wait_policy", pcb_openmp_wait_policy());
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)o->seed);
     pcb_gb_add_context("pcbench_seed", buf);
+    /* The watchdog: a case fails when this many seconds pass without a finished batch. */
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)o->case_timeout_s);
+    pcb_gb_add_context("pcbench_case_timeout_s", buf);
     pcb_gb_add_context("pcbench_timing",
                        "one iteration = one batch of N tasks, manual time around the batch; "
                        "pool start and stop are outside it");

@@ -49,6 +49,17 @@ bool pcb_gb_report_unrecognized(int argc, char **argv);
 /* Adds a key/value pair to the "context" of every output format. */
 void pcb_gb_add_context(const char *key, const char *value);
 
+/*
+ * Hooks around every run of every function registered with pcb_gb_register() (each call the
+ * library makes: warm-up, iteration probes, repetitions): `before(name, st)` right before the
+ * function, `after(name, st)` right after it returns, both outside the timed region; `after`
+ * may still fail the run with pcb_gb_skip_with_error(). `name` is the registered name. NULL
+ * for none; add them before pcb_gb_run().
+ */
+typedef void (*pcb_gb_run_hook)(const char *name, pcb_gb_state *st);
+/* Adds one pair; befores run in the order added, afters in the reverse order. */
+void pcb_gb_add_run_hooks(pcb_gb_run_hook before, pcb_gb_run_hook after);
+
 /* Registers `fn(state, arg)` under `name`. `arg` must outlive the run. Never NULL. */
 pcb_gb_case *pcb_gb_register(const char *name, pcb_gb_fn fn, void *arg);
 pcb_gb_case *pcb_gb_use_manual_time(pcb_gb_case *c);
@@ -127,9 +138,24 @@ struct pcb_gb_run_options {
 };
 
 /* Runs every registered case the filter selects. Returns how many ran, or -1 after printing
- * a message when the result file cannot be written. Once per process. */
+ * one line when the result file cannot be written or the filter selects no case (or is not a
+ * regular expression). Once per process. */
 long pcb_gb_run(const struct pcb_gb_run_options *opt);
 void pcb_gb_shutdown(void);
+
+/* Cases whose runs are in the result file (`out_path`) as last written. The file is replaced
+ * with SIGINT, SIGTERM and SIGHUP blocked, so a handler of those signals sees a whole file and
+ * its count. Async-signal-safe. */
+size_t pcb_gb_cases_written(void);
+
+/*
+ * For a run that must end inside a case (the case's thread is stuck and cannot be stopped):
+ * reports the running case as failed with `msg` to the display and the result file, as the
+ * library would have, and closes both documents; the process must exit right after. Called from
+ * another thread while the library's thread is stuck in the case. Returns the case's run name,
+ * or NULL when no case is running (nothing was written).
+ */
+const char *pcb_gb_abort_case(const char *msg);
 
 /* Keeps the compiler from deleting a loop whose body has no visible effect. */
 static inline void pcb_gb_clobber(void)

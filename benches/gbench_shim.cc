@@ -10,16 +10,76 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace {
+
+// What a case's run name is made of besides its registered name, recorded by the builders so
+// that pcb_gb_abort_case() can name the case that is running exactly as the library does:
+// name[/min_time:T][/min_warmup_time:T][/iterations:N][/repeats:R][/manual_time|/real_time].
+struct CaseInfo {
+    std::string name;
+    double min_time = 0, min_warmup_time = 0;
+    int64_t iterations = 0;
+    int repetitions = 0;
+    bool manual_time = false, real_time = false, process_time = false;
+    benchmark::TimeUnit unit = benchmark::kNanosecond;
+
+    benchmark::BenchmarkName RunName() const
+    {
+        benchmark::BenchmarkName n;
+        char buf[64];
+        n.function_name = name;
+        if (min_time != 0) {
+            snprintf(buf, sizeof(buf), "min_time:%0.3f", min_time);
+            n.min_time = buf;
+        }
+        if (min_warmup_time > 0) {
+            snprintf(buf, sizeof(buf), "min_warmup_time:%0.3f", min_warmup_time);
+            n.min_warmup_time = buf;
+        }
+        if (iterations != 0)
+            n.iterations = "iterations:" + std::to_string(iterations);
+        if (repetitions != 0)
+            n.repetitions = "repeats:" + std::to_string(repetitions);
+        if (process_time)
+            n.time_type = "process_time";
+        if (manual_time)
+            n.time_type += std::string(n.time_type.empty() ? "" : "/") + "manual_time";
+        else if (real_time)
+            n.time_type += std::string(n.time_type.empty() ? "" : "/") + "real_time";
+        return n;
+    }
+};
+
+// Every registered case's CaseInfo, by the library's Benchmark; kept for the process's life.
+// The map owns them, so they are freed with it at exit (a case's lambda keeps a plain pointer,
+// used only while the case runs).
+std::unordered_map<const void *, std::unique_ptr<CaseInfo>> &case_infos()
+{
+    static std::unordered_map<const void *, std::unique_ptr<CaseInfo>> m;
+    return m;
+}
+
+CaseInfo *info_of(pcb_gb_case *c)
+{
+    auto it = case_infos().find(c);
+    return it == case_infos().end() ? nullptr : it->second.get();
+}
+
+// The case whose function is running now (set around the call, on the library's thread).
+std::atomic<const CaseInfo *> g_running{nullptr};
 
 benchmark::internal::Benchmark *B(pcb_gb_case *c)
 {
@@ -115,6 +175,13 @@ class Forwarding : public benchmark::BenchmarkReporter {
         inner_->Finalize();
     }
 
+    // Prints one failed run that the library will never report, and closes the output.
+    void Abort(const Run &r)
+    {
+        inner_->ReportRuns(std::vector<Run>{r});
+        inner_->Finalize();
+    }
+
   private:
     void Forward(const Run &r)
     {
@@ -148,6 +215,9 @@ class Forwarding : public benchmark::BenchmarkReporter {
     pcb_gb_case_cb on_case_;
     void *ctx_;
 };
+
+// Cases in the result file as last written; read by interrupt handlers (pcb_gb_cases_written).
+volatile sig_atomic_t g_cases_written = 0;
 
 // Writes `data` to `tmp`, flushes it to disk and renames it over `path`. Returns 0 or -errno.
 int replace_file(const std::string &path, const std::string &tmp, const std::string &data)
@@ -207,7 +277,7 @@ class AtomicFile : public benchmark::BenchmarkReporter {
     void ReportRuns(const std::vector<Run> &runs) override
     {
         inner_->ReportRuns(runs);
-        Snapshot(false);
+        Snapshot(false, runs.empty() ? 0 : 1);
     }
 
     void Finalize() override
@@ -216,15 +286,34 @@ class AtomicFile : public benchmark::BenchmarkReporter {
         Snapshot(true);
     }
 
+    // Adds one failed run that the library will never report and writes the final document.
+    void Abort(const Run &r)
+    {
+        inner_->ReportRuns(std::vector<Run>{r});
+        Finalize();
+    }
+
   private:
-    void Snapshot(bool final)
+    // Writes the document so far; `added` cases are new in it. SIGINT, SIGTERM and SIGHUP wait
+    // while the file is replaced, so an interrupt handler sees the file and the count of cases
+    // in it (g_cases_written) as they were before or after, never a half-written `.partial`.
+    void Snapshot(bool final, int added = 0)
     {
         std::string doc = buf_.str();
         // JSONReporter closes the benchmark list and the document in Finalize(); before that,
         // close them here so every intermediate file is valid JSON.
         if (json_ && !final)
             doc += "\n  ]\n}\n";
+        sigset_t block, old;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        sigaddset(&block, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &block, &old);
         int err = replace_file(path_, tmp_, doc);
+        if (!err)
+            g_cases_written = g_cases_written + added;
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
         if (err && !warned_) {
             warned_ = true;
             fprintf(stderr, "pcbench: cannot write %s: %s\n", path_.c_str(), strerror(-err));
@@ -242,6 +331,17 @@ struct CallArg {
     pcb_gb_fn fn;
     void *arg;
 };
+
+// The reporters of the run in progress, for pcb_gb_abort_case().
+Forwarding *g_display = nullptr;
+AtomicFile *g_file = nullptr;
+
+// Called around every run of a function registered with pcb_gb_register() (gbench.h): the
+// befores in the order added, the afters in reverse.
+struct RunHooks {
+    pcb_gb_run_hook before, after;
+};
+std::vector<RunHooks> g_hooks;
 
 }  // namespace
 
@@ -262,20 +362,43 @@ void pcb_gb_add_context(const char *key, const char *value)
     benchmark::AddCustomContext(key, value);
 }
 
+void pcb_gb_add_run_hooks(pcb_gb_run_hook before, pcb_gb_run_hook after)
+{
+    g_hooks.push_back(RunHooks{before, after});
+}
+
 pcb_gb_case *pcb_gb_register(const char *name, pcb_gb_fn fn, void *arg)
 {
     // The lambda captures by value; the registry keeps it for the life of the process.
-    return C(benchmark::RegisterBenchmark(
-        name, [fn, arg](benchmark::State &st) { fn(reinterpret_cast<pcb_gb_state *>(&st), arg); }));
+    CaseInfo *info = new CaseInfo;
+    info->name = name;
+    pcb_gb_case *c = C(benchmark::RegisterBenchmark(name, [fn, arg, info](benchmark::State &st) {
+        g_running.store(info, std::memory_order_release);
+        pcb_gb_state *s = reinterpret_cast<pcb_gb_state *>(&st);
+        for (const RunHooks &h : g_hooks)
+            if (h.before)
+                h.before(info->name.c_str(), s);
+        fn(s, arg);
+        for (auto h = g_hooks.rbegin(); h != g_hooks.rend(); ++h)
+            if (h->after)
+                h->after(info->name.c_str(), s);
+        g_running.store(nullptr, std::memory_order_release);
+    }));
+    case_infos()[c].reset(info);
+    return c;
 }
 
 pcb_gb_case *pcb_gb_use_manual_time(pcb_gb_case *c)
 {
+    if (CaseInfo *i = info_of(c))
+        i->manual_time = true;
     return C(B(c)->UseManualTime());
 }
 
 pcb_gb_case *pcb_gb_use_real_time(pcb_gb_case *c)
 {
+    if (CaseInfo *i = info_of(c))
+        i->real_time = true;
     return C(B(c)->UseRealTime());
 }
 
@@ -283,31 +406,43 @@ pcb_gb_case *pcb_gb_unit(pcb_gb_case *c, enum pcb_gb_unit unit)
 {
     static const benchmark::TimeUnit map[] = {benchmark::kNanosecond, benchmark::kMicrosecond,
                                               benchmark::kMillisecond, benchmark::kSecond};
+    if (CaseInfo *i = info_of(c))
+        i->unit = map[unit];
     return C(B(c)->Unit(map[unit]));
 }
 
 pcb_gb_case *pcb_gb_repetitions(pcb_gb_case *c, int n)
 {
+    if (CaseInfo *i = info_of(c))
+        i->repetitions = n;
     return C(B(c)->Repetitions(n));
 }
 
 pcb_gb_case *pcb_gb_min_time(pcb_gb_case *c, double seconds)
 {
+    if (CaseInfo *i = info_of(c))
+        i->min_time = seconds;
     return C(B(c)->MinTime(seconds));
 }
 
 pcb_gb_case *pcb_gb_min_warmup_time(pcb_gb_case *c, double seconds)
 {
+    if (CaseInfo *i = info_of(c))
+        i->min_warmup_time = seconds;
     return C(B(c)->MinWarmUpTime(seconds));
 }
 
 pcb_gb_case *pcb_gb_iterations(pcb_gb_case *c, int64_t n)
 {
+    if (CaseInfo *i = info_of(c))
+        i->iterations = n;
     return C(B(c)->Iterations(n));
 }
 
 pcb_gb_case *pcb_gb_measure_process_cpu_time(pcb_gb_case *c)
 {
+    if (CaseInfo *i = info_of(c))
+        i->process_time = true;
     return C(B(c)->MeasureProcessCPUTime());
 }
 
@@ -400,6 +535,25 @@ void pcb_gb_counter(pcb_gb_state *st, const char *name, double value, unsigned f
     S(st).counters[name] = benchmark::Counter(value, f, k);
 }
 
+// A run that selected no case: one line naming --benchmark_filter, in place of the library's
+// message. Returns -1 (the caller exits 2; nothing was written).
+static long no_case(const std::ostringstream &lib_err)
+{
+    std::string filter = benchmark::GetBenchmarkFilter();
+    bool bad = lib_err.str().find("Could not compile") != std::string::npos;
+    fprintf(stderr, "pcbench: --benchmark_filter=%s: %s\n", filter.c_str(),
+            bad ? "not a valid regular expression"
+                : "matches no case; expected a regex matching some of --benchmark_list_tests");
+    return -1;
+}
+
+// A run that selected cases: whatever the library said on the error stream, as it said it.
+static long pass_on(long n, const std::ostringstream &lib_err)
+{
+    fputs(lib_err.str().c_str(), stderr);
+    return n;
+}
+
 long pcb_gb_run(const struct pcb_gb_run_options *opt)
 {
     int oo = benchmark::ConsoleReporter::OO_None;
@@ -415,8 +569,16 @@ long pcb_gb_run(const struct pcb_gb_run_options *opt)
     }
     bool console = std::string(opt->format ? opt->format : "console") == "console";
     Forwarding fwd(std::move(display), console ? opt->on_run : nullptr, opt->on_case, opt->ctx);
-    if (!opt->out_path)
-        return static_cast<long>(benchmark::RunSpecifiedBenchmarks(&fwd));
+    // The library's own complaints (a filter that selects nothing or does not compile) go to
+    // the display reporter's error stream: kept here and turned into one line by no_case().
+    std::ostringstream lib_err;
+    fwd.SetErrorStream(&lib_err);
+    g_display = &fwd;
+    if (!opt->out_path) {
+        long n = static_cast<long>(benchmark::RunSpecifiedBenchmarks(&fwd));
+        g_display = nullptr;
+        return n ? pass_on(n, lib_err) : no_case(lib_err);
+    }
 
     std::string fmt = opt->out_format ? opt->out_format : "json";
     auto inner = make_reporter(fmt, benchmark::ConsoleReporter::OO_None);
@@ -426,7 +588,41 @@ long pcb_gb_run(const struct pcb_gb_run_options *opt)
         return -1;
     }
     AtomicFile file(std::move(inner), opt->out_path, fmt == "json");
-    return static_cast<long>(benchmark::RunSpecifiedBenchmarks(&fwd, &file));
+    g_file = &file;
+    long n = static_cast<long>(benchmark::RunSpecifiedBenchmarks(&fwd, &file));
+    g_file = nullptr;
+    g_display = nullptr;
+    return n ? pass_on(n, lib_err) : no_case(lib_err);
+}
+
+size_t pcb_gb_cases_written(void)
+{
+    return static_cast<size_t>(g_cases_written);
+}
+
+const char *pcb_gb_abort_case(const char *msg)
+{
+    static std::string name;
+    const CaseInfo *info = g_running.load(std::memory_order_acquire);
+    if (!info)
+        return nullptr;
+    benchmark::BenchmarkReporter::Run r;
+    r.run_name = info->RunName();
+    r.family_index = 0;
+    r.per_family_instance_index = 0;
+    r.error_occurred = true;
+    r.error_message = msg;
+    r.iterations = 0;
+    r.repetition_index = 0;
+    r.repetitions = info->repetitions ? info->repetitions : 1;
+    r.time_unit = info->unit;
+    r.statistics = nullptr;
+    name = r.run_name.str();
+    if (g_display)
+        g_display->Abort(r);
+    if (g_file)
+        g_file->Abort(r);
+    return name.c_str();
 }
 
 void pcb_gb_shutdown(void)

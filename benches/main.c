@@ -8,7 +8,8 @@
  * saying what the result file keeps (interrupt.h).
  *
  * Exit status: 0 when every case that ran passed its checks; 1 when any case failed (a result
- * mismatch, a task error, a broken pool); 2 for bad options or flags.
+ * mismatch, a task error, a broken pool); 2 for bad options or flags (a --benchmark_filter that
+ * selects no case included), after one line on stderr.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cases.h"
@@ -26,10 +28,12 @@
 #include "families.h"
 #include "gbench.h"
 #include "interrupt.h"
+#include "leaks.h"
 #include "oneshot.h"
 #include "options.h"
 #include "progress.h"
 #include "summary.h"
+#include "watchdog.h"
 
 /* Warm-up before every case unless the user chose one: the first batch of a fresh pool pays
  * for page faults and cold caches that no later batch pays. */
@@ -43,10 +47,18 @@
 static int check_out_path(const char *path)
 {
     char partial[4096];
+    struct stat st;
     int fd;
 
-    if (!*path || snprintf(partial, sizeof(partial), "%s.partial", path) >= (int)sizeof(partial)) {
+    if (!*path || path[strlen(path) - 1] == '/' ||
+        snprintf(partial, sizeof(partial), "%s.partial", path) >= (int)sizeof(partial)) {
         fprintf(stderr, "pcbench: --benchmark_out=%s: expected a file name\n", path);
+        return 2;
+    }
+    /* The file is written as PATH.partial and renamed over PATH, which a directory refuses. */
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "pcbench: --benchmark_out=%s: is a directory; expected a file name\n",
+                path);
         return 2;
     }
     fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -118,6 +130,9 @@ int main(int argc, char **argv)
         else
             args[nargs++] = argv[i];
     }
+    /* From here on an interrupt cleans up whatever the run made (interrupt.h). */
+    if (!o.gb_list_only)
+        pcb_interrupt_install(out_path);
     if (out_path && !o.gb_list_only) {
         if ((rc = check_out_path(out_path)) != 0) {
             free(args);
@@ -162,9 +177,15 @@ int main(int argc, char **argv)
                                     .out_format = out_format};
     if (!o.gb_list_only) {
         pcb_progress_start(original);
-        pcb_interrupt_install(ro.out_path);
+        pcb_leaks_install();
+        int werr = pcb_watchdog_start(o.case_timeout_s);
+        if (werr)
+            fprintf(stderr, "pcbench: cannot start the case watchdog: %s; running without it\n",
+                    strerror(-werr));
+        pcb_watchdog_install();
     }
     long ran = pcb_gb_run(&ro);
+    pcb_watchdog_stop();
     pcb_progress_end();
     if (ran < 0) {
         free(args);

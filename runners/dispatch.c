@@ -32,8 +32,17 @@ void pcb__dispatch_init(struct pcb__dispatch *d, unsigned workers, int futex_pri
 void pcb__run_range(const struct pcb_workload *wl, const struct pcb_input *in, uint64_t first,
                     uint64_t end, struct pcb__slot *slot)
 {
+    pcb__run_range_noted(wl, in, first, end, slot, NULL);
+}
+
+void pcb__run_range_noted(const struct pcb_workload *wl, const struct pcb_input *in,
+                          uint64_t first, uint64_t end, struct pcb__slot *slot,
+                          _Atomic uint64_t *running)
+{
     for (uint64_t t = first; t < end; t++) {
         uint64_t digest;
+        if (running)
+            atomic_store_explicit(running, t + 1, memory_order_relaxed);
         int err = wl->run(in, t, &digest);
 
         if (err == 0) {
@@ -46,6 +55,12 @@ void pcb__run_range(const struct pcb_workload *wl, const struct pcb_input *in, u
             }
         }
     }
+}
+
+uint64_t pcb__dispatch_running(const struct pcb__dispatch *d, unsigned id)
+{
+    return atomic_load_explicit(&((struct pcb__dispatch *)d)->slots[id].running,
+                                memory_order_relaxed);
 }
 
 void pcb__dispatch_serve(struct pcb__dispatch *d, unsigned id)
@@ -69,7 +84,8 @@ void pcb__dispatch_serve(struct pcb__dispatch *d, unsigned id)
         if (atomic_load_explicit(&d->stop, memory_order_relaxed))
             return;
 
-        /* Local accumulation: the slot's line is written once, at the end. */
+        /* Local accumulation: the slot's line is written by this worker only (its `running`
+         * note per task), the results once at the end. */
         struct pcb__slot local = {0};
         uint64_t tasks = d->tasks, chunk = d->chunk;
         for (;;) {
@@ -77,8 +93,10 @@ void pcb__dispatch_serve(struct pcb__dispatch *d, unsigned id)
             if (first >= tasks)
                 break;
             uint64_t end = tasks - first < chunk ? tasks : first + chunk;
-            pcb__run_range(d->workload, d->input, first, end, &local);
+            pcb__run_range_noted(d->workload, d->input, first, end, &local,
+                                 &d->slots[id].running);
         }
+        atomic_store_explicit(&d->slots[id].running, 0, memory_order_relaxed);
         d->slots[id].digest = local.digest;
         d->slots[id].done = local.done;
         d->slots[id].failed = local.failed;

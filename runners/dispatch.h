@@ -37,6 +37,9 @@ struct pcb__slot {
     uint64_t failed;                           /* tasks that returned an error */
     uint64_t err_task;                         /* first failing task */
     int32_t err;                               /* first task error, 0 if none */
+    /* The task this worker is running plus one, 0 between tasks: written before each task
+     * (relaxed; only read after the worker died, to say which task killed it). */
+    _Atomic uint64_t running;
 };
 
 struct pcb__dispatch {
@@ -85,5 +88,12 @@ void pcb__dispatch_stop(struct pcb__dispatch *d);
 /* Runs tasks [first, end) with run() and accumulates into *slot; shared with Sequential. */
 void pcb__run_range(const struct pcb_workload *wl, const struct pcb_input *in, uint64_t first,
                     uint64_t end, struct pcb__slot *slot);
+/* The same, noting each task in *running (task + 1) before it starts and 0 after the last, so
+ * that the pool can name the task a dead worker process was running. */
+void pcb__run_range_noted(const struct pcb_workload *wl, const struct pcb_input *in,
+                          uint64_t first, uint64_t end, struct pcb__slot *slot,
+                          _Atomic uint64_t *running);
+/* Names the task worker `id` of a dispatch pool was running (task + 1, 0 when none). */
+uint64_t pcb__dispatch_running(const struct pcb__dispatch *d, unsigned id);
 
 #endif

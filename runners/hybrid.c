@@ -69,6 +69,8 @@ struct pcb_pool {
     size_t map_len;             /* its length */
     pid_t *pids;                /* P; 0 once reaped */
     unsigned started;           /* processes forked so far */
+    char *why;                  /* the config's `why`: which process died, how, in which tasks */
+    size_t why_len;
 };
 
 /* One thread of a worker process. */
@@ -78,15 +80,19 @@ struct thread_ctx {
     pthread_t handle;      /* for the process's join */
 };
 
+/* Claims the next chunk for thread t and notes its first task in the thread's slot (the tasks
+ * a dead process was running are named from these notes). */
 static int claim(void *ctx, uint64_t *first, uint64_t *end)
 {
-    struct shared *sh = ctx;
+    struct thread_ctx *t = ctx;
+    struct shared *sh = t->pool->sh;
     uint64_t f = atomic_fetch_add_explicit(&sh->next, sh->chunk, memory_order_relaxed);
 
     if (f >= sh->tasks)
         return 0;
     *first = f;
     *end = sh->tasks - f < sh->chunk ? sh->tasks : f + sh->chunk;
+    atomic_store_explicit(&sh->slots[t->id].running, f + 1, memory_order_relaxed);
     return 1;
 }
 
@@ -111,8 +117,9 @@ static void *serve(void *arg)
         if (atomic_load_explicit(&sh->stop, memory_order_relaxed))
             break;
         struct pcb__slot local = {0};
-        if (pcb__loop_run(loop, claim, sh, &local) != 0)
+        if (pcb__loop_run(loop, claim, t, &local) != 0)
             _exit(1); /* the loop itself failed: the caller sees a dead worker */
+        atomic_store_explicit(&sh->slots[t->id].running, 0, memory_order_relaxed);
         sh->slots[t->id].digest = local.digest;
         sh->slots[t->id].done = local.done;
         sh->slots[t->id].failed = local.failed;
@@ -144,6 +151,47 @@ static void process_main(struct pcb_pool *p, unsigned proc)
     _exit(0);
 }
 
+/* The first claim noted by one of process `index`'s threads, plus one (0: none). */
+static uint64_t note(void *ctx, unsigned index)
+{
+    const struct pcb_pool *p = ctx;
+
+    for (unsigned j = 0; j < p->threads; j++) {
+        uint64_t r = atomic_load_explicit(&p->sh->slots[index * p->threads + j].running,
+                                          memory_order_relaxed);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+/* Explains a dead process in `why`: how it ended and the chunks its threads had claimed last
+ * ("tasks 8, 12": each thread's last claim starts there; one chunk of 1 is the exact task). */
+static void explain(struct pcb_pool *p, const struct pcb__exit *ex)
+{
+    char what[128];
+    size_t len = 0, named = 0;
+
+    what[0] = '\0';
+    for (unsigned j = 0; j < p->threads; j++) {
+        uint64_t r = atomic_load_explicit(&p->sh->slots[ex->index * p->threads + j].running,
+                                          memory_order_relaxed);
+        if (!r)
+            continue;
+        if (len < sizeof(what))
+            len += (size_t)snprintf(what + len, sizeof(what) - len, "%s%llu", named ? ", " : "",
+                                    (unsigned long long)(r - 1));
+        named++;
+    }
+    if (named <= 1 && p->sh->chunk == 1) {
+        pcb__explain_exit(p->why, p->why_len, ex, NULL);
+        return;
+    }
+    char during[192];
+    snprintf(during, sizeof(during), "the chunks its threads claimed from tasks %s", what);
+    pcb__explain_exit(p->why, p->why_len, ex, named ? during : NULL);
+}
+
 /* Sleeps until *word == target, checking the processes every POLL_MS. */
 static int wait_for(struct pcb_pool *p, _Atomic uint32_t *word, uint32_t target)
 {
@@ -151,9 +199,12 @@ static int wait_for(struct pcb_pool *p, _Atomic uint32_t *word, uint32_t target)
 
     while ((v = atomic_load_explicit(word, memory_order_acquire)) != target) {
         if (pcb__wait_change(word, v, 0, PCB__WAIT_PARK, POLL_MS) == -ETIMEDOUT) {
-            int err = pcb__check_pids(p->pids, p->started);
-            if (err)
+            struct pcb__exit ex;
+            int err = pcb__check_pids(p->pids, p->started, &ex, note, p);
+            if (err) {
+                explain(p, &ex);
                 return err;
+            }
         }
     }
     return 0;
@@ -185,6 +236,8 @@ static int start(const struct pcb_pool_config *cfg, struct pcb_pool **out)
     p->cfg = *cfg;
     p->cfg.why = NULL;
     p->cfg.why_len = 0;
+    p->why = cfg->why;
+    p->why_len = cfg->why_len;
     p->procs = cfg->workers ? cfg->workers : 1;
     p->threads = (unsigned)strtoul(thread_values[cfg->variant[0] < 2 ? cfg->variant[0] : 0],
                                    NULL, 10);

@@ -30,14 +30,26 @@ struct pcb_pool {
     size_t map_len;          /* length of that mapping */
     pid_t *pids;             /* K worker pids; 0 once reaped */
     unsigned started;        /* workers forked so far */
+    char *why;               /* the config's `why` buffer: says which worker died, and how */
+    size_t why_len;
 };
 
-/* Liveness check: reaps any worker that exited and reports the pool as broken. */
+static uint64_t note(void *ctx, unsigned index)
+{
+    return pcb__dispatch_running(((struct pcb_pool *)ctx)->d, index);
+}
+
+/* Liveness check: reaps any worker that exited and reports the pool as broken, naming the worker,
+ * how it ended and the task it was running. */
 static int check_workers(void *ctx)
 {
     struct pcb_pool *p = ctx;
+    struct pcb__exit ex;
+    int err = pcb__check_pids(p->pids, p->started, &ex, note, p);
 
-    return pcb__check_pids(p->pids, p->started);
+    if (err)
+        pcb__explain_exit(p->why, p->why_len, &ex, NULL);
+    return err;
 }
 
 static void stop(struct pcb_pool *p)
@@ -62,6 +74,8 @@ static int start(const struct pcb_pool_config *cfg, struct pcb_pool **out)
 
     if (!p)
         return -ENOMEM;
+    p->why = cfg->why;
+    p->why_len = cfg->why_len;
     p->pids = calloc(k, sizeof(*p->pids));
     if (!p->pids)
         goto err;

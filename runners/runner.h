@@ -69,7 +69,9 @@ struct pcb_pool_config {
     unsigned variant[PCB_MAX_VARIANTS];  /* index into each of the runner's variants[] */
     enum pcb_pin pin;                    /* placement of the workers */
     /* Optional (NULL: none): where start() explains a failure in one line, for example which
-     * kernel limit refused it; left empty when it has nothing to add to the error code. */
+     * kernel limit refused it, and where run() explains a broken pool (which worker died, how,
+     * and in which task); left empty when there is nothing to add to the error code. The
+     * buffer must outlive the pool. */
     char *why;
     size_t why_len; /* size of `why` in bytes */
     /* What the input was made from, for runners that build it elsewhere (Distributed: on

@@ -9,7 +9,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -137,13 +139,67 @@ size_t pcb__live_pids(const pid_t *pids, unsigned n, pid_t *out, size_t cap)
     return k;
 }
 
-int pcb__check_pids(pid_t *pids, unsigned n)
+/* One pass of pcb__check_pids(): reaps what has exited; returns whether anything had. */
+static int reap_exited(pid_t *pids, unsigned n, struct pcb__exit *ex, int found,
+                       pcb__note_fn note, void *ctx)
 {
     for (unsigned i = 0; i < n; i++) {
-        if (pids[i] > 0 && waitpid(pids[i], NULL, WNOHANG) == pids[i]) {
-            pids[i] = 0;
-            return PCB_EWORKER;
-        }
+        int status = 0;
+        if (pids[i] <= 0 || waitpid(pids[i], &status, WNOHANG) != pids[i])
+            continue;
+        uint64_t task = note ? note(ctx, i) : 0;
+        if (ex && (!found || (task && !ex->task)))
+            *ex = (struct pcb__exit){.index = i, .pid = pids[i], .status = status, .task = task};
+        pids[i] = 0;
+        found = 1;
     }
-    return 0;
+    return found;
+}
+
+int pcb__check_pids(pid_t *pids, unsigned n, struct pcb__exit *ex, pcb__note_fn note, void *ctx)
+{
+    const struct timespec nap = {.tv_sec = 0, .tv_nsec = 10000000L};
+    int found = reap_exited(pids, n, ex, 0, note, ctx);
+
+    /* An idle worker killed by SIGKILL is often one of several killed at once (the watchdog
+     * kills the whole pool), and the one that was running a task may need a moment more to
+     * become reapable: wait up to 100 ms for it, so the task is named. A failure path only. */
+    if (found && ex && !ex->task && note && WIFSIGNALED(ex->status) &&
+        WTERMSIG(ex->status) == SIGKILL)
+        for (int round = 0; round < 10 && !ex->task; round++) {
+            bool running = false;
+            for (unsigned i = 0; i < n; i++)
+                running = running || (pids[i] > 0 && note(ctx, i));
+            if (!running)
+                break;
+            nanosleep(&nap, NULL);
+            reap_exited(pids, n, ex, found, note, ctx);
+        }
+    return found ? PCB_EWORKER : 0;
+}
+
+void pcb__explain_exit(char *buf, size_t len, const struct pcb__exit *ex, const char *what)
+{
+    char how[96], during[256];
+
+    if (!buf || len == 0)
+        return;
+    if (WIFSIGNALED(ex->status)) {
+        int sig = WTERMSIG(ex->status);
+        const char *abbrev = sigabbrev_np(sig);
+        snprintf(how, sizeof(how), "was killed by signal %d (SIG%s)%s", sig,
+                 abbrev ? abbrev : "?", WCOREDUMP(ex->status) ? ", core dumped" : "");
+    } else if (WIFEXITED(ex->status)) {
+        snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(ex->status));
+    } else {
+        snprintf(how, sizeof(how), "ended (wait status 0x%x)", (unsigned)ex->status);
+    }
+    if (what)
+        snprintf(during, sizeof(during), " while running %s", what);
+    else if (ex->task)
+        snprintf(during, sizeof(during), " while running task %llu",
+                 (unsigned long long)(ex->task - 1));
+    else
+        snprintf(during, sizeof(during), " between tasks");
+    snprintf(buf, len, "worker %u (pid %d) %s%s", ex->index, (int)ex->pid, how, during);
 }

@@ -48,7 +48,28 @@ int pcb__pin_self(enum pcb_pin pin, unsigned i);
 void pcb__reap(pid_t *pids, unsigned n, unsigned grace_ms);
 /* Copies the live entries (> 0) of pids[0..n) into out[0..cap); returns how many. */
 size_t pcb__live_pids(const pid_t *pids, unsigned n, pid_t *out, size_t cap);
-/* Returns PCB_EWORKER (and zeroes its entry) when any of pids[0..n) has exited, else 0. */
-int pcb__check_pids(pid_t *pids, unsigned n);
+/* How a worker process ended, as pcb__check_pids() found it. */
+struct pcb__exit {
+    unsigned index; /* its index in the pids array */
+    pid_t pid;      /* its pid */
+    int status;     /* wait status */
+    uint64_t task;  /* the task it was running plus one, 0 when none or unknown */
+};
+/* The task worker `index` runs plus one (0: none), from the pool's own notes. */
+typedef uint64_t (*pcb__note_fn)(void *ctx, unsigned index);
+/*
+ * Reaps every one of pids[0..n) that has exited (zeroing its entry) and returns PCB_EWORKER
+ * when there was one, else 0. When ex is not NULL it says which worker died and how; when
+ * several died (the watchdog kills them all), the one `note` says was running a task is chosen,
+ * since that is the task to blame. `note` may be NULL.
+ */
+int pcb__check_pids(pid_t *pids, unsigned n, struct pcb__exit *ex, pcb__note_fn note, void *ctx);
+
+/*
+ * Explains a dead worker in cfg's `why` buffer (buf, len) in one line: "worker 2 (pid 4242) was
+ * killed by signal 11 (SIGSEGV) while running task 17", from ex (ex->task: 0 for "between
+ * tasks"); `what` replaces the task part when not NULL ("while running tasks 8, 15").
+ */
+void pcb__explain_exit(char *buf, size_t len, const struct pcb__exit *ex, const char *what);
 
 #endif

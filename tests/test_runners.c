@@ -145,7 +145,10 @@ static struct pcb_pool *start_pool(const struct pcb_runner *r, const struct pcb_
                                    const struct pcb_input *in, unsigned k, const unsigned *idx,
                                    enum pcb_pin pin)
 {
-    char why[256] = "";
+    /* The buffer must outlive the pool (run() explains a broken pool in it), so it is static:
+     * each case runs in a process of its own. */
+    static char why[256];
+    why[0] = '\0';
     struct pcb_pool_config cfg = {.workload = wl, .input = in, .workers = k, .pin = pin,
                                   .why = why, .why_len = sizeof(why)};
     struct pcb_pool *pool = NULL;

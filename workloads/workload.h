@@ -106,6 +106,12 @@ struct pcb_workload {
      * becomes a counter of the case.
      */
     pcb_wl_stats_fn stats;
+    /*
+     * Optional (NULL when the error code says it all): explains in one line why task `task`
+     * failed with `err` (what it was doing, on what), into buf[0..len). Called by the fixture,
+     * in pcbench's own process, when a strategy reports a task error; the case fails with it.
+     */
+    void (*explain)(const struct pcb_input *in, uint64_t task, int err, char *buf, size_t len);
 };
 
 /* Merges two digests. Wrapping addition: commutative, associative, and a skipped or repeated

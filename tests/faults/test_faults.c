@@ -1,0 +1,472 @@
+/*
+ * test_faults.c - failure is a reported result, never a hang or a mess.
+ *
+ * Real strategies run Test.fault (fault.c, compiled into this test only) through the common
+ * fixture and the watchdog, in a re-executed copy of this program with JSON output, started in
+ * a process group of its own. The test cases then read the JSON and check:
+ *  - a worker process that crashes (SIGSEGV, abort, exit(1)) or is killed fails its case with
+ *    "pool broke", the signal or exit status, and the task; the next case (no fault) passes
+ *    with a new pool: every process strategy and every one of its variants;
+ *  - a task error fails the case with the workload's own message: every strategy;
+ *  - a hang in a worker process: the watchdog (--pcb_case_timeout) fails the case as timed out
+ *    and the next case passes;
+ *  - a hang in a thread (which cannot be killed): the run stops with PCB_EXIT_STUCK, and the
+ *    result file is valid JSON holding the cases before it and the stuck case, named exactly as
+ *    the library names cases;
+ * and after every child: no process of its group is left.
+ */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "cases.h"
+#include "fault.h"
+#include "gbench.h"
+#include "options.h"
+#include "runner.h"
+#include "watchdog.h"
+
+#define TASKS 8
+#define FAULT_TASK 3
+#define TIMEOUT_S 1 /* the watchdog's timeout in the hang children */
+
+/* ---- Child: register cases and run them once. ---- */
+
+/* Registers runner r on Test.fault with `mode` and the given variant. */
+static int add(const struct pcb_runner *r, const unsigned *variant, enum pcb_fault_mode mode,
+               const struct pcb_options *o)
+{
+    uint64_t values[2]; /* the case copies them */
+    struct pcb_case_spec spec = {.runner = r, .workload = &pcb_wl_fault, .values = values,
+                                 .workers = r->max_workers < 2 ? 1 : 2, .tasks = TASKS,
+                                 .chunk = 1};
+
+    values[0] = mode;
+    values[1] = FAULT_TASK;
+    memcpy(spec.variant, variant, sizeof(spec.variant));
+    return pcb_case_register(&spec, o) ? 0 : -1;
+}
+
+/* Next combination of r's variants (odometer); false after the last. */
+static bool next_variant(const struct pcb_runner *r, unsigned *v)
+{
+    for (size_t i = 0; i < r->nvariants; i++) {
+        if (++v[i] < r->variants[i].nvalues)
+            return true;
+        v[i] = 0;
+    }
+    return false;
+}
+
+/* Strategies Test.fault can run on: every one that runs case_setup() in pcbench's process. */
+static bool usable(const struct pcb_runner *r)
+{
+    return !(r->flags & PCB_RUNNER_NO_CASE_SETUP);
+}
+
+static int run_child(const char *argv0, const char *mode, const char *out_path)
+{
+    char out_arg[PATH_MAX + 32];
+    char *args[] = {(char *)argv0, out_arg, "--benchmark_out_format=json",
+                    "--benchmark_min_time=0.01", "--benchmark_min_warmup_time=0", NULL};
+    int nargs = 5;
+    struct pcb_options o;
+    size_t nr;
+    const struct pcb_runner *const *rs = pcb_runners(&nr);
+    static const enum pcb_fault_mode crashes[] = {PCB_FAULT_SEGV, PCB_FAULT_ABORT,
+                                                  PCB_FAULT_EXIT, PCB_FAULT_KILL};
+
+    setpgid(0, 0);
+    snprintf(out_arg, sizeof(out_arg), "--benchmark_out=%s", out_path);
+    memset(&o, 0, sizeof(o));
+    o.seed = 42;
+    o.gb_min_time_given = true;
+    o.gb_warmup_given = true;
+    o.gb_format = "console";
+    o.gb_color = "false";
+    pcb_gb_init(&nargs, args);
+    if (pcb_gb_report_unrecognized(nargs, args))
+        return 101;
+
+    for (size_t i = 0; i < nr; i++) {
+        const struct pcb_runner *r = rs[i];
+        unsigned v[PCB_MAX_VARIANTS] = {0};
+        bool procs = (r->flags & PCB_RUNNER_PROCESSES) != 0;
+        if (!usable(r))
+            continue;
+        if (strcmp(mode, "--crash") == 0 && procs) {
+            do /* every variant: each has its own way of noticing a death */
+                for (size_t m = 0; m < sizeof(crashes) / sizeof(crashes[0]); m++)
+                    if (add(r, v, crashes[m], &o) || add(r, v, PCB_FAULT_OK, &o))
+                        return 102;
+            while (next_variant(r, v));
+        } else if (strcmp(mode, "--error") == 0) {
+            if (add(r, v, PCB_FAULT_ERROR, &o) || add(r, v, PCB_FAULT_OK, &o))
+                return 102;
+        } else if (strcmp(mode, "--hang-procs") == 0 && procs) {
+            if (add(r, v, PCB_FAULT_HANG, &o) || add(r, v, PCB_FAULT_OK, &o))
+                return 102;
+        } else if (strncmp(mode, "--hang=", 7) == 0 && strcmp(mode + 7, r->name) == 0) {
+            if (add(r, v, PCB_FAULT_OK, &o) || add(r, v, PCB_FAULT_HANG, &o) ||
+                add(r, v, PCB_FAULT_OK, &o))
+                return 102;
+        }
+    }
+    if (strncmp(mode, "--hang", 6) == 0) { /* as pcbench does it (benches/main.c) */
+        if (pcb_watchdog_start(TIMEOUT_S) != 0)
+            return 103;
+        pcb_watchdog_install();
+    }
+    struct pcb_gb_run_options ro = {.format = "console", .out_path = out_path,
+                                    .out_format = "json"};
+    if (pcb_gb_run(&ro) < 0)
+        return 104;
+    pcb_watchdog_stop();
+    pcb_cases_release();
+    pcb_gb_shutdown();
+    return (int)pcb_gb_failed_runs();
+}
+
+/* ---- Parent: run a child, read its JSON, check its process group is gone. ---- */
+
+struct child {
+    int status;  /* wait status */
+    cJSON *doc;  /* the parsed result file, NULL if absent or not JSON */
+    bool leftover; /* a process of its group outlived it */
+};
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    size_t cap = 1 << 16, len = 0, got;
+    char *buf = f ? malloc(cap) : NULL;
+
+    while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (len + 1 == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb)
+                free(buf);
+            buf = nb;
+        }
+    }
+    if (f)
+        fclose(f);
+    if (buf)
+        buf[len] = '\0';
+    return buf;
+}
+
+/* Starts `prog mode FILE`s for modes[0..n) at once, waits for all, fills out[0..n). */
+static void run_children(const char *const *modes, size_t n, struct child *out)
+{
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    pid_t pids[16];
+    char paths[16][PATH_MAX + 96];
+
+    assert_true(len > 0 && n <= 16);
+    exe[len] = '\0';
+    fflush(NULL);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(paths[i], sizeof(paths[i]), "%s.%ld.%zu.json", exe, (long)getpid(), i);
+        pids[i] = fork();
+        assert_true(pids[i] != -1);
+        if (pids[i] == 0) {
+            alarm(120);
+            execl(exe, exe, modes[i], paths[i], (char *)NULL);
+            _exit(127);
+        }
+        setpgid(pids[i], pids[i]); /* also done by the child: no race either way */
+    }
+    for (size_t i = 0; i < n; i++) {
+        while (waitpid(pids[i], &out[i].status, 0) == -1)
+            assert_int_equal(errno, EINTR);
+        /* Workers die with their parent (PR_SET_PDEATHSIG) or are reaped by it; give the
+         * kernel a moment to finish them, then the group must be empty. */
+        out[i].leftover = true;
+        for (int t = 0; t < 500 && out[i].leftover; t++) {
+            if (kill(-pids[i], 0) == -1 && errno == ESRCH)
+                out[i].leftover = false;
+            else
+                usleep(10000);
+        }
+        if (out[i].leftover)
+            kill(-pids[i], SIGKILL);
+        char *text = slurp(paths[i]);
+        out[i].doc = text ? cJSON_Parse(text) : NULL;
+        free(text);
+        unlink(paths[i]);
+        strcat(paths[i], ".partial");
+        assert_int_equal(access(paths[i], F_OK), -1); /* never a temporary left behind */
+    }
+}
+
+static const cJSON *runs_of(const cJSON *doc)
+{
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(doc, "benchmarks");
+
+    assert_true(cJSON_IsArray(b));
+    return b;
+}
+
+static const char *name_of(const cJSON *run)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(run, "name");
+
+    assert_true(cJSON_IsString(n));
+    return n->valuestring;
+}
+
+/* The error message of a run, or NULL when it has none. */
+static const char *error_of(const cJSON *run)
+{
+    const cJSON *occurred = cJSON_GetObjectItemCaseSensitive(run, "error_occurred");
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(run, "error_message");
+
+    if (!cJSON_IsTrue(occurred))
+        return NULL;
+    assert_true(cJSON_IsString(msg));
+    return msg->valuestring;
+}
+
+/* The mode:N of a case name. */
+static int mode_of(const char *name)
+{
+    const char *m = strstr(name, "/mode:");
+
+    assert_non_null(m);
+    return atoi(m + 6);
+}
+
+/* Whether msg names task t: "task T", or T among the numbers of "tasks A, B". */
+static bool names_task(const char *msg, unsigned long t)
+{
+    const char *p = strstr(msg, "task");
+
+    while (p) {
+        const char *q = p + 4;
+        if (*q == 's')
+            q++;
+        while (*q == ' ' || *q == ',' || (*q >= '0' && *q <= '9')) {
+            if (*q >= '0' && *q <= '9') {
+                char *end;
+                if (strtoul(q, &end, 10) == t)
+                    return true;
+                q = end;
+            } else {
+                q++;
+            }
+        }
+        p = strstr(p + 4, "task");
+    }
+    return false;
+}
+
+/* Every run of an honest (mode:0) case passed with items counted. */
+static void check_ok_run(const cJSON *run)
+{
+    const char *err = error_of(run);
+
+    if (err)
+        print_error("%s failed: %s\n", name_of(run), err);
+    assert_null(err);
+    const cJSON *items = cJSON_GetObjectItemCaseSensitive(run, "items_per_second");
+    assert_true(cJSON_IsNumber(items) && items->valuedouble > 0);
+}
+
+static void check_no_leftover(const struct child *c)
+{
+    if (c->leftover)
+        print_error("a process of the child's group outlived it\n");
+    assert_false(c->leftover);
+}
+
+static void test_crashed_worker_process_fails_case_naming_signal_and_task(void **state)
+{
+    static const char *const modes[] = {"--crash"};
+    struct child c;
+    size_t faults = 0, oks = 0;
+
+    (void)state;
+    run_children(modes, 1, &c);
+    assert_true(WIFEXITED(c.status));
+    assert_non_null(c.doc);
+    const cJSON *run;
+    cJSON_ArrayForEach(run, runs_of(c.doc))
+    {
+        const char *name = name_of(run), *err = error_of(run);
+        int mode = mode_of(name);
+        if (mode == PCB_FAULT_OK) {
+            check_ok_run(run);
+            oks++;
+            continue;
+        }
+        static const char *const expect[] = {
+            [PCB_FAULT_SEGV] = "killed by signal 11 (SIGSEGV)",
+            [PCB_FAULT_ABORT] = "killed by signal 6 (SIGABRT)",
+            [PCB_FAULT_EXIT] = "exited with status 1",
+            [PCB_FAULT_KILL] = "killed by signal 9 (SIGKILL)",
+        };
+        if (!err || !strstr(err, "pool broke") || !strstr(err, expect[mode]) ||
+            !names_task(err, FAULT_TASK))
+            print_error("%s: expected \"pool broke\", \"%s\" and task %d; got: %s\n", name,
+                        expect[mode], FAULT_TASK, err ? err : "(no error)");
+        assert_non_null(err);
+        assert_non_null(strstr(err, "pool broke"));
+        assert_non_null(strstr(err, expect[mode]));
+        assert_true(names_task(err, FAULT_TASK));
+        faults++;
+    }
+    /* Four crash modes, each followed by an honest case, for every variant of every process
+     * strategy: as many passes as faults, and at least one strategy. */
+    assert_true(faults >= 4);
+    assert_int_equal(faults, oks);
+    assert_int_equal(WEXITSTATUS(c.status), (int)faults);
+    check_no_leftover(&c);
+    cJSON_Delete(c.doc);
+}
+
+static void test_task_error_fails_case_with_the_workloads_message(void **state)
+{
+    static const char *const modes[] = {"--error"};
+    struct child c;
+    size_t faults = 0, oks = 0, nr, usable_n = 0;
+    const struct pcb_runner *const *rs = pcb_runners(&nr);
+    char want[64];
+
+    (void)state;
+    for (size_t i = 0; i < nr; i++)
+        usable_n += usable(rs[i]);
+    snprintf(want, sizeof(want), "task %d failed: injected error in task %d", FAULT_TASK,
+             FAULT_TASK);
+    run_children(modes, 1, &c);
+    assert_true(WIFEXITED(c.status));
+    assert_non_null(c.doc);
+    const cJSON *run;
+    cJSON_ArrayForEach(run, runs_of(c.doc))
+    {
+        const char *name = name_of(run), *err = error_of(run);
+        if (mode_of(name) == PCB_FAULT_OK) {
+            check_ok_run(run);
+            oks++;
+            continue;
+        }
+        if (!err || !strstr(err, want))
+            print_error("%s: expected \"%s\"; got: %s\n", name, want, err ? err : "(no error)");
+        assert_non_null(err);
+        assert_non_null(strstr(err, want));
+        faults++;
+    }
+    assert_int_equal(faults, usable_n); /* every strategy, threads and processes alike */
+    assert_int_equal(oks, usable_n);
+    check_no_leftover(&c);
+    cJSON_Delete(c.doc);
+}
+
+static void test_hung_worker_process_times_out_and_next_case_runs(void **state)
+{
+    static const char *const modes[] = {"--hang-procs"};
+    struct child c;
+    size_t faults = 0, oks = 0;
+
+    (void)state;
+    run_children(modes, 1, &c);
+    assert_true(WIFEXITED(c.status));
+    assert_non_null(c.doc);
+    const cJSON *run;
+    cJSON_ArrayForEach(run, runs_of(c.doc))
+    {
+        const char *name = name_of(run), *err = error_of(run);
+        if (mode_of(name) == PCB_FAULT_OK) {
+            check_ok_run(run);
+            oks++;
+            continue;
+        }
+        if (!err || !strstr(err, "timed out") || !strstr(err, "SIGKILL") ||
+            !names_task(err, FAULT_TASK))
+            print_error("%s: expected a timeout that stopped the worker running task %d; "
+                        "got: %s\n", name, FAULT_TASK, err ? err : "(no error)");
+        assert_non_null(err);
+        assert_non_null(strstr(err, "timed out"));
+        assert_non_null(strstr(err, "SIGKILL"));
+        assert_true(names_task(err, FAULT_TASK));
+        faults++;
+    }
+    assert_true(faults >= 1);
+    assert_int_equal(faults, oks);
+    check_no_leftover(&c);
+    cJSON_Delete(c.doc);
+}
+
+static void test_hung_thread_stops_run_cleanly_with_valid_results(void **state)
+{
+    char modes_buf[16][64];
+    const char *modes[16] = {NULL};
+    struct child c[16];
+    size_t nr, n = 0;
+    const struct pcb_runner *const *rs = pcb_runners(&nr);
+
+    (void)state;
+    for (size_t i = 0; i < nr && n < 16; i++) {
+        if (!usable(rs[i]) || (rs[i]->flags & PCB_RUNNER_PROCESSES))
+            continue;
+        snprintf(modes_buf[n], sizeof(modes_buf[n]), "--hang=%s", rs[i]->name);
+        modes[n] = modes_buf[n];
+        n++;
+    }
+    assert_true(n >= 1);
+    run_children(modes, n, c); /* at once: each waits out its timeout and grace period */
+    for (size_t i = 0; i < n; i++) {
+        if (!WIFEXITED(c[i].status) || WEXITSTATUS(c[i].status) != PCB_EXIT_STUCK)
+            print_error("%s: expected exit status %d, got wait status 0x%x\n", modes[i],
+                        PCB_EXIT_STUCK, (unsigned)c[i].status);
+        assert_true(WIFEXITED(c[i].status));
+        assert_int_equal(WEXITSTATUS(c[i].status), PCB_EXIT_STUCK);
+        if (!c[i].doc)
+            print_error("%s: the result file is missing or not JSON\n", modes[i]);
+        assert_non_null(c[i].doc);
+        /* The honest case before it, then the stuck one; nothing after (the run stopped). */
+        const cJSON *runs = runs_of(c[i].doc);
+        assert_int_equal(cJSON_GetArraySize(runs), 2);
+        const cJSON *ok = cJSON_GetArrayItem(runs, 0), *stuck = cJSON_GetArrayItem(runs, 1);
+        check_ok_run(ok);
+        const char *err = error_of(stuck);
+        assert_non_null(err);
+        if (!strstr(err, "timed out") || !strstr(err, "cannot be stopped"))
+            print_error("%s: %s\n", modes[i], err);
+        assert_non_null(strstr(err, "timed out"));
+        assert_non_null(strstr(err, "cannot be stopped"));
+        /* Named as the library names it: the honest case's name with mode:5 for mode:0. */
+        char expect[512];
+        snprintf(expect, sizeof(expect), "%s", name_of(ok));
+        char *m = strstr(expect, "/mode:0");
+        assert_non_null(m);
+        m[6] = '0' + PCB_FAULT_HANG;
+        assert_string_equal(name_of(stuck), expect);
+        check_no_leftover(&c[i]);
+        cJSON_Delete(c[i].doc);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strncmp(argv[1], "--", 2) == 0)
+        return run_child(argv[0], argv[1], argv[2]);
+
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crashed_worker_process_fails_case_naming_signal_and_task),
+        cmocka_unit_test(test_task_error_fails_case_with_the_workloads_message),
+        cmocka_unit_test(test_hung_worker_process_times_out_and_next_case_runs),
+        cmocka_unit_test(test_hung_thread_stops_run_cleanly_with_valid_results),
+    };
+
+    return pcb_test_main(argc, argv, "faults", tests, sizeof(tests) / sizeof(tests[0]), 150,
+                         NULL);
+}
