@@ -20,6 +20,29 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Reads a whole file into a NUL-terminated buffer the caller frees; NULL when it cannot. */
+static inline char *pcb_test_slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    size_t cap = 1 << 16, len = 0, got;
+    char *buf = f ? malloc(cap) : NULL;
+
+    while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (len + 1 == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb)
+                free(buf);
+            buf = nb;
+        }
+    }
+    if (f)
+        fclose(f);
+    if (buf)
+        buf[len] = '\0';
+    return buf;
+}
+
 /* Runs the child as `prog mode FILE` (killed after timeout_s), stores its wait status in
  * *status and returns the parsed JSON, or NULL after a message on stderr (the file is removed
  * either way). The caller owns the result. */
@@ -46,31 +69,14 @@ static inline cJSON *pcb_test_run_child_json(const char *mode, unsigned timeout_
         if (errno != EINTR)
             return NULL;
 
-    FILE *f = fopen(path, "r");
-    if (!f) {
+    char *buf = pcb_test_slurp(path);
+    if (!buf)
         fprintf(stderr, "no JSON output at %s\n", path);
-        strcat(path, ".partial");
-        unlink(path);
-        return NULL;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    for (size_t got; buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0;) {
-        len += got;
-        if (len + 1 == cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
-        }
-    }
-    fclose(f);
     unlink(path);
     strcat(path, ".partial"); /* a result file's temporary twin, should one be left */
     unlink(path);
     if (!buf)
         return NULL;
-    buf[len] = '\0';
     cJSON *doc = cJSON_Parse(buf);
     free(buf);
     if (!doc)

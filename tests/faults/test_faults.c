@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include "harness.h"
+#include "child_json.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -141,28 +142,6 @@ struct child {
     bool leftover; /* a process of its group outlived it */
 };
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    size_t cap = 1 << 16, len = 0, got;
-    char *buf = f ? malloc(cap) : NULL;
-
-    while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (len + 1 == cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
-        }
-    }
-    if (f)
-        fclose(f);
-    if (buf)
-        buf[len] = '\0';
-    return buf;
-}
-
 /* Starts `prog mode FILE`s for modes[0..n) at once, waits for all, fills out[0..n). */
 static void run_children(const char *const *modes, size_t n, struct child *out)
 {
@@ -199,7 +178,7 @@ static void run_children(const char *const *modes, size_t n, struct child *out)
         }
         if (out[i].leftover)
             kill(-pids[i], SIGKILL);
-        char *text = slurp(paths[i]);
+        char *text = pcb_test_slurp(paths[i]);
         out[i].doc = text ? cJSON_Parse(text) : NULL;
         free(text);
         unlink(paths[i]);
@@ -288,121 +267,118 @@ static void check_no_leftover(const struct child *c)
     assert_false(c->leftover);
 }
 
-static void test_crashed_worker_process_fails_case_naming_signal_and_task(void **state)
-{
-    static const char *const modes[] = {"--crash"};
-    struct child c;
-    size_t faults = 0, oks = 0;
+/* What the error of a faulty case must hold: every string of parts[] (up to a NULL), and the
+ * faulty task's number when `task` is set. */
+struct expect {
+    const char *parts[4];
+    bool task;
+};
 
-    (void)state;
+/*
+ * Runs the child `mode` and checks every run it wrote: an honest case (mode:0) passed with
+ * items counted; a faulty one failed with what expect_of(its mode) says. Counts both; checks
+ * the child exited and left no process behind.
+ */
+static void check_child_runs(const char *mode, struct expect (*expect_of)(int fault),
+                             size_t *faults, size_t *oks, int *status)
+{
+    const char *const modes[] = {mode};
+    struct child c;
+    const cJSON *run;
+
+    *faults = *oks = 0;
     run_children(modes, 1, &c);
     assert_true(WIFEXITED(c.status));
     assert_non_null(c.doc);
-    const cJSON *run;
     cJSON_ArrayForEach(run, runs_of(c.doc))
     {
         const char *name = name_of(run), *err = error_of(run);
-        int mode = mode_of(name);
-        if (mode == PCB_FAULT_OK) {
+        int fault = mode_of(name);
+        if (fault == PCB_FAULT_OK) {
             check_ok_run(run);
-            oks++;
+            (*oks)++;
             continue;
         }
-        static const char *const expect[] = {
-            [PCB_FAULT_SEGV] = "killed by signal 11 (SIGSEGV)",
-            [PCB_FAULT_ABORT] = "killed by signal 6 (SIGABRT)",
-            [PCB_FAULT_EXIT] = "exited with status 1",
-            [PCB_FAULT_KILL] = "killed by signal 9 (SIGKILL)",
-        };
-        if (!err || !strstr(err, "pool broke") || !strstr(err, expect[mode]) ||
-            !names_task(err, FAULT_TASK))
-            print_error("%s: expected \"pool broke\", \"%s\" and task %d; got: %s\n", name,
-                        expect[mode], FAULT_TASK, err ? err : "(no error)");
-        assert_non_null(err);
-        assert_non_null(strstr(err, "pool broke"));
-        assert_non_null(strstr(err, expect[mode]));
-        assert_true(names_task(err, FAULT_TASK));
-        faults++;
+        struct expect e = expect_of(fault);
+        bool ok = err && (!e.task || names_task(err, FAULT_TASK));
+        for (size_t i = 0; ok && i < 4 && e.parts[i]; i++)
+            ok = strstr(err, e.parts[i]) != NULL;
+        if (!ok)
+            print_error("%s: expected \"%s\"%s%s%s%s; got: %s\n", name, e.parts[0],
+                        e.parts[1] ? ", \"" : "", e.parts[1] ? e.parts[1] : "",
+                        e.parts[1] ? "\"" : "", e.task ? " and the task" : "",
+                        err ? err : "(no error)");
+        assert_true(ok);
+        (*faults)++;
     }
+    *status = c.status;
+    check_no_leftover(&c);
+    cJSON_Delete(c.doc);
+}
+
+static struct expect expect_crash(int fault)
+{
+    static const char *const how[] = {
+        [PCB_FAULT_SEGV] = "killed by signal 11 (SIGSEGV)",
+        [PCB_FAULT_ABORT] = "killed by signal 6 (SIGABRT)",
+        [PCB_FAULT_EXIT] = "exited with status 1",
+        [PCB_FAULT_KILL] = "killed by signal 9 (SIGKILL)",
+    };
+    assert_true(fault >= PCB_FAULT_SEGV && fault <= PCB_FAULT_KILL);
+    return (struct expect){.parts = {"pool broke", how[fault]}, .task = true};
+}
+
+static void test_crashed_worker_process_fails_case_naming_signal_and_task(void **state)
+{
+    size_t faults, oks;
+    int status;
+
+    (void)state;
+    check_child_runs("--crash", expect_crash, &faults, &oks, &status);
     /* Four crash modes, each followed by an honest case, for every variant of every process
      * strategy: as many passes as faults, and at least one strategy. */
     assert_true(faults >= 4);
     assert_int_equal(faults, oks);
-    assert_int_equal(WEXITSTATUS(c.status), (int)faults);
-    check_no_leftover(&c);
-    cJSON_Delete(c.doc);
+    assert_int_equal(WEXITSTATUS(status), (int)faults);
+}
+
+static struct expect expect_error(int fault)
+{
+    assert_int_equal(fault, PCB_FAULT_ERROR);
+    return (struct expect){.parts = {"task 3 failed: injected error in task 3"}};
 }
 
 static void test_task_error_fails_case_with_the_workloads_message(void **state)
 {
-    static const char *const modes[] = {"--error"};
-    struct child c;
-    size_t faults = 0, oks = 0, nr, usable_n = 0;
+    size_t faults, oks, nr, usable_n = 0;
     const struct pcb_runner *const *rs = pcb_runners(&nr);
-    char want[64];
+    int status;
 
     (void)state;
+    assert_int_equal(FAULT_TASK, 3); /* expect_error() spells it */
     for (size_t i = 0; i < nr; i++)
         usable_n += usable(rs[i]);
-    snprintf(want, sizeof(want), "task %d failed: injected error in task %d", FAULT_TASK,
-             FAULT_TASK);
-    run_children(modes, 1, &c);
-    assert_true(WIFEXITED(c.status));
-    assert_non_null(c.doc);
-    const cJSON *run;
-    cJSON_ArrayForEach(run, runs_of(c.doc))
-    {
-        const char *name = name_of(run), *err = error_of(run);
-        if (mode_of(name) == PCB_FAULT_OK) {
-            check_ok_run(run);
-            oks++;
-            continue;
-        }
-        if (!err || !strstr(err, want))
-            print_error("%s: expected \"%s\"; got: %s\n", name, want, err ? err : "(no error)");
-        assert_non_null(err);
-        assert_non_null(strstr(err, want));
-        faults++;
-    }
+    check_child_runs("--error", expect_error, &faults, &oks, &status);
     assert_int_equal(faults, usable_n); /* every strategy, threads and processes alike */
     assert_int_equal(oks, usable_n);
-    check_no_leftover(&c);
-    cJSON_Delete(c.doc);
+}
+
+static struct expect expect_timeout(int fault)
+{
+    assert_int_equal(fault, PCB_FAULT_HANG);
+    return (struct expect){.parts = {"timed out", "SIGKILL"}, .task = true};
 }
 
 static void test_hung_worker_process_times_out_and_next_case_runs(void **state)
 {
-    static const char *const modes[] = {"--hang-procs"};
-    struct child c;
-    size_t faults = 0, oks = 0;
+    size_t faults, oks;
+    int status;
 
     (void)state;
-    run_children(modes, 1, &c);
-    assert_true(WIFEXITED(c.status));
-    assert_non_null(c.doc);
-    const cJSON *run;
-    cJSON_ArrayForEach(run, runs_of(c.doc))
-    {
-        const char *name = name_of(run), *err = error_of(run);
-        if (mode_of(name) == PCB_FAULT_OK) {
-            check_ok_run(run);
-            oks++;
-            continue;
-        }
-        if (!err || !strstr(err, "timed out") || !strstr(err, "SIGKILL") ||
-            !names_task(err, FAULT_TASK))
-            print_error("%s: expected a timeout that stopped the worker running task %d; "
-                        "got: %s\n", name, FAULT_TASK, err ? err : "(no error)");
-        assert_non_null(err);
-        assert_non_null(strstr(err, "timed out"));
-        assert_non_null(strstr(err, "SIGKILL"));
-        assert_true(names_task(err, FAULT_TASK));
-        faults++;
-    }
+    check_child_runs("--hang-procs", expect_timeout, &faults, &oks, &status);
     assert_true(faults >= 1);
     assert_int_equal(faults, oks);
-    check_no_leftover(&c);
-    cJSON_Delete(c.doc);
+    assert_int_equal(WEXITSTATUS(status), (int)faults);
 }
 
 static void test_hung_thread_stops_run_cleanly_with_valid_results(void **state)
