@@ -148,6 +148,10 @@ void pcb_gb_shutdown(void);
  * its count. Async-signal-safe. */
 size_t pcb_gb_cases_written(void);
 
+/* The registered name of the case whose function is running now, or NULL between cases. One
+ * atomic load and no allocation: for signal handlers. */
+const char *pcb_gb_running_case(void);
+
 /*
  * For a run that must end inside a case (the case's thread is stuck and cannot be stopped):
  * reports the running case as failed with `msg` to the display and the result file, as the

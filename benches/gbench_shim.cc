@@ -595,6 +595,12 @@ long pcb_gb_run(const struct pcb_gb_run_options *opt)
     return n ? pass_on(n, lib_err) : no_case(lib_err);
 }
 
+const char *pcb_gb_running_case(void)
+{
+    const CaseInfo *info = g_running.load(std::memory_order_acquire);
+    return info ? info->name.c_str() : nullptr;
+}
+
 size_t pcb_gb_cases_written(void)
 {
     return static_cast<size_t>(g_cases_written);

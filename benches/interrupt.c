@@ -29,6 +29,8 @@
 #define ROUNDS 32
 
 static const int handled[] = {SIGINT, SIGTERM, SIGHUP};
+/* Crashes of pcbench's own process: a task that crashes on a thread strategy, or a bug. */
+static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 
 static pid_t main_pid;
 static char partial[4096]; /* "<out>.partial", or "" */
@@ -140,6 +142,50 @@ void pcb_interrupt_cleanup(void)
     kill_and_reap_children();
 }
 
+/*
+ * A crash in pcbench's own process (any thread): says which case crashed and what the result
+ * file keeps, takes the same steps as an interrupt (names, children, .partial), then dies of the
+ * signal with its default action (a core dump where enabled). The result file cannot name the
+ * crashed case: writing it would need the heap, which a crash may have broken.
+ */
+static void on_fatal(int sig)
+{
+    struct sigaction dfl;
+
+    if (getpid() == main_pid) {
+        char msg[4600], num[24];
+        size_t len = 0;
+        const char *name = pcb_gb_running_case();
+
+        len = put(msg, len, sizeof(msg), "\npcbench: crashed by SIG");
+        len = put(msg, len, sizeof(msg), sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+        if (name) {
+            len = put(msg, len, sizeof(msg), " in case ");
+            len = put(msg, len, sizeof(msg), name);
+        }
+        if (out[0] && access(out, F_OK) == 0) {
+            len = put(msg, len, sizeof(msg), "; ");
+            len = put(msg, len, sizeof(msg), out);
+            len = put(msg, len, sizeof(msg), " keeps the ");
+            len = put(msg, len, sizeof(msg),
+                      decimal(num, sizeof(num), (unsigned long)pcb_gb_cases_written()));
+            len = put(msg, len, sizeof(msg), " case(s) finished before it");
+        }
+        len = put(msg, len, sizeof(msg), "\n");
+        ssize_t ignored = write(STDERR_FILENO, msg, len);
+        (void)ignored;
+        pcb__names_unlink_marked();
+        kill_and_reap_children();
+        if (partial[0])
+            unlink(partial);
+    }
+    /* Pending on return (the signal is blocked while its handler runs), then fatal. */
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, NULL);
+    raise(sig);
+}
+
 static void on_signal(int sig)
 {
     /* The handler returns (the signal it raises is blocked until then): the interrupted code
@@ -200,6 +246,8 @@ static void default_in_child(void)
     dfl.sa_handler = SIG_DFL;
     for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
         sigaction(handled[i], &dfl, NULL);
+    for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+        sigaction(fatal[i], &dfl, NULL);
 }
 
 int pcb_interrupt_install(const char *out_path)
@@ -226,6 +274,10 @@ int pcb_interrupt_install(const char *out_path)
         sigaddset(&sa.sa_mask, handled[i]);
     for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
         if (sigaction(handled[i], &sa, NULL) != 0)
+            return -errno;
+    sa.sa_handler = on_fatal;
+    for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+        if (sigaction(fatal[i], &sa, NULL) != 0)
             return -errno;
     return 0;
 }

@@ -21,6 +21,12 @@
  * default action back (a pthread_atfork child hook), so it just dies by the signal (and every
  * pool's processes also ask for PR_SET_PDEATHSIG).
  */
+/*
+ * The same handler steps run for a crash of pcbench's own process (SIGSEGV, SIGBUS, SIGFPE,
+ * SIGILL, SIGABRT in any thread: a task crashing on a thread strategy): the message names the
+ * case that was running and what the result file keeps, then the process dies of the signal
+ * with its default action. Forked children get the default actions back for these too.
+ */
 #ifndef PCB_INTERRUPT_H
 #define PCB_INTERRUPT_H
 

@@ -21,6 +21,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include "cases.h"
 #include "fault.h"
 #include "gbench.h"
+#include "interrupt.h"
 #include "options.h"
 #include "runner.h"
 #include "watchdog.h"
@@ -113,12 +115,18 @@ static int run_child(const char *argv0, const char *mode, const char *out_path)
         } else if (strcmp(mode, "--hang-procs") == 0 && procs) {
             if (add(r, v, PCB_FAULT_HANG, &o) || add(r, v, PCB_FAULT_OK, &o))
                 return 102;
+        } else if (strcmp(mode, "--crash-thread") == 0 && strcmp(r->name, "Threaded") == 0) {
+            if (add(r, v, PCB_FAULT_OK, &o) || add(r, v, PCB_FAULT_SEGV, &o) ||
+                add(r, v, PCB_FAULT_OK, &o))
+                return 102;
         } else if (strncmp(mode, "--hang=", 7) == 0 && strcmp(mode + 7, r->name) == 0) {
             if (add(r, v, PCB_FAULT_OK, &o) || add(r, v, PCB_FAULT_HANG, &o) ||
                 add(r, v, PCB_FAULT_OK, &o))
                 return 102;
         }
     }
+    if (strcmp(mode, "--crash-thread") == 0 && pcb_interrupt_install(out_path) != 0)
+        return 105;
     if (strncmp(mode, "--hang", 6) == 0) { /* as pcbench does it (benches/main.c) */
         if (pcb_watchdog_start(TIMEOUT_S) != 0)
             return 103;
@@ -140,6 +148,7 @@ struct child {
     int status;  /* wait status */
     cJSON *doc;  /* the parsed result file, NULL if absent or not JSON */
     bool leftover; /* a process of its group outlived it */
+    char *err;     /* what it wrote on stderr (also copied to this test's stderr) */
 };
 
 /* Starts `prog mode FILE`s for modes[0..n) at once, waits for all, fills out[0..n). */
@@ -158,6 +167,11 @@ static void run_children(const char *const *modes, size_t n, struct child *out)
         pids[i] = fork();
         assert_true(pids[i] != -1);
         if (pids[i] == 0) {
+            char err_path[sizeof(paths[0]) + 8];
+            strcat(strcpy(err_path, paths[i]), ".err");
+            int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+                _exit(126);
             alarm(120);
             execl(exe, exe, modes[i], paths[i], (char *)NULL);
             _exit(127);
@@ -182,6 +196,13 @@ static void run_children(const char *const *modes, size_t n, struct child *out)
         out[i].doc = text ? cJSON_Parse(text) : NULL;
         free(text);
         unlink(paths[i]);
+        char err_path[sizeof(paths[0]) + 8];
+        strcat(strcpy(err_path, paths[i]), ".err");
+        out[i].err = pcb_test_slurp(err_path);
+        unlink(err_path);
+        if (out[i].err)
+            fputs(out[i].err, stderr);
+        assert_non_null(out[i].err);
         strcat(paths[i], ".partial");
         assert_int_equal(access(paths[i], F_OK), -1); /* never a temporary left behind */
     }
@@ -314,6 +335,7 @@ static void check_child_runs(const char *mode, struct expect (*expect_of)(int fa
     *status = c.status;
     check_no_leftover(&c);
     cJSON_Delete(c.doc);
+    free(c.err);
 }
 
 static struct expect expect_crash(int fault)
@@ -428,7 +450,43 @@ static void test_hung_thread_stops_run_cleanly_with_valid_results(void **state)
         assert_string_equal(name_of(stuck), expect);
         check_no_leftover(&c[i]);
         cJSON_Delete(c[i].doc);
+        free(c[i].err);
     }
+}
+
+static void test_crash_in_a_thread_names_the_case_and_leaves_nothing(void **state)
+{
+    static const char *const modes[] = {"--crash-thread"};
+    struct child c;
+
+    (void)state;
+    run_children(modes, 1, &c);
+    /* The program dies of the crash, as any program does... */
+    assert_true(WIFSIGNALED(c.status));
+    assert_int_equal(WTERMSIG(c.status), SIGSEGV);
+    /* ... with the cases before it in a valid file... */
+    assert_non_null(c.doc);
+    const cJSON *runs = runs_of(c.doc);
+    assert_int_equal(cJSON_GetArraySize(runs), 1);
+    const cJSON *ok = cJSON_GetArrayItem(runs, 0);
+    check_ok_run(ok);
+    /* ... a line naming the crashed case (the honest one's name with mode:1) ... */
+    char expect[512];
+    snprintf(expect, sizeof(expect), "pcbench: crashed by SIGSEGV in case %s", name_of(ok));
+    char *m = strstr(expect, "/mode:0");
+    assert_non_null(m);
+    m[6] = '0' + PCB_FAULT_SEGV;
+    char *tail = strstr(expect, "/manual_time"); /* the registered name has no time suffix */
+    assert_non_null(tail);
+    *tail = '\0';
+    if (!strstr(c.err, expect))
+        print_error("expected on stderr: %s\n", expect);
+    assert_non_null(strstr(c.err, expect));
+    assert_non_null(strstr(c.err, "keeps the 1 case(s) finished before it"));
+    /* ... and no process left behind. */
+    check_no_leftover(&c);
+    cJSON_Delete(c.doc);
+    free(c.err);
 }
 
 int main(int argc, char **argv)
@@ -441,6 +499,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_task_error_fails_case_with_the_workloads_message),
         cmocka_unit_test(test_hung_worker_process_times_out_and_next_case_runs),
         cmocka_unit_test(test_hung_thread_stops_run_cleanly_with_valid_results),
+        cmocka_unit_test(test_crash_in_a_thread_names_the_case_and_leaves_nothing),
     };
 
     return pcb_test_main(argc, argv, "faults", tests, sizeof(tests) / sizeof(tests[0]), 150,
