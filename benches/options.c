@@ -9,6 +9,7 @@
 #include "options.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,9 +23,35 @@
 #include "../workloads/cpu_text.h"
 #include "families.h"
 
+/*
+ * fprintf(stderr, ...) for the one-line messages about bad input: a value is printed as given,
+ * except that control characters in it (a newline in an environment variable, say) show as '?',
+ * so the message stays one line.
+ */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+    for (size_t i = 0; i + 1 < len; i++)
+        if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+            line[i] = '?';
+    if (len && line[len - 1] != '\n')
+        line[len - 1] = '\n'; /* cut short: still one whole line */
+    fputs(line, stderr);
+}
+
 static int fail(const char *what, const char *value, const char *allowed)
 {
-    fprintf(stderr, "pcbench: %s=%s: %s\n", what, value, allowed);
+    say("pcbench: %s=%s: %s\n", what, value, allowed);
     return 2;
 }
 
@@ -292,7 +319,7 @@ static int apply(const char *key, const char *what, const char *val, struct pcb_
             return fail(what, val, "expected default or quick");
         return 0;
     }
-    fprintf(stderr, "pcbench: %s: unknown option; see --help for the --pcb_ options\n", what);
+    say("pcbench: %s: unknown option; see --help for the --pcb_ options\n", what);
     return 2;
 }
 
@@ -344,8 +371,7 @@ int pcb_options_parse(int *argc, char **argv, struct pcb_options *o)
             char key[32], what[48];
             size_t klen = eq ? (size_t)(eq - a - 6) : strlen(a + 6);
             if (klen >= sizeof(key)) {
-                fprintf(stderr, "pcbench: %s: unknown option; see --help for the --pcb_ options\n",
-                        a);
+                say("pcbench: %s: unknown option; see --help for the --pcb_ options\n", a);
                 return 2;
             }
             memcpy(key, a + 6, klen);
@@ -356,11 +382,10 @@ int pcb_options_parse(int *argc, char **argv, struct pcb_options *o)
                     strcmp(key, "seed") && strcmp(key, "profile") &&
                     strcmp(key, "timer_slack_ns") && strcmp(key, "param") &&
                     strcmp(key, "pin") && strcmp(key, "text") && strcmp(key, "case_timeout")) {
-                    fprintf(stderr,
-                            "pcbench: %s: unknown option; see --help for the --pcb_ options\n", a);
+                    say("pcbench: %s: unknown option; see --help for the --pcb_ options\n", a);
                     return 2;
                 }
-                fprintf(stderr, "pcbench: %s: needs a value (%s=VALUE)\n", a, a);
+                say("pcbench: %s: needs a value (%s=VALUE)\n", a, a);
                 return 2;
             }
             if ((rc = apply(key, what, eq + 1, o)) != 0)
