@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <dirent.h>
+#include <time.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
@@ -53,6 +55,39 @@ static inline void *pcb_test_noop_thread(void *arg)
 #else
 #define PCB_TEST_RUNTIME_THREADS 0
 #endif
+
+/* Threads of this process, as /proc/self/task lists them. */
+static inline size_t pcb_test_count_threads(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    size_t n = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+/*
+ * The thread count once it is back to `want`, or what it is after 2 s. A thread that
+ * pthread_join() (or a runtime's own shutdown) has just returned from can stay listed in
+ * /proc/self/task for a moment while the kernel finishes its exit, so a count taken right after
+ * a pool stopped may still show it; the leak check of every case allows the same 2 s.
+ */
+static inline size_t pcb_test_threads_settle(size_t want)
+{
+    const struct timespec nap = {.tv_sec = 0, .tv_nsec = 10000000L};
+    size_t n = pcb_test_count_threads();
+
+    for (int i = 0; i < 200 && n != want; i++) {
+        nanosleep(&nap, NULL);
+        n = pcb_test_count_threads();
+    }
+    return n;
+}
 
 /* What the running case is doing, set by the case (pcb_test_step_set) so a timeout can say where
  * it hung. */

@@ -88,20 +88,6 @@ static unsigned workers_for(const struct pcb_runner *r, unsigned k)
     return k > r->max_workers ? r->max_workers : k;
 }
 
-static size_t count_threads(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    struct dirent *e;
-    size_t n = 0;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
-}
-
 /* True when this process has no child at all, running or zombie; otherwise says which one
  * (and that it was left after `step`). */
 static int no_children(void)
@@ -382,15 +368,16 @@ static void test_pool_stop_leaves_no_thread_and_no_child(void **state)
         const struct pcb_runner *r = rs[ri];
         unsigned idx[PCB_MAX_VARIANTS] = {0}, k = workers_for(r, 3);
         do {
-            size_t before = count_threads();
+            size_t before = pcb_test_count_threads();
             assert_true(no_children());
             struct pcb_pool *pool = start_pool(r, wl, in, k, idx, PCB_PIN_NONE);
             check_batch(r, wl, in, pool, 6, 1, k);
             r->stop(pool);
-            if (count_threads() != before)
+            size_t after = pcb_test_threads_settle(before);
+            if (after != before)
                 print_error("%s[%s]: %zu threads before start, %zu after stop\n", r->name,
-                            variant_label(r, idx), before, count_threads());
-            assert_int_equal(count_threads(), before);
+                            variant_label(r, idx), before, after);
+            assert_int_equal(after, before);
             assert_true(no_children());
         } while (next_variant(r, idx));
     }
@@ -470,7 +457,7 @@ static void live_then_gone(const struct pcb_runner *r, const unsigned *idx)
     struct pcb_input *in = prepare_named("CPU.hash", "kib", 4, &wl);
     unsigned k = workers_for(r, 3);
     pid_t pids[16], again[16];
-    size_t threads = count_threads();
+    size_t threads = pcb_test_count_threads();
     struct pcb_pool *pool = start_processes(r, idx, wl, in, k, pids);
 
     pcb_test_step_set("%s[%s]: batch on a live pool", r->name, current_variant);
@@ -484,7 +471,7 @@ static void live_then_gone(const struct pcb_runner *r, const unsigned *idx)
     pcb_test_step_set("%s[%s]: stop", r->name, current_variant);
     r->stop(pool);
     assert_all_gone(pids, k);
-    assert_int_equal(count_threads(), threads);
+    assert_int_equal(pcb_test_threads_settle(threads), threads);
     wl->release(in);
 }
 
@@ -546,7 +533,7 @@ static void killed_during_batch(const struct pcb_runner *r, const unsigned *idx)
     struct pcb_input *in = prepare_named("IO.sleep", "latency_us", 100000, &wl);
     unsigned k = workers_for(r, 2);
     pid_t pids[16];
-    size_t threads = count_threads();
+    size_t threads = pcb_test_count_threads();
     struct pcb_pool *pool = start_processes(r, idx, wl, in, k, pids);
     struct pcb_batch b = {.tasks = 2 * (uint64_t)k, .chunk = 1};
     struct pcb_batch_result res;
@@ -578,7 +565,7 @@ static void killed_during_batch(const struct pcb_runner *r, const unsigned *idx)
     pcb_test_step_set("%s[%s]: stop of a broken pool", r->name, current_variant);
     r->stop(pool);
     assert_all_gone(pids, k);
-    assert_int_equal(count_threads(), threads);
+    assert_int_equal(pcb_test_threads_settle(threads), threads);
     wl->release(in);
 }
 

@@ -131,20 +131,6 @@ static int no_children(void)
     return waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD;
 }
 
-static size_t count_threads(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    struct dirent *e;
-    size_t n = 0;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
-}
-
 static const struct pcb_runner *runner(const char *name)
 {
     const struct pcb_runner *r = pcb_runner_find(name);
@@ -407,7 +393,7 @@ static void test_added_strategies_report_a_failing_task_and_stop_clean(void **st
         const struct pcb_runner *r = runner(added[i]);
         unsigned idx[PCB_MAX_VARIANTS] = {0};
         for (;;) {
-            size_t threads = count_threads();
+            size_t threads = pcb_test_count_threads();
             struct pcb_pool_config cfg = {.workload = &probe, .input = in, .workers = 3};
             struct pcb_pool *pool;
             struct pcb_batch b = {.tasks = 12, .chunk = 2};
@@ -422,7 +408,7 @@ static void test_added_strategies_report_a_failing_task_and_stop_clean(void **st
                              (unsigned long long)res.err_task, (unsigned long long)res.done);
                 r->stop(pool);
             }
-            assert_int_equal(count_threads(), threads);
+            assert_int_equal(pcb_test_threads_settle(threads), threads);
             assert_true(no_children());
             size_t v = 0;
             while (v < r->nvariants && ++idx[v] == r->variants[v].nvalues)
