@@ -57,6 +57,31 @@ void pcb__run_range_noted(const struct pcb_workload *wl, const struct pcb_input 
     }
 }
 
+void pcb__slot_publish(struct pcb__slot *slot, const struct pcb__slot *local)
+{
+    atomic_store_explicit(&slot->running, 0, memory_order_relaxed);
+    slot->digest = local->digest;
+    slot->done = local->done;
+    slot->failed = local->failed;
+    slot->err = local->err;
+    slot->err_task = local->err_task;
+}
+
+void pcb__slots_merge(const struct pcb__slot *slots, unsigned n, struct pcb_batch_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    for (unsigned i = 0; i < n; i++) {
+        const struct pcb__slot *s = &slots[i];
+        res->digest = pcb_digest_merge(res->digest, s->digest);
+        res->done += s->done;
+        if (s->failed && res->failed == 0) {
+            res->err = s->err;
+            res->err_task = s->err_task;
+        }
+        res->failed += s->failed;
+    }
+}
+
 uint64_t pcb__dispatch_running(const struct pcb__dispatch *d, unsigned id)
 {
     return atomic_load_explicit(&((struct pcb__dispatch *)d)->slots[id].running,
@@ -96,12 +121,7 @@ void pcb__dispatch_serve(struct pcb__dispatch *d, unsigned id)
             pcb__run_range_noted(d->workload, d->input, first, end, &local,
                                  &d->slots[id].running);
         }
-        atomic_store_explicit(&d->slots[id].running, 0, memory_order_relaxed);
-        d->slots[id].digest = local.digest;
-        d->slots[id].done = local.done;
-        d->slots[id].failed = local.failed;
-        d->slots[id].err = local.err;
-        d->slots[id].err_task = local.err_task;
+        pcb__slot_publish(&d->slots[id], &local);
         if (atomic_fetch_sub_explicit(&d->pending, 1, memory_order_acq_rel) == 1)
             pcb__futex_wake(&d->pending, 1, d->futex_private);
     }
@@ -144,17 +164,7 @@ int pcb__dispatch_run(struct pcb__dispatch *d, const struct pcb_batch *b,
     if (err)
         return err;
 
-    memset(res, 0, sizeof(*res));
-    for (unsigned i = 0; i < d->workers; i++) {
-        const struct pcb__slot *s = &d->slots[i];
-        res->digest = pcb_digest_merge(res->digest, s->digest);
-        res->done += s->done;
-        if (s->failed && res->failed == 0) {
-            res->err = s->err;
-            res->err_task = s->err_task;
-        }
-        res->failed += s->failed;
-    }
+    pcb__slots_merge(d->slots, d->workers, res);
     return 0;
 }
 

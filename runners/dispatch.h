@@ -93,6 +93,12 @@ void pcb__run_range(const struct pcb_workload *wl, const struct pcb_input *in, u
 void pcb__run_range_noted(const struct pcb_workload *wl, const struct pcb_input *in,
                           uint64_t first, uint64_t end, struct pcb__slot *slot,
                           _Atomic uint64_t *running);
+/* Publishes a worker's locally accumulated results into its slot (its `running` note stays as
+ * it is) and clears the note: the batch's work is done. */
+void pcb__slot_publish(struct pcb__slot *slot, const struct pcb__slot *local);
+/* Merges slots[0..n) into *res (zeroed first): digests, counts, and the first error met. */
+void pcb__slots_merge(const struct pcb__slot *slots, unsigned n, struct pcb_batch_result *res);
+
 /* Names the task worker `id` of a dispatch pool was running (task + 1, 0 when none). */
 uint64_t pcb__dispatch_running(const struct pcb__dispatch *d, unsigned id);
 

@@ -119,12 +119,7 @@ static void *serve(void *arg)
         struct pcb__slot local = {0};
         if (pcb__loop_run(loop, claim, t, &local) != 0)
             _exit(1); /* the loop itself failed: the caller sees a dead worker */
-        atomic_store_explicit(&sh->slots[t->id].running, 0, memory_order_relaxed);
-        sh->slots[t->id].digest = local.digest;
-        sh->slots[t->id].done = local.done;
-        sh->slots[t->id].failed = local.failed;
-        sh->slots[t->id].err = local.err;
-        sh->slots[t->id].err_task = local.err_task;
+        pcb__slot_publish(&sh->slots[t->id], &local);
         if (atomic_fetch_sub_explicit(&sh->pending, 1, memory_order_acq_rel) == 1)
             pcb__futex_wake(&sh->pending, 1, 0);
     }
@@ -291,17 +286,7 @@ static int run(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_batch_r
     if ((err = wait_for(p, &sh->pending, 0)) != 0)
         return err;
 
-    memset(res, 0, sizeof(*res));
-    for (unsigned i = 0; i < n; i++) {
-        const struct pcb__slot *s = &sh->slots[i];
-        res->digest = pcb_digest_merge(res->digest, s->digest);
-        res->done += s->done;
-        if (s->failed && res->failed == 0) {
-            res->err = s->err;
-            res->err_task = s->err_task;
-        }
-        res->failed += s->failed;
-    }
+    pcb__slots_merge(sh->slots, n, res);
     return 0;
 }
 

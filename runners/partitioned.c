@@ -77,11 +77,7 @@ static void *worker_main(void *arg)
         uint64_t end = first + q + (i < r ? 1 : 0);
         struct pcb__slot local = {0};
         pcb__run_range(p->workload, p->input, first, end, &local);
-        p->slots[i].digest = local.digest;
-        p->slots[i].done = local.done;
-        p->slots[i].failed = local.failed;
-        p->slots[i].err = local.err;
-        p->slots[i].err_task = local.err_task;
+        pcb__slot_publish(&p->slots[i], &local);
         if (atomic_fetch_sub_explicit(&sh->pending, 1, memory_order_acq_rel) == 1)
             pcb__futex_wake(&sh->pending, 1, 1);
     }
@@ -155,17 +151,7 @@ static int run(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_batch_r
     while ((left = atomic_load_explicit(&sh->pending, memory_order_acquire)) != 0)
         pcb__wait_change(&sh->pending, left, 1, p->wait, 0);
 
-    memset(res, 0, sizeof(*res));
-    for (unsigned i = 0; i < p->workers; i++) {
-        const struct pcb__slot *s = &p->slots[i];
-        res->digest = pcb_digest_merge(res->digest, s->digest);
-        res->done += s->done;
-        if (s->failed && res->failed == 0) {
-            res->err = s->err;
-            res->err_task = s->err_task;
-        }
-        res->failed += s->failed;
-    }
+    pcb__slots_merge(p->slots, p->workers, res);
     return 0;
 }
 
