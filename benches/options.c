@@ -506,5 +506,8 @@ void pcb_options_help(void)
            "IPC/ and Lifecycle/ case against it (each case's label names its floor).\n");
     pcb_ipc_help();
     printf("Bad values print one line naming the option and the allowed range; exit status 2.\n"
+           "Exit status otherwise: 0 every case passed its checks, 1 a case failed, 3 a case hung\n"
+           "in a thread past --pcb_case_timeout and the run stopped; an interrupt (Ctrl-C,\n"
+           "SIGTERM) or a crash ends pcbench by that signal.\n"
            "Google Benchmark's flags: pcbench --help.\n\n");
 }
