@@ -23,11 +23,11 @@
 
 /* One workload with one set of parameter values: the input all strategies share. */
 struct group {
-    const struct pcb_workload *wl;     /* the workload */
+    const struct pcb_workload *wl;      /* the workload */
     uint64_t values[PCB_WL_MAX_PARAMS]; /* its parameter values */
-    uint64_t seed;                     /* the input's seed */
-    struct pcb_input *input;           /* prepared on first use; NULL before */
-    int prep_err;                      /* prepare()'s error, sticky */
+    uint64_t seed;                      /* the input's seed */
+    struct pcb_input *input;            /* prepared on first use; NULL before */
+    int prep_err;                       /* prepare()'s error, sticky */
     struct {
         uint64_t tasks;           /* N */
         struct pcb_reference ref; /* sequential reference for tasks 0..N-1: merged digest of
@@ -46,7 +46,7 @@ struct pcb_case {
     unsigned variant[PCB_MAX_VARIANTS]; /* the runner's variant indices */
     int pin;                            /* enum pcb_pin */
     char why[320];                      /* the runner's explanation of a failed start */
-    char msg[512]; /* SkipWithError text, built only on the failure path */
+    char msg[512];                      /* SkipWithError text, built only on the failure path */
 };
 
 static struct group **groups;
@@ -121,11 +121,10 @@ static void fail(pcb_gb_state *st, struct pcb_case *c, const char *fmt, ...)
 }
 
 /* fail(), prefixed with the watchdog's verdict when it fired during the case. */
-static void fail_timed(pcb_gb_state *st, struct pcb_case *c, bool timed_out, const char *fmt,
-                       ...) __attribute__((format(printf, 4, 5)));
+static void fail_timed(pcb_gb_state *st, struct pcb_case *c, bool timed_out, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static void fail_timed(pcb_gb_state *st, struct pcb_case *c, bool timed_out, const char *fmt,
-                       ...)
+static void fail_timed(pcb_gb_state *st, struct pcb_case *c, bool timed_out, const char *fmt, ...)
 {
     char what[sizeof(c->msg)];
     va_list ap;
@@ -165,8 +164,7 @@ static void run_case(pcb_gb_state *st, void *arg)
     group_reference(g, c->tasks, &ref);
     if (ref.failed == c->tasks) { /* nothing left to measure or to check */
         fail(st, c, "sequential reference failed: all %llu tasks failed, task %llu with: %s",
-             (unsigned long long)c->tasks, (unsigned long long)ref.err_task,
-             pcb_strerror(ref.err));
+             (unsigned long long)c->tasks, (unsigned long long)ref.err_task, pcb_strerror(ref.err));
         return;
     }
     /* The watchdog covers everything from here to the end of the tear-down. */
@@ -250,8 +248,7 @@ static void run_case(pcb_gb_state *st, void *arg)
         g->wl->case_teardown(g->input);
     /* Fired after the last batch (in stop or tear-down): the case took too long all the same. */
     if (pcb_watchdog_disarm() && !pcb_gb_error_occurred(st))
-        fail_timed(st, c, true, "%s pool stop or %s tear-down took too long", r->name,
-                   g->wl->name);
+        fail_timed(st, c, true, "%s pool stop or %s tear-down took too long", r->name, g->wl->name);
     if (pcb_gb_error_occurred(st))
         return;
 
@@ -276,8 +273,7 @@ static void run_case(pcb_gb_state *st, void *arg)
                    PCB_GB_COUNTER_DEFAULT);
     pcb_gb_counter(st, "vol_cs_per_task", ntasks > 0 ? (double)(u1.vcsw - u0.vcsw) / ntasks : 0,
                    PCB_GB_COUNTER_DEFAULT);
-    pcb_gb_counter(st, "invol_cs_per_task",
-                   ntasks > 0 ? (double)(u1.ivcsw - u0.ivcsw) / ntasks : 0,
+    pcb_gb_counter(st, "invol_cs_per_task", ntasks > 0 ? (double)(u1.ivcsw - u0.ivcsw) / ntasks : 0,
                    PCB_GB_COUNTER_DEFAULT);
     for (size_t i = 0; i < nextra; i++)
         pcb_gb_counter(st, extra[i].name, extra[i].value, PCB_GB_COUNTER_DEFAULT);
@@ -409,13 +405,12 @@ static struct group *find_group(const struct pcb_workload *wl, const uint64_t *v
 static int case_axes(char *buf, size_t cap, const struct pcb_runner *r, unsigned workers,
                      const unsigned *variant)
 {
-    int len = snprintf(buf, cap, "%s:%u", r->workers_name ? r->workers_name : "workers",
-                       workers);
+    int len = snprintf(buf, cap, "%s:%u", r->workers_name ? r->workers_name : "workers", workers);
 
     for (size_t v = 0; v < r->nvariants && (size_t)len < cap; v++)
-        len += snprintf(buf + len, cap - (size_t)len, "/%s:%s", r->variants[v].name,
-                        r->variants[v].values[variant[v] < r->variants[v].nvalues ? variant[v]
-                                                                                   : 0]);
+        len +=
+            snprintf(buf + len, cap - (size_t)len, "/%s:%s", r->variants[v].name,
+                     r->variants[v].values[variant[v] < r->variants[v].nvalues ? variant[v] : 0]);
     return len < (int)cap ? len : (int)cap - 1;
 }
 
@@ -570,8 +565,7 @@ static int register_group(const struct pcb_options *o, const struct pcb_workload
                         if (wl->kind != PCB_WL_EMPTY && w.v[wi] * mult == 1 && !o->workers.n &&
                             ((ci > 0 && !o->chunk.n) || !defaults))
                             continue;
-                        if (wl->kind == PCB_WL_CPU && !o->workers.n &&
-                            w.v[wi] * mult > cpu_limit)
+                        if (wl->kind == PCB_WL_CPU && !o->workers.n && w.v[wi] * mult > cpu_limit)
                             continue;
                         if (wl->case_setup && wl->kind == PCB_WL_WAIT && !o->workers.n &&
                             w.v[wi] * mult > fd_budget)
@@ -589,8 +583,8 @@ static int register_group(const struct pcb_options *o, const struct pcb_workload
                             return -1;
                         count++;
                     }
-        } while (next_variant(r, quick, quick || (first && primary), wl->kind == PCB_WL_EMPTY,
-                              variant));
+        } while (
+            next_variant(r, quick, quick || (first && primary), wl->kind == PCB_WL_EMPTY, variant));
     }
     return count;
 }
@@ -676,8 +670,7 @@ static int register_lifecycle(const struct pcb_options *o)
             int len = snprintf(name, sizeof(name), "Lifecycle/%s/start/", r->name);
             len += case_axes(name + len, sizeof(name) - (size_t)len, r, k, defaults);
             if (o->pin != PCB_PIN_NONE)
-                snprintf(name + len, sizeof(name) - (size_t)len, "/pin:%s",
-                         pcb_pin_name(o->pin));
+                snprintf(name + len, sizeof(name) - (size_t)len, "/pin:%s", pcb_pin_name(o->pin));
             pcb_gb_case *gc = pcb_gb_register(name, run_life, c);
             pcb_gb_use_manual_time(gc);
             pcb_gb_unit(gc, PCB_GB_US);

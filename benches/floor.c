@@ -340,8 +340,8 @@ int pcb_floor_register(const struct pcb_options *o)
     cs[n++] = pcb_gb_register("Floor/loop/c_batch", floor_c_batch, NULL);
     cs[n++] = pcb_gb_register_native_empty_loop("Floor/loop/cxx_native");
     cs[n++] = pcb_gb_register("Floor/clock_gettime", floor_clock, NULL);
-    cs[n++] = pcb_gb_use_real_time(pcb_gb_register("Floor/futex_pingpong/threads",
-                                                   floor_pingpong, (void *)&futex_threads));
+    cs[n++] = pcb_gb_use_real_time(
+        pcb_gb_register("Floor/futex_pingpong/threads", floor_pingpong, (void *)&futex_threads));
     cs[n++] = pcb_gb_use_real_time(
         pcb_gb_register("Floor/spin_pingpong/threads", floor_pingpong, (void *)&spin_threads));
     cs[n++] = pcb_gb_use_real_time(
@@ -350,13 +350,13 @@ int pcb_floor_register(const struct pcb_options *o)
      * Floor/ cases"). They run with the family's shorter MinTime in the default profile: each
      * is one tight loop, 0.1 s is 10^4..10^8 iterations. */
     int first_ipc = n;
-    cs[n++] = pcb_gb_use_real_time(pcb_gb_register("Floor/futex_pingpong/processes",
-                                                   floor_pingpong, (void *)&futex_procs));
+    cs[n++] = pcb_gb_use_real_time(
+        pcb_gb_register("Floor/futex_pingpong/processes", floor_pingpong, (void *)&futex_procs));
     if (pcb_cpus_allowed() >= 2) {
         cs[n++] = pcb_gb_use_real_time(pcb_gb_register(
             "Floor/spin_pingpong_pinned/threads", floor_pingpong, (void *)&spin_pinned_threads));
-        cs[n++] = pcb_gb_use_real_time(pcb_gb_register(
-            "Floor/spin_pingpong_pinned/processes", floor_pingpong, (void *)&spin_pinned_procs));
+        cs[n++] = pcb_gb_use_real_time(pcb_gb_register("Floor/spin_pingpong_pinned/processes",
+                                                       floor_pingpong, (void *)&spin_pinned_procs));
     }
     for (size_t i = 0; i < nsizes && i < 8; i++) {
         lens[i] = sizes[i];

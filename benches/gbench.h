@@ -34,12 +34,12 @@ enum pcb_gb_unit { PCB_GB_NS, PCB_GB_US, PCB_GB_MS, PCB_GB_S };
 /* Counter flags, with the same meaning as benchmark::Counter::Flags. */
 enum pcb_gb_counter_flags {
     PCB_GB_COUNTER_DEFAULT = 0,
-    PCB_GB_COUNTER_RATE = 1u << 0,               /* divided by the run's time */
-    PCB_GB_COUNTER_AVG_THREADS = 1u << 1,        /* divided by the thread count */
+    PCB_GB_COUNTER_RATE = 1u << 0,                /* divided by the run's time */
+    PCB_GB_COUNTER_AVG_THREADS = 1u << 1,         /* divided by the thread count */
     PCB_GB_COUNTER_ITERATION_INVARIANT = 1u << 2, /* multiplied by the iteration count */
-    PCB_GB_COUNTER_AVG_ITERATIONS = 1u << 3,     /* divided by the iteration count */
-    PCB_GB_COUNTER_INVERT = 1u << 4,             /* 1/value, after the rest */
-    PCB_GB_COUNTER_KIBI = 1u << 8,               /* print with 1024 multiples (bytes) */
+    PCB_GB_COUNTER_AVG_ITERATIONS = 1u << 3,      /* divided by the iteration count */
+    PCB_GB_COUNTER_INVERT = 1u << 4,              /* 1/value, after the rest */
+    PCB_GB_COUNTER_KIBI = 1u << 8,                /* print with 1024 multiples (bytes) */
 };
 
 /* Library set-up: consumes the library's own flags from argv. Call once, first. */

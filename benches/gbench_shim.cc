@@ -23,7 +23,8 @@
 #include <unordered_map>
 #include <vector>
 
-namespace {
+namespace
+{
 
 // What a case's run name is made of besides its registered name, recorded by the builders so
 // that pcb_gb_abort_case() can name the case that is running exactly as the library does:
@@ -104,7 +105,8 @@ const benchmark::State &S(const pcb_gb_state *st)
 // The C flags have the library's values where the library's fit in a byte; kInvert does not,
 // so it is mapped by hand in pcb_gb_counter().
 static_assert(int(benchmark::Counter::kIsRate) == int(PCB_GB_COUNTER_RATE), "flag drift");
-static_assert(int(benchmark::Counter::kAvgThreads) == int(PCB_GB_COUNTER_AVG_THREADS), "flag drift");
+static_assert(int(benchmark::Counter::kAvgThreads) == int(PCB_GB_COUNTER_AVG_THREADS),
+              "flag drift");
 static_assert(int(benchmark::Counter::kIsIterationInvariant) ==
                   int(PCB_GB_COUNTER_ITERATION_INVARIANT),
               "flag drift");
@@ -114,7 +116,8 @@ static_assert(int(benchmark::Counter::kAvgIterations) == int(PCB_GB_COUNTER_AVG_
 // The library's JSON reporter, except that a non-finite counter is written as 0. Google
 // Benchmark 1.7 prints NaN and inf bare, which is not JSON; pcbench produces one whenever a
 // counter is 0 in every repetition: its cv aggregate is 0/0. No variation means a cv of 0.
-class FiniteJSONReporter : public benchmark::JSONReporter {
+class FiniteJSONReporter : public benchmark::JSONReporter
+{
   public:
     void ReportRuns(const std::vector<Run> &runs) override
     {
@@ -145,7 +148,8 @@ std::unique_ptr<benchmark::BenchmarkReporter> make_reporter(const std::string &f
 
 // Passes every call to the library's reporter for the format, and tells C about each run and
 // each finished case.
-class Forwarding : public benchmark::BenchmarkReporter {
+class Forwarding : public benchmark::BenchmarkReporter
+{
   public:
     Forwarding(std::unique_ptr<benchmark::BenchmarkReporter> inner, pcb_gb_run_cb on_run,
                pcb_gb_case_cb on_case, void *ctx)
@@ -256,12 +260,11 @@ int replace_file(const std::string &path, const std::string &tmp, const std::str
 // The file reporter: the library's reporter writes into memory; after the context and after
 // every case the whole document so far (for JSON, closed as Finalize would close it) replaces
 // the file. A write error is reported once on stderr and the run goes on.
-class AtomicFile : public benchmark::BenchmarkReporter {
+class AtomicFile : public benchmark::BenchmarkReporter
+{
   public:
-    AtomicFile(std::unique_ptr<benchmark::BenchmarkReporter> inner, std::string path,
-               bool json)
-        : inner_(std::move(inner)), path_(std::move(path)), tmp_(path_ + ".partial"),
-          json_(json)
+    AtomicFile(std::unique_ptr<benchmark::BenchmarkReporter> inner, std::string path, bool json)
+        : inner_(std::move(inner)), path_(std::move(path)), tmp_(path_ + ".partial"), json_(json)
     {
         inner_->SetOutputStream(&buf_);
         inner_->SetErrorStream(&buf_);
@@ -343,7 +346,7 @@ struct RunHooks {
 };
 std::vector<RunHooks> g_hooks;
 
-}  // namespace
+} // namespace
 
 extern "C" {
 
@@ -530,8 +533,8 @@ void pcb_gb_counter(pcb_gb_state *st, const char *name, double value, unsigned f
     if (flags & PCB_GB_COUNTER_INVERT)
         bits |= static_cast<unsigned>(benchmark::Counter::kInvert);
     auto f = static_cast<benchmark::Counter::Flags>(bits);
-    auto k = (flags & PCB_GB_COUNTER_KIBI) ? benchmark::Counter::kIs1024
-                                           : benchmark::Counter::kIs1000;
+    auto k =
+        (flags & PCB_GB_COUNTER_KIBI) ? benchmark::Counter::kIs1024 : benchmark::Counter::kIs1000;
     S(st).counters[name] = benchmark::Counter(value, f, k);
 }
 
@@ -636,4 +639,4 @@ void pcb_gb_shutdown(void)
     benchmark::Shutdown();
 }
 
-}  // extern "C"
+} // extern "C"

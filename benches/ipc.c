@@ -62,12 +62,12 @@ struct peer_result {
 
 /* Everything the peer needs, set up before it starts. */
 struct peer_ctx {
-    struct pcb__chan *c;        /* the channel */
-    const struct msg_case *mc;  /* the case */
-    uint64_t base;              /* sum of a message's words 1.. (the pattern) */
-    uint64_t burst;             /* stream: messages per acknowledgement */
-    uint64_t *ack;              /* stream: the 8-byte acknowledgement buffer */
-    struct peer_result *res;    /* shared result */
+    struct pcb__chan *c;       /* the channel */
+    const struct msg_case *mc; /* the case */
+    uint64_t base;             /* sum of a message's words 1.. (the pattern) */
+    uint64_t burst;            /* stream: messages per acknowledgement */
+    uint64_t *ack;             /* stream: the 8-byte acknowledgement buffer */
+    struct peer_result *res;   /* shared result */
 };
 
 static uint64_t splitmix(uint64_t x)
@@ -145,8 +145,7 @@ static uint64_t msg_fill(void *m, size_t len)
  * message (the ring) keeps at most two pieces in flight, so neither ring ever fills while the
  * other side waits on it; the others send the whole message, then receive it.
  */
-static int exchange(struct pcb__chan *c, const void *buf, size_t len, uint64_t *w0,
-                    uint64_t *sum)
+static int exchange(struct pcb__chan *c, const void *buf, size_t len, uint64_t *w0, uint64_t *sum)
 {
     const struct pcb__mech *m = c->mech;
     size_t piece = pcb__chan_piece(c, 0), sent = 0, got = 0;
@@ -194,8 +193,7 @@ static int peer_main(void *arg)
         pcb__chan_keep_side(c, 1);
     for (;;) {
         bool drop = fault.kind == PCB__FAULT_DROP && expect == fault.at && !dropped;
-        if (fault.kind == PCB__FAULT_KILL && expect == fault.at &&
-            p->mc->proc)
+        if (fault.kind == PCB__FAULT_KILL && expect == fault.at && p->mc->proc)
             kill(getpid(), SIGKILL);
         /* A ping-pong echoes every piece as it arrives (a dropped message is not echoed). */
         if ((e = recv_msg(c, 1, len, !p->mc->stream && !drop, &w0, &sum)) != 0)
@@ -237,17 +235,17 @@ static int cmp_u32(const void *a, const void *b)
 
 /* Everything one run of a message case holds; released by run_close(). */
 struct msg_run {
-    struct pcb__chan c;          /* the channel */
-    struct peer_ctx pc;          /* the peer's context */
-    struct peer_result *res;     /* shared with the peer */
-    struct pcb__peer peer;       /* the peer */
-    uint64_t *buf;               /* main side's outgoing message */
-    uint64_t *ack;               /* acknowledgement buffer */
-    uint32_t *lat;               /* round-trip times, ns */
-    cpu_set_t saved_cpus;        /* main side's affinity before pinning */
-    bool pinned;                 /* main side was pinned */
-    struct pcb__sigsave sig;     /* signal dispositions before the case */
-    bool sig_set;                /* sig holds something to restore */
+    struct pcb__chan c;      /* the channel */
+    struct peer_ctx pc;      /* the peer's context */
+    struct peer_result *res; /* shared with the peer */
+    struct pcb__peer peer;   /* the peer */
+    uint64_t *buf;           /* main side's outgoing message */
+    uint64_t *ack;           /* acknowledgement buffer */
+    uint32_t *lat;           /* round-trip times, ns */
+    cpu_set_t saved_cpus;    /* main side's affinity before pinning */
+    bool pinned;             /* main side was pinned */
+    struct pcb__sigsave sig; /* signal dispositions before the case */
+    bool sig_set;            /* sig holds something to restore */
 };
 
 static void run_close(struct msg_run *r)
@@ -283,8 +281,12 @@ static int run_open(struct msg_run *r, const struct msg_case *mc, const char **w
     int e = pcb__chan_open(&r->c, mc->mech, len, mc->stream ? 8 : len);
     if (e)
         return e;
-    r->pc = (struct peer_ctx){.c = &r->c, .mc = mc, .base = msg_fill(r->buf, len),
-                              .burst = 1, .ack = r->ack, .res = r->res};
+    r->pc = (struct peer_ctx){.c = &r->c,
+                              .mc = mc,
+                              .base = msg_fill(r->buf, len),
+                              .burst = 1,
+                              .ack = r->ack,
+                              .res = r->res};
     if (mc->stream) {
         r->pc.burst = STREAM_BYTES / len;
         if (r->pc.burst < 8)
@@ -396,8 +398,7 @@ static void ipc_msg_case(pcb_gb_state *st, void *arg)
         snprintf(msg, sizeof(msg), "%s, after %llu messages (%s)", bad, (unsigned long long)seq,
                  pcb_strerror(err));
     } else if (perr || r.res->err) {
-        snprintf(msg, sizeof(msg), "peer failed: %s",
-                 pcb_strerror(r.res->err ? r.res->err : perr));
+        snprintf(msg, sizeof(msg), "peer failed: %s", pcb_strerror(r.res->err ? r.res->err : perr));
         err = PCB_EWORKER;
     } else if (r.res->bad || r.res->good != seq || r.res->served != seq) {
         snprintf(msg, sizeof(msg),
@@ -484,8 +485,8 @@ int pcb_ipc_register(const struct pcb_options *o)
                     if (nmsg_cases == MAX_MSG_CASES)
                         return -ENOMEM;
                     struct msg_case *mc = &msg_cases[nmsg_cases++];
-                    *mc = (struct msg_case){.mech = m, .proc = proc, .stream = stream,
-                                            .len = sizes[s]};
+                    *mc = (struct msg_case){
+                        .mech = m, .proc = proc, .stream = stream, .len = sizes[s]};
                     floor_of(mc);
                     snprintf(name, sizeof(name), "IPC/%s/%s/%s/msg:%zu", m->name,
                              proc ? "processes" : "threads", stream ? "stream" : "pingpong",

@@ -296,8 +296,7 @@ static int mq_open_pair(struct pcb__chan *c)
 
     for (int d = 0; d < 2; d++) {
         char name[64];
-        struct mq_attr at = {.mq_maxmsg = maxmsg < 10 ? maxmsg : 10,
-                             .mq_msgsize = (long)c->len[d]};
+        struct mq_attr at = {.mq_maxmsg = maxmsg < 10 ? maxmsg : 10, .mq_msgsize = (long)c->len[d]};
         pcb__ipc_posix_name(name, sizeof(name), "mq");
         int mark = pcb__name_mark(PCB__NAME_MQ, name); /* an interrupt unlinks it (names.h) */
         mqd_t q = mq_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600, &at);
@@ -355,8 +354,8 @@ static int mq_recv1(struct pcb__chan *c, int side, const void **msg, size_t *n)
     *n = c->len[1 - side];
     for (;;) {
         abs_slice(&ts);
-        ssize_t k = mq_timedreceive((mqd_t)c->fd[1 - side][0], c->rbuf[side], c->len[1 - side],
-                                    NULL, &ts);
+        ssize_t k =
+            mq_timedreceive((mqd_t)c->fd[1 - side][0], c->rbuf[side], c->len[1 - side], NULL, &ts);
         if (k == (ssize_t)c->len[1 - side])
             return 0;
         if (k >= 0)
@@ -653,32 +652,63 @@ static void ring_destroy(struct pcb__chan *c)
 
 /* ---- the registry ------------------------------------------------------------------------- */
 
-static const struct pcb__mech mech_pipe = {
-    .name = "pipe", .stream_ok = true, .max_len = no_limit, .open = pipe_open,
-    .send = bytes_send, .recv = bytes_recv};
-static const struct pcb__mech mech_ustream = {
-    .name = "unix_stream", .stream_ok = true, .max_len = no_limit, .open = ustream_open,
-    .send = bytes_send, .recv = bytes_recv};
-static const struct pcb__mech mech_udgram = {
-    .name = "unix_dgram", .stream_ok = true, .max_len = udgram_max, .open = udgram_open,
-    .send = udgram_send, .recv = udgram_recv};
-static const struct pcb__mech mech_tcp = {
-    .name = "tcp_loopback", .stream_ok = true, .max_len = no_limit, .open = tcp_open,
-    .send = bytes_send, .recv = bytes_recv};
-static const struct pcb__mech mech_mq = {
-    .name = "posix_mq", .stream_ok = true, .max_len = mq_max, .open = mq_open_pair,
-    .send = mq_send1, .recv = mq_recv1};
-static const struct pcb__mech mech_eventfd = {
-    .name = "eventfd", .stream_ok = false, .poisoned = true, .max_len = eventfd_max, .open = eventfd_open,
-    .send = eventfd_send, .recv = eventfd_recv, .abort = eventfd_abort};
-static const struct pcb__mech mech_ring = {
-    .name = "shm_ring", .stream_ok = true, .max_len = no_limit, .open = ring_open,
-    .send = ring_send, .recv = ring_recv, .release = ring_release, .abort = ring_abort,
-    .destroy = ring_destroy};
-static const struct pcb__mech mech_ring_spin = {
-    .name = "shm_ring_spin_pinned", .spin = true, .stream_ok = true, .max_len = no_limit,
-    .open = ring_open, .send = ring_send, .recv = ring_recv, .release = ring_release,
-    .abort = ring_abort, .destroy = ring_destroy};
+static const struct pcb__mech mech_pipe = {.name = "pipe",
+                                           .stream_ok = true,
+                                           .max_len = no_limit,
+                                           .open = pipe_open,
+                                           .send = bytes_send,
+                                           .recv = bytes_recv};
+static const struct pcb__mech mech_ustream = {.name = "unix_stream",
+                                              .stream_ok = true,
+                                              .max_len = no_limit,
+                                              .open = ustream_open,
+                                              .send = bytes_send,
+                                              .recv = bytes_recv};
+static const struct pcb__mech mech_udgram = {.name = "unix_dgram",
+                                             .stream_ok = true,
+                                             .max_len = udgram_max,
+                                             .open = udgram_open,
+                                             .send = udgram_send,
+                                             .recv = udgram_recv};
+static const struct pcb__mech mech_tcp = {.name = "tcp_loopback",
+                                          .stream_ok = true,
+                                          .max_len = no_limit,
+                                          .open = tcp_open,
+                                          .send = bytes_send,
+                                          .recv = bytes_recv};
+static const struct pcb__mech mech_mq = {.name = "posix_mq",
+                                         .stream_ok = true,
+                                         .max_len = mq_max,
+                                         .open = mq_open_pair,
+                                         .send = mq_send1,
+                                         .recv = mq_recv1};
+static const struct pcb__mech mech_eventfd = {.name = "eventfd",
+                                              .stream_ok = false,
+                                              .poisoned = true,
+                                              .max_len = eventfd_max,
+                                              .open = eventfd_open,
+                                              .send = eventfd_send,
+                                              .recv = eventfd_recv,
+                                              .abort = eventfd_abort};
+static const struct pcb__mech mech_ring = {.name = "shm_ring",
+                                           .stream_ok = true,
+                                           .max_len = no_limit,
+                                           .open = ring_open,
+                                           .send = ring_send,
+                                           .recv = ring_recv,
+                                           .release = ring_release,
+                                           .abort = ring_abort,
+                                           .destroy = ring_destroy};
+static const struct pcb__mech mech_ring_spin = {.name = "shm_ring_spin_pinned",
+                                                .spin = true,
+                                                .stream_ok = true,
+                                                .max_len = no_limit,
+                                                .open = ring_open,
+                                                .send = ring_send,
+                                                .recv = ring_recv,
+                                                .release = ring_release,
+                                                .abort = ring_abort,
+                                                .destroy = ring_destroy};
 
 static const struct pcb__mech *const mechs[] = {
     &mech_pipe, &mech_ustream, &mech_udgram, &mech_tcp,

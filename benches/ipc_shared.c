@@ -63,17 +63,17 @@ struct worker_slot {
 
 /* The memory all workers share (MAP_SHARED, so processes see it too). */
 struct area {
-    _Alignas(64) _Atomic uint32_t gen; /* start gate: bumped by the main side for each round */
-    _Atomic uint32_t stop;             /* 1: workers return */
-    pid_t main_pid;                    /* process workers check their parent against it */
-    _Alignas(64) _Atomic uint32_t done;  /* workers that finished the round (futex word) */
-    _Alignas(64) pthread_mutex_t mu;     /* process-shared; guards counter and mhead */
-    uint64_t counter;                    /* the mutex counter */
-    uint32_t mhead;                      /* the mutex list's first node + 1 */
+    _Alignas(64) _Atomic uint32_t gen;      /* start gate: bumped by the main side for each round */
+    _Atomic uint32_t stop;                  /* 1: workers return */
+    pid_t main_pid;                         /* process workers check their parent against it */
+    _Alignas(64) _Atomic uint32_t done;     /* workers that finished the round (futex word) */
+    _Alignas(64) pthread_mutex_t mu;        /* process-shared; guards counter and mhead */
+    uint64_t counter;                       /* the mutex counter */
+    uint32_t mhead;                         /* the mutex list's first node + 1 */
     _Alignas(64) _Atomic uint64_t acounter; /* the atomic counter */
     _Alignas(64) _Atomic uint32_t ahead;    /* the lock-free list's first node + 1 */
     _Alignas(64) struct worker_slot slot[MAX_WORKERS]; /* per worker */
-    uint32_t next[];                     /* list nodes: next node + 1, 0 at the end */
+    uint32_t next[];                                   /* list nodes: next node + 1, 0 at the end */
 };
 
 /* A worker's argument. */
@@ -122,9 +122,8 @@ static void do_round(struct area *a, const struct shared_case *sc, unsigned w)
             uint32_t h = atomic_load_explicit(&a->ahead, memory_order_relaxed);
             do
                 a->next[node] = h;
-            while (!atomic_compare_exchange_weak_explicit(&a->ahead, &h, node + 1,
-                                                          memory_order_release,
-                                                          memory_order_relaxed));
+            while (!atomic_compare_exchange_weak_explicit(
+                &a->ahead, &h, node + 1, memory_order_release, memory_order_relaxed));
             break;
         }
         case K_PER_WORKER:
@@ -332,8 +331,8 @@ int pcb__ipc_shared_register(const struct pcb_options *o)
                     if (nshared_cases == MAX_SHARED_CASES)
                         return -ENOMEM;
                     struct shared_case *sc = &shared_cases[nshared_cases++];
-                    *sc = (struct shared_case){.kind = kind, .pattern = pat, .proc = proc,
-                                               .workers = ks[i]};
+                    *sc = (struct shared_case){
+                        .kind = kind, .pattern = pat, .proc = proc, .workers = ks[i]};
                     snprintf(name, sizeof(name), "IPC/%s/%s/%s/workers:%u", kind_names[kind],
                              proc ? "processes" : "threads", pat ? "list_append" : "counter",
                              ks[i]);

@@ -299,12 +299,12 @@ int pcb_leaks_check(const struct pcb_leaks_snapshot *before, struct pcb_leaks_sc
                      before->nfds, after->fds, after->nfds, 0);
     if (threads)
         describe_ids(msg, cap, &len, after->nthreads - before->nthreads, "thread",
-                     (const int *)before->threads, before->nthreads,
-                     (const int *)after->threads, after->nthreads, 1);
+                     (const int *)before->threads, before->nthreads, (const int *)after->threads,
+                     after->nthreads, 1);
     if (children)
         describe_ids(msg, cap, &len, after->nchildren - before->nchildren, "child process",
-                     (const int *)before->children, before->nchildren,
-                     (const int *)after->children, after->nchildren, 2);
+                     (const int *)before->children, before->nchildren, (const int *)after->children,
+                     after->nchildren, 2);
     if (new_names) {
         size_t shown = 0;
         put(msg, cap, &len, "%s%zu shared-memory object%s or message queue%s",
@@ -339,8 +339,8 @@ static void on_before(const char *name, pcb_gb_state *st)
  * in the next run's first snapshot. So the case that leaked is remembered, and its later runs
  * fail with the same message: the run that is reported says what the case leaked.
  */
-static char leaked_case[256];  /* registered name of the case that leaked last, or "" */
-static char leaked_msg[1024];  /* what it leaked */
+static char leaked_case[256]; /* registered name of the case that leaked last, or "" */
+static char leaked_msg[1024]; /* what it leaked */
 
 static void on_after(const char *name, pcb_gb_state *st)
 {

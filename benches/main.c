@@ -154,9 +154,8 @@ int main(int argc, char **argv)
         return 2;
     }
     pcb_context_add(&o);
-    if (pcb_floor_register(&o) < 0 || pcb_ipc_register(&o) < 0 ||
-        pcb_lifecycle_register(&o) < 0 || pcb_cases_register(&o) < 0 ||
-        pcb_distributed_register(&o) < 0) {
+    if (pcb_floor_register(&o) < 0 || pcb_ipc_register(&o) < 0 || pcb_lifecycle_register(&o) < 0 ||
+        pcb_cases_register(&o) < 0 || pcb_distributed_register(&o) < 0) {
         fprintf(stderr, "pcbench: out of memory registering cases\n");
         free(args);
         free(original);

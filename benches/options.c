@@ -157,17 +157,15 @@ static uint64_t workers_max(void)
     uint64_t max = PCB_OPT_WORKERS_MAX;
 
     /* Leave room for what already runs; the kernel counts every process of the user. */
-    if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        rl.rlim_cur < max + 64)
+    if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < max + 64)
         max = rl.rlim_cur > 64 ? rl.rlim_cur - 64 : 1;
     return max;
 }
 
 const char *pcb_pin_name(int pin)
 {
-    static const char *const names[] = {[PCB_PIN_NONE] = "none",
-                                        [PCB_PIN_COMPACT] = "compact",
-                                        [PCB_PIN_SPREAD] = "spread"};
+    static const char *const names[] = {
+        [PCB_PIN_NONE] = "none", [PCB_PIN_COMPACT] = "compact", [PCB_PIN_SPREAD] = "spread"};
 
     return pin >= 0 && pin < 3 ? names[pin] : "?";
 }
@@ -295,7 +293,8 @@ static int apply(const char *key, const char *what, const char *val, struct pcb_
     }
     if (strcmp(key, "case_timeout") == 0) {
         uint64_t v;
-        snprintf(allowed, sizeof(allowed), "expected seconds, an integer from 0 (no watchdog) to %llu",
+        snprintf(allowed, sizeof(allowed),
+                 "expected seconds, an integer from 0 (no watchdog) to %llu",
                  (unsigned long long)PCB_OPT_CASE_TIMEOUT_MAX);
         if (parse_u64(val, strlen(val), &v) || v > PCB_OPT_CASE_TIMEOUT_MAX)
             return fail(what, val, allowed);
@@ -331,8 +330,9 @@ static bool gb_true(const char *v)
 
 int pcb_options_parse(int *argc, char **argv, struct pcb_options *o)
 {
-    static const char *const env_keys[] = {"workers", "tasks", "chunk", "seed", "profile",
-                                           "timer_slack_ns", "param", "pin", "case_timeout"};
+    static const char *const env_keys[] = {"workers", "tasks",   "chunk",
+                                           "seed",    "profile", "timer_slack_ns",
+                                           "param",   "pin",     "case_timeout"};
     int rc, out = 1;
     size_t ntext = 0, ntext_env = 0;
 
@@ -347,9 +347,9 @@ int pcb_options_parse(int *argc, char **argv, struct pcb_options *o)
         char env[64], upper[32];
         size_t k;
         for (k = 0; env_keys[i][k] && k < sizeof(upper) - 1; k++)
-            upper[k] = (char)(env_keys[i][k] >= 'a' && env_keys[i][k] <= 'z'
-                                  ? env_keys[i][k] - 'a' + 'A'
-                                  : env_keys[i][k]);
+            upper[k] =
+                (char)(env_keys[i][k] >= 'a' && env_keys[i][k] <= 'z' ? env_keys[i][k] - 'a' + 'A'
+                                                                      : env_keys[i][k]);
         upper[k] = '\0';
         snprintf(env, sizeof(env), "PCB_%s", upper);
         const char *v = getenv(env);
@@ -380,8 +380,8 @@ int pcb_options_parse(int *argc, char **argv, struct pcb_options *o)
             if (!eq) {
                 if (strcmp(key, "workers") && strcmp(key, "tasks") && strcmp(key, "chunk") &&
                     strcmp(key, "seed") && strcmp(key, "profile") &&
-                    strcmp(key, "timer_slack_ns") && strcmp(key, "param") &&
-                    strcmp(key, "pin") && strcmp(key, "text") && strcmp(key, "case_timeout")) {
+                    strcmp(key, "timer_slack_ns") && strcmp(key, "param") && strcmp(key, "pin") &&
+                    strcmp(key, "text") && strcmp(key, "case_timeout")) {
                     say("pcbench: %s: unknown option; see --help for the --pcb_ options\n", a);
                     return 2;
                 }
@@ -446,38 +446,40 @@ void pcb_options_help(void)
     const struct pcb_workload *const *wls = pcb_workloads(&nwl);
     const struct pcb_runner *const *rs = pcb_runners(&nr);
 
-    printf("pcbench - concurrency strategies x workloads, as Google Benchmark cases\n\n"
-           "usage: pcbench [--pcb_OPTION=VALUE ...] [--benchmark_FLAG=VALUE ...]\n"
-           "       pcbench run --strategy NAME --workload NAME ...   (one batch outside Google\n"
-           "                   Benchmark, with its speedup; see pcbench run --help)\n\n"
-           "Case names: <Strategy>/<Workload>/workers:K[/<variant>:<v>]/tasks:N[/chunk:C]/<param>:<v>\n"
-           "            /manual_time (Hybrid: procs:P/threads:T in place of workers:K)\n"
-           "One iteration runs one batch of N tasks. Every case checks its merged digest against\n"
-           "the sequential reference and fails with \"result mismatch\" when they differ.\n\n"
-           "pcbench options (each also read from the environment variable in brackets;\n"
-           "the command line wins):\n"
-           "  --pcb_workers=LIST      worker counts, 1..%d   [PCB_WORKERS]\n"
-           "                          default: 1..2x CPUs for CPU work; for waiting work threads\n"
-           "                          1,8,32,256,1024, processes 1,8,32, event loops 1,1000,10000\n"
-           "                          tasks in flight (a batch grows to K tasks when K > N)\n"
-           "  --pcb_tasks=LIST        tasks per batch, 1..%llu   [PCB_TASKS] (default 256)\n"
-           "  --pcb_chunk=LIST        tasks per hand-out for queue strategies, 1..%llu\n"
-           "                          [PCB_CHUNK] (default 1,5; quick: 1)\n"
-           "  --pcb_param=NAME=LIST   workload parameter values, repeatable   [PCB_PARAM]\n"
-           "  --pcb_text=PATH         a real text for CPU.text (corpus:3 is the first), repeatable\n"
-           "                          [PCB_TEXT: paths separated by ':']\n"
-           "  --pcb_seed=N            seed of every generated input   [PCB_SEED] (default 42)\n"
-           "  --pcb_profile=P         default | quick (every pair once, small sizes)   [PCB_PROFILE]\n"
-           "  --pcb_timer_slack_ns=N  timer slack of every thread, 1..%llu ns\n"
-           "                          [PCB_TIMER_SLACK_NS] (default 1; Linux's own is 50000)\n"
-           "  --pcb_pin=P             none | compact | spread: placement of workers   [PCB_PIN]\n"
-           "                          compact: all on the first allowed CPU; spread: worker i on\n"
-           "                          CPU i mod n; shown as /pin:P in case names unless none\n"
-           "  --pcb_case_timeout=S    watchdog: a case fails when S seconds pass without a batch\n"
-           "                          finishing; 0 turns it off   [PCB_CASE_TIMEOUT] (default %llu)\n"
-           "  --pcb_help              this text only\n\n",
-           PCB_OPT_WORKERS_MAX, PCB_OPT_TASKS_MAX, PCB_OPT_CHUNK_MAX, PCB_OPT_SLACK_MAX,
-           PCB_OPT_CASE_TIMEOUT_DEFAULT);
+    printf(
+        "pcbench - concurrency strategies x workloads, as Google Benchmark cases\n\n"
+        "usage: pcbench [--pcb_OPTION=VALUE ...] [--benchmark_FLAG=VALUE ...]\n"
+        "       pcbench run --strategy NAME --workload NAME ...   (one batch outside Google\n"
+        "                   Benchmark, with its speedup; see pcbench run --help)\n\n"
+        "Case names: "
+        "<Strategy>/<Workload>/workers:K[/<variant>:<v>]/tasks:N[/chunk:C]/<param>:<v>\n"
+        "            /manual_time (Hybrid: procs:P/threads:T in place of workers:K)\n"
+        "One iteration runs one batch of N tasks. Every case checks its merged digest against\n"
+        "the sequential reference and fails with \"result mismatch\" when they differ.\n\n"
+        "pcbench options (each also read from the environment variable in brackets;\n"
+        "the command line wins):\n"
+        "  --pcb_workers=LIST      worker counts, 1..%d   [PCB_WORKERS]\n"
+        "                          default: 1..2x CPUs for CPU work; for waiting work threads\n"
+        "                          1,8,32,256,1024, processes 1,8,32, event loops 1,1000,10000\n"
+        "                          tasks in flight (a batch grows to K tasks when K > N)\n"
+        "  --pcb_tasks=LIST        tasks per batch, 1..%llu   [PCB_TASKS] (default 256)\n"
+        "  --pcb_chunk=LIST        tasks per hand-out for queue strategies, 1..%llu\n"
+        "                          [PCB_CHUNK] (default 1,5; quick: 1)\n"
+        "  --pcb_param=NAME=LIST   workload parameter values, repeatable   [PCB_PARAM]\n"
+        "  --pcb_text=PATH         a real text for CPU.text (corpus:3 is the first), repeatable\n"
+        "                          [PCB_TEXT: paths separated by ':']\n"
+        "  --pcb_seed=N            seed of every generated input   [PCB_SEED] (default 42)\n"
+        "  --pcb_profile=P         default | quick (every pair once, small sizes)   [PCB_PROFILE]\n"
+        "  --pcb_timer_slack_ns=N  timer slack of every thread, 1..%llu ns\n"
+        "                          [PCB_TIMER_SLACK_NS] (default 1; Linux's own is 50000)\n"
+        "  --pcb_pin=P             none | compact | spread: placement of workers   [PCB_PIN]\n"
+        "                          compact: all on the first allowed CPU; spread: worker i on\n"
+        "                          CPU i mod n; shown as /pin:P in case names unless none\n"
+        "  --pcb_case_timeout=S    watchdog: a case fails when S seconds pass without a batch\n"
+        "                          finishing; 0 turns it off   [PCB_CASE_TIMEOUT] (default %llu)\n"
+        "  --pcb_help              this text only\n\n",
+        PCB_OPT_WORKERS_MAX, PCB_OPT_TASKS_MAX, PCB_OPT_CHUNK_MAX, PCB_OPT_SLACK_MAX,
+        PCB_OPT_CASE_TIMEOUT_DEFAULT);
     printf("Strategies:\n");
     for (size_t i = 0; i < nr; i++) {
         printf("  %-14s %s\n", rs[i]->name, rs[i]->summary);

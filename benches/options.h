@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PCB_MAX_LIST 16     /* values one list option may hold */
+#define PCB_MAX_LIST 16      /* values one list option may hold */
 #define PCB_MAX_PARAM_SETS 8 /* distinct --pcb_param names */
 
 /* A list of unsigned values from "1,2,4"; n == 0 means "not given: use the defaults". */
@@ -30,27 +30,27 @@ struct pcb_param_override {
 enum pcb_profile { PCB_PROFILE_DEFAULT, PCB_PROFILE_QUICK };
 
 struct pcb_options {
-    struct pcb_list workers; /* --pcb_workers */
-    struct pcb_list tasks;   /* --pcb_tasks */
-    struct pcb_list chunk;   /* --pcb_chunk */
-    uint64_t seed;           /* --pcb_seed */
+    struct pcb_list workers;  /* --pcb_workers */
+    struct pcb_list tasks;    /* --pcb_tasks */
+    struct pcb_list chunk;    /* --pcb_chunk */
+    uint64_t seed;            /* --pcb_seed */
     enum pcb_profile profile; /* --pcb_profile */
-    uint64_t timer_slack_ns; /* --pcb_timer_slack_ns */
-    int pin;                 /* --pcb_pin: enum pcb_pin (none, compact, spread) */
-    uint64_t case_timeout_s; /* --pcb_case_timeout: seconds a case may go without finishing a
-                                batch (0: no watchdog) */
+    uint64_t timer_slack_ns;  /* --pcb_timer_slack_ns */
+    int pin;                  /* --pcb_pin: enum pcb_pin (none, compact, spread) */
+    uint64_t case_timeout_s;  /* --pcb_case_timeout: seconds a case may go without finishing a
+                                 batch (0: no watchdog) */
     struct pcb_param_override params[PCB_MAX_PARAM_SETS]; /* --pcb_param, repeatable */
     size_t nparams;
-    bool help;                   /* --help or --pcb_help was given */
+    bool help; /* --help or --pcb_help was given */
     /* Google Benchmark flags pcbench needs to know about (they stay in argv). The values of
      * --benchmark_format, _out_format, _min_time and _min_warmup_time are checked here too:
      * the library would print its usage and exit 0, or print two lines. */
-    bool gb_min_time_given;      /* --benchmark_min_time */
-    bool gb_warmup_given;        /* --benchmark_min_warmup_time */
-    bool gb_list_only;           /* --benchmark_list_tests=true */
-    const char *gb_format;       /* --benchmark_format, "console" if absent */
-    const char *gb_color;        /* --benchmark_color, "auto" if absent */
-    bool gb_tabular;             /* --benchmark_counters_tabular=true */
+    bool gb_min_time_given; /* --benchmark_min_time */
+    bool gb_warmup_given;   /* --benchmark_min_warmup_time */
+    bool gb_list_only;      /* --benchmark_list_tests=true */
+    const char *gb_format;  /* --benchmark_format, "console" if absent */
+    const char *gb_color;   /* --benchmark_color, "auto" if absent */
+    bool gb_tabular;        /* --benchmark_counters_tabular=true */
 };
 
 /* Limits, shared by the parser, --help and the tests. */
@@ -58,7 +58,7 @@ struct pcb_options {
 #define PCB_OPT_TASKS_MAX 10000000ULL
 #define PCB_OPT_CHUNK_MAX 1000000ULL
 #define PCB_OPT_SLACK_MAX 1000000000ULL
-#define PCB_OPT_CASE_TIMEOUT_MAX 86400ULL   /* a day */
+#define PCB_OPT_CASE_TIMEOUT_MAX 86400ULL /* a day */
 #define PCB_OPT_CASE_TIMEOUT_DEFAULT 300ULL
 
 /*

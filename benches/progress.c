@@ -121,8 +121,8 @@ void pcb_progress_case(const char *run_name, void *ctx)
     fmt_dur(el, sizeof(el), elapsed);
     if ((size_t)done < total) {
         fmt_dur(left, sizeof(left), elapsed / (double)done * (double)(total - (size_t)done));
-        fprintf(stderr, "\r\033[K[%zu/%zu cases] %s elapsed, about %s left", (size_t)done,
-                total, el, left);
+        fprintf(stderr, "\r\033[K[%zu/%zu cases] %s elapsed, about %s left", (size_t)done, total,
+                el, left);
     } else {
         fprintf(stderr, "\r\033[K[%zu/%zu cases] %s elapsed", (size_t)done, total, el);
     }

@@ -54,8 +54,8 @@ static uint64_t thread_cpu_ns(const char *dir)
         /* Fields after the command name, which is in parentheses and may contain spaces. */
         const char *p = strrchr(buf, ')');
         unsigned long long ut = 0, st = 0;
-        if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
-                        &st) == 2)
+        if (p &&
+            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2)
             return (ut + st) * (1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK));
     }
     return 0;

@@ -14,14 +14,14 @@
 #define MAX_SAMPLES 64
 
 struct entry {
-    char name[256];      /* run name */
-    char strategy[96];   /* first part, plus the strategy's own variant parts (wait:, queue:) */
-    char group[192];     /* workload, tasks and parameters: what speedup is relative to */
-    unsigned workers;    /* workers:K, 0 when absent */
-    char chunk[16];      /* chunk:C or "-" */
+    char name[256];        /* run name */
+    char strategy[96];     /* first part, plus the strategy's own variant parts (wait:, queue:) */
+    char group[192];       /* workload, tasks and parameters: what speedup is relative to */
+    unsigned workers;      /* workers:K, 0 when absent */
+    char chunk[16];        /* chunk:C or "-" */
     double t[MAX_SAMPLES]; /* real ns per iteration, per repetition */
     size_t nt;
-    double agg_median;   /* the library's median aggregate, 0 when not reported */
+    double agg_median;                   /* the library's median aggregate, 0 when not reported */
     double items_per_s, cores, peak_rss; /* from the last repetition (or the median) */
     int failed;
     char error[160];
@@ -258,8 +258,7 @@ void pcb_summary_print(void)
             if (!e->workers || strcmp(e->group, g->group) != 0)
                 continue;
             if (e->failed) {
-                printf("  %-36s %7u %6s FAILED: %s\n", e->strategy, e->workers, e->chunk,
-                       e->error);
+                printf("  %-36s %7u %6s FAILED: %s\n", e->strategy, e->workers, e->chunk, e->error);
                 continue;
             }
             double m = median(e);
@@ -271,8 +270,7 @@ void pcb_summary_print(void)
                        e->peak_rss / 1048576.0);
             else
                 printf("  %-36s %7u %6s %12s %10s %8s %7s %6.2f %6.1f MiB\n", e->strategy,
-                       e->workers, e->chunk, t, ips, "-", "-", e->cores,
-                       e->peak_rss / 1048576.0);
+                       e->workers, e->chunk, t, ips, "-", "-", e->cores, e->peak_rss / 1048576.0);
         }
     }
     int floor_header = 0;

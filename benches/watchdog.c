@@ -30,13 +30,13 @@ enum state { IDLE, ARMED, FIRED, ABORTING };
 
 static struct {
     pthread_t thread;
-    bool running;      /* the thread exists */
-    bool quit;         /* ask it to end */
+    bool running;        /* the thread exists */
+    bool quit;           /* ask it to end */
     uint64_t timeout_ns; /* 0: no watchdog */
     pthread_mutex_t lock;
-    pthread_cond_t cond; /* signalled on arm, disarm and quit */
-    _Atomic int state; /* enum state: written under `lock`, read without it by fired() */
-    _Atomic uint64_t last_ns;   /* last progress: arm or a finished batch */
+    pthread_cond_t cond;      /* signalled on arm, disarm and quit */
+    _Atomic int state;        /* enum state: written under `lock`, read without it by fired() */
+    _Atomic uint64_t last_ns; /* last progress: arm or a finished batch */
     pid_t pids[PCB_OPT_WORKERS_MAX];
     size_t npids;
 } w = {.lock = PTHREAD_MUTEX_INITIALIZER};

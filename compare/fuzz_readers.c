@@ -23,67 +23,65 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static const struct pcb_cmp_metric metrics[] = {
-      {"real_time", 1, 0},
-      {"cpu_time", 1, 0},
-      {"items_per_second", 0, 1},
-      {"ctx_switches_per_task", 0, 0},
-  };
-  static FILE *devnull;
-  struct pcb_cmp_read_opts ro;
-  struct pcb_cmp_decide_opts dopts;
-  struct pcb_cmp_print_opts popts;
-  struct pcb_cmp_side a, b;
-  struct pcb_cmp_report rep;
-  char err[PCB_CMP_ERRLEN];
-  size_t page = (size_t)sysconf(_SC_PAGESIZE);
-  size_t span = (size + page - 1) / page * page;
-  char *map, *buf;
-  int rc;
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const struct pcb_cmp_metric metrics[] = {
+        {"real_time", 1, 0},
+        {"cpu_time", 1, 0},
+        {"items_per_second", 0, 1},
+        {"ctx_switches_per_task", 0, 0},
+    };
+    static FILE *devnull;
+    struct pcb_cmp_read_opts ro;
+    struct pcb_cmp_decide_opts dopts;
+    struct pcb_cmp_print_opts popts;
+    struct pcb_cmp_side a, b;
+    struct pcb_cmp_report rep;
+    char err[PCB_CMP_ERRLEN];
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t span = (size + page - 1) / page * page;
+    char *map, *buf;
+    int rc;
 
-  if (devnull == NULL)
-    devnull = fopen("/dev/null", "w");
-  map = mmap(NULL, span + page, PROT_READ | PROT_WRITE,
-             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (map == MAP_FAILED)
-    return 0;
-  mprotect(map + span, page, PROT_NONE);
-  buf = map + span - size;
-  if (size)
-    memcpy(buf, data, size);
+    if (devnull == NULL)
+        devnull = fopen("/dev/null", "w");
+    map = mmap(NULL, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED)
+        return 0;
+    mprotect(map + span, page, PROT_NONE);
+    buf = map + span - size;
+    if (size)
+        memcpy(buf, data, size);
 
-  memset(&ro, 0, sizeof(ro));
-  ro.metric = metrics[size ? data[0] % 4 : 0];
-  ro.time_key = strcmp(ro.metric.name, "cpu_time") == 0 ? "cpu_time"
-                                                        : "real_time";
-  pcb_cmp_side_init(&a, "base");
-  pcb_cmp_side_init(&b, "new");
-  rc = pcb_cmp_read_buffer(&a, "fuzz-a", buf, size, &ro, err);
-  if (rc == PCB_CMP_EUSAGE && strcmp(ro.metric.name, "real_time") != 0) {
-    pcb_cmp_side_close(&a);
+    memset(&ro, 0, sizeof(ro));
+    ro.metric = metrics[size ? data[0] % 4 : 0];
+    ro.time_key = strcmp(ro.metric.name, "cpu_time") == 0 ? "cpu_time" : "real_time";
     pcb_cmp_side_init(&a, "base");
-    ro.metric = metrics[0];
-    ro.time_key = "real_time";
+    pcb_cmp_side_init(&b, "new");
     rc = pcb_cmp_read_buffer(&a, "fuzz-a", buf, size, &ro, err);
-  }
-  if (rc == 0 &&
-      pcb_cmp_read_buffer(&b, "fuzz-b", buf, size, &ro, err) == 0) {
-    memset(&dopts, 0, sizeof(dopts));
-    dopts.metric = ro.metric;
-    dopts.threshold = 0.05;
-    dopts.alpha = 0.05;
-    if (pcb_cmp_decide(&a, &b, &dopts, &rep, err) == 0) {
-      memset(&popts, 0, sizeof(popts));
-      popts.decide = &dopts;
-      popts.format = (enum pcb_cmp_format)(size > 1 ? data[1] % 3 : 0);
-      if (devnull)
-        pcb_cmp_print(devnull, &a, &b, &rep, &popts);
-      pcb_cmp_report_close(&rep);
+    if (rc == PCB_CMP_EUSAGE && strcmp(ro.metric.name, "real_time") != 0) {
+        pcb_cmp_side_close(&a);
+        pcb_cmp_side_init(&a, "base");
+        ro.metric = metrics[0];
+        ro.time_key = "real_time";
+        rc = pcb_cmp_read_buffer(&a, "fuzz-a", buf, size, &ro, err);
     }
-  }
-  pcb_cmp_side_close(&a);
-  pcb_cmp_side_close(&b);
-  munmap(map, span + page);
-  return 0;
+    if (rc == 0 && pcb_cmp_read_buffer(&b, "fuzz-b", buf, size, &ro, err) == 0) {
+        memset(&dopts, 0, sizeof(dopts));
+        dopts.metric = ro.metric;
+        dopts.threshold = 0.05;
+        dopts.alpha = 0.05;
+        if (pcb_cmp_decide(&a, &b, &dopts, &rep, err) == 0) {
+            memset(&popts, 0, sizeof(popts));
+            popts.decide = &dopts;
+            popts.format = (enum pcb_cmp_format)(size > 1 ? data[1] % 3 : 0);
+            if (devnull)
+                pcb_cmp_print(devnull, &a, &b, &rep, &popts);
+            pcb_cmp_report_close(&rep);
+        }
+    }
+    pcb_cmp_side_close(&a);
+    pcb_cmp_side_close(&b);
+    munmap(map, span + page);
+    return 0;
 }

@@ -16,245 +16,257 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
-double pcb__median(const double *v, size_t n) {
-  double *c, m;
+double pcb__median(const double *v, size_t n)
+{
+    double *c, m;
 
-  if (n == 0)
-    return NAN;
-  c = malloc(n * sizeof(*c));
-  if (c == NULL)
-    return NAN;
-  memcpy(c, v, n * sizeof(*c));
-  qsort(c, n, sizeof(*c), cmp_double);
-  m = (n % 2) ? c[n / 2] : 0.5 * (c[n / 2 - 1] + c[n / 2]);
-  free(c);
-  return m;
+    if (n == 0)
+        return NAN;
+    c = malloc(n * sizeof(*c));
+    if (c == NULL)
+        return NAN;
+    memcpy(c, v, n * sizeof(*c));
+    qsort(c, n, sizeof(*c), cmp_double);
+    m = (n % 2) ? c[n / 2] : 0.5 * (c[n / 2 - 1] + c[n / 2]);
+    free(c);
+    return m;
 }
 
-void pcb__mean_sd(const double *v, size_t n, double *mean, double *sd) {
-  double s = 0, ss = 0, m;
-  size_t i;
+void pcb__mean_sd(const double *v, size_t n, double *mean, double *sd)
+{
+    double s = 0, ss = 0, m;
+    size_t i;
 
-  for (i = 0; i < n; i++)
-    s += v[i];
-  m = n ? s / (double)n : NAN;
-  /* Two passes: the sum of squared deviations from the mean is exact enough
-   * even when the values are large and close together, unlike sum(x^2). */
-  for (i = 0; i < n; i++)
-    ss += (v[i] - m) * (v[i] - m);
-  *mean = m;
-  *sd = n >= 2 ? sqrt(ss / (double)(n - 1)) : NAN;
+    for (i = 0; i < n; i++)
+        s += v[i];
+    m = n ? s / (double)n : NAN;
+    /* Two passes: the sum of squared deviations from the mean is exact enough
+     * even when the values are large and close together, unlike sum(x^2). */
+    for (i = 0; i < n; i++)
+        ss += (v[i] - m) * (v[i] - m);
+    *mean = m;
+    *sd = n >= 2 ? sqrt(ss / (double)(n - 1)) : NAN;
 }
 
-double pcb__norm_sf(double z) { return 0.5 * erfc(z / sqrt(2.0)); }
+double pcb__norm_sf(double z)
+{
+    return 0.5 * erfc(z / sqrt(2.0));
+}
 
-double pcb__norm_isf(double p) {
-  double lo = -40, hi = 40, mid;
-  int i;
+double pcb__norm_isf(double p)
+{
+    double lo = -40, hi = 40, mid;
+    int i;
 
-  /* Bisection is slow by the standards of a numerical library but exact to
-   * the last bit after 200 halvings, and this is called a handful of times. */
-  for (i = 0; i < 200; i++) {
-    mid = 0.5 * (lo + hi);
-    if (pcb__norm_sf(mid) > p)
-      lo = mid;
-    else
-      hi = mid;
-  }
-  return 0.5 * (lo + hi);
+    /* Bisection is slow by the standards of a numerical library but exact to
+     * the last bit after 200 halvings, and this is called a handful of times. */
+    for (i = 0; i < 200; i++) {
+        mid = 0.5 * (lo + hi);
+        if (pcb__norm_sf(mid) > p)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
 }
 
 /* Binomial coefficient C(a, b) as a double. */
-static double binom(long a, long b) {
-  double r = 1;
-  long i;
+static double binom(long a, long b)
+{
+    double r = 1;
+    long i;
 
-  if (b < 0 || b > a)
-    return 0;
-  if (b > a - b)
-    b = a - b;
-  for (i = 1; i <= b; i++)
-    r = r * (double)(a - b + i) / (double)i;
-  return r;
+    if (b < 0 || b > a)
+        return 0;
+    if (b > a - b)
+        b = a - b;
+    for (i = 1; i <= b; i++)
+        r = r * (double)(a - b + i) / (double)i;
+    return r;
 }
 
-double pcb__mwu_exact_sf(long k, long m, long n) {
-  long K, j, v, s, t;
-  double *dp, total = 0, cost;
+double pcb__mwu_exact_sf(long k, long m, long n)
+{
+    long K, j, v, s, t;
+    double *dp, total = 0, cost;
 
-  if (m > n) {
-    t = m;
-    m = n;
-    n = t;
-  }
-  if (m <= 0)
-    return NAN;
-  if (k <= 0)
-    return 1.0;
-  if (k > m * n)
-    return 0.0;
-  /* By symmetry P(U >= k) = P(U <= m*n - k), and the left tail needs only
-   * the counts up to K. */
-  K = m * n - k;
-  cost = (double)(n + 1) * (double)m * (double)(K + 1);
-  if (cost > 2e8)
-    return NAN;
-  /* The number of arrangements with U = s equals the number of
-   * non-decreasing sequences of m values in 0..n summing to s (the Gaussian
-   * binomial coefficient). dp[j][s] counts sequences of length j over the
-   * values seen so far; adding value v to every length in increasing j order
-   * lets a value repeat. Counts only grow by addition, so doubles lose no
-   * relative precision even where they exceed 2^53. */
-  dp = calloc((size_t)(m + 1) * (size_t)(K + 1), sizeof(*dp));
-  if (dp == NULL)
-    return NAN;
+    if (m > n) {
+        t = m;
+        m = n;
+        n = t;
+    }
+    if (m <= 0)
+        return NAN;
+    if (k <= 0)
+        return 1.0;
+    if (k > m * n)
+        return 0.0;
+    /* By symmetry P(U >= k) = P(U <= m*n - k), and the left tail needs only
+     * the counts up to K. */
+    K = m * n - k;
+    cost = (double)(n + 1) * (double)m * (double)(K + 1);
+    if (cost > 2e8)
+        return NAN;
+    /* The number of arrangements with U = s equals the number of
+     * non-decreasing sequences of m values in 0..n summing to s (the Gaussian
+     * binomial coefficient). dp[j][s] counts sequences of length j over the
+     * values seen so far; adding value v to every length in increasing j order
+     * lets a value repeat. Counts only grow by addition, so doubles lose no
+     * relative precision even where they exceed 2^53. */
+    dp = calloc((size_t)(m + 1) * (size_t)(K + 1), sizeof(*dp));
+    if (dp == NULL)
+        return NAN;
 #define DP(j, s) dp[(size_t)(j) * (size_t)(K + 1) + (size_t)(s)]
-  DP(0, 0) = 1;
-  /* Increasing j: dp[j-1] already includes v when dp[j] reads it. */
-  for (v = 0; v <= n; v++)
-    for (j = 1; j <= m; j++)
-      for (s = v; s <= K; s++)
-        DP(j, s) += DP(j - 1, s - v);
-  for (s = 0; s <= K; s++)
-    total += DP(m, s);
+    DP(0, 0) = 1;
+    /* Increasing j: dp[j-1] already includes v when dp[j] reads it. */
+    for (v = 0; v <= n; v++)
+        for (j = 1; j <= m; j++)
+            for (s = v; s <= K; s++)
+                DP(j, s) += DP(j - 1, s - v);
+    for (s = 0; s <= K; s++)
+        total += DP(m, s);
 #undef DP
-  free(dp);
-  return total / binom(m + n, m);
+    free(dp);
+    return total / binom(m + n, m);
 }
 
 /* A value with the sample it came from, for ranking. */
 struct ranked {
-  double v; /* the value */
-  int from_x; /* 1 when it belongs to the first sample */
+    double v;   /* the value */
+    int from_x; /* 1 when it belongs to the first sample */
 };
 
-static int cmp_ranked(const void *a, const void *b) {
-  return cmp_double(&((const struct ranked *)a)->v,
-                    &((const struct ranked *)b)->v);
+static int cmp_ranked(const void *a, const void *b)
+{
+    return cmp_double(&((const struct ranked *)a)->v, &((const struct ranked *)b)->v);
 }
 
-int pcb__mwu(const double *x, size_t nx, const double *y, size_t ny,
-             struct pcb_cmp_mwu *out) {
-  size_t n = nx + ny, i, j, k;
-  struct ranked *r;
-  double r1 = 0, tie_term = 0, u1, u2, u, mu, sd, z, p;
-  int ties = 0;
+int pcb__mwu(const double *x, size_t nx, const double *y, size_t ny, struct pcb_cmp_mwu *out)
+{
+    size_t n = nx + ny, i, j, k;
+    struct ranked *r;
+    double r1 = 0, tie_term = 0, u1, u2, u, mu, sd, z, p;
+    int ties = 0;
 
-  out->u1 = NAN;
-  out->p = NAN;
-  out->test = PCB_CMP_TEST_NONE;
-  if (nx == 0 || ny == 0)
-    return 0;
-  r = malloc(n * sizeof(*r));
-  if (r == NULL)
-    return PCB_CMP_ENOMEM;
-  for (i = 0; i < nx; i++)
-    r[i] = (struct ranked){x[i], 1};
-  for (i = 0; i < ny; i++)
-    r[nx + i] = (struct ranked){y[i], 0};
-  qsort(r, n, sizeof(*r), cmp_ranked);
-  /* Average ranks over runs of equal values, as scipy.stats.rankdata. */
-  for (i = 0; i < n; i = j) {
-    double rank, t;
-    for (j = i + 1; j < n && r[j].v == r[i].v; j++)
-      ;
-    rank = 0.5 * (double)(i + 1 + j); /* mean of ranks i+1 .. j */
-    for (k = i; k < j; k++)
-      if (r[k].from_x)
-        r1 += rank;
-    t = (double)(j - i);
-    if (j - i > 1)
-      ties = 1;
-    tie_term += t * t * t - t;
-  }
-  free(r);
-  u1 = r1 - (double)nx * (double)(nx + 1) / 2;
-  u2 = (double)nx * (double)ny - u1;
-  u = u1 > u2 ? u1 : u2;
-  out->u1 = u1;
-  if (!(nx > 8 && ny > 8) && !ties) {
-    p = 2 * pcb__mwu_exact_sf((long)u, (long)nx, (long)ny);
-    if (!isnan(p)) {
-      out->test = PCB_CMP_TEST_EXACT;
-      out->p = p > 1 ? 1 : p;
-      return 0;
+    out->u1 = NAN;
+    out->p = NAN;
+    out->test = PCB_CMP_TEST_NONE;
+    if (nx == 0 || ny == 0)
+        return 0;
+    r = malloc(n * sizeof(*r));
+    if (r == NULL)
+        return PCB_CMP_ENOMEM;
+    for (i = 0; i < nx; i++)
+        r[i] = (struct ranked){x[i], 1};
+    for (i = 0; i < ny; i++)
+        r[nx + i] = (struct ranked){y[i], 0};
+    qsort(r, n, sizeof(*r), cmp_ranked);
+    /* Average ranks over runs of equal values, as scipy.stats.rankdata. */
+    for (i = 0; i < n; i = j) {
+        double rank, t;
+        for (j = i + 1; j < n && r[j].v == r[i].v; j++)
+            ;
+        rank = 0.5 * (double)(i + 1 + j); /* mean of ranks i+1 .. j */
+        for (k = i; k < j; k++)
+            if (r[k].from_x)
+                r1 += rank;
+        t = (double)(j - i);
+        if (j - i > 1)
+            ties = 1;
+        tie_term += t * t * t - t;
     }
-    /* The exact table would be too large (one huge sample against a tiny
-     * one); the normal approximation below is then very accurate anyway. */
-  }
-  mu = (double)nx * (double)ny / 2;
-  sd = sqrt((double)nx * (double)ny / 12 *
-            ((double)(n + 1) - tie_term / ((double)n * (double)(n - 1))));
-  if (!(sd > 0)) {
-    /* Every value is the same: scipy divides -0.5 by 0, gets -inf and
-     * clips the p-value to 1. */
-    p = 1;
-  } else {
-    z = (u - mu - 0.5) / sd;
-    p = 2 * pcb__norm_sf(z);
-  }
-  out->test = PCB_CMP_TEST_ASYMPTOTIC;
-  out->p = p > 1 ? 1 : (p < 0 ? 0 : p);
-  return 0;
+    free(r);
+    u1 = r1 - (double)nx * (double)(nx + 1) / 2;
+    u2 = (double)nx * (double)ny - u1;
+    u = u1 > u2 ? u1 : u2;
+    out->u1 = u1;
+    if (!(nx > 8 && ny > 8) && !ties) {
+        p = 2 * pcb__mwu_exact_sf((long)u, (long)nx, (long)ny);
+        if (!isnan(p)) {
+            out->test = PCB_CMP_TEST_EXACT;
+            out->p = p > 1 ? 1 : p;
+            return 0;
+        }
+        /* The exact table would be too large (one huge sample against a tiny
+         * one); the normal approximation below is then very accurate anyway. */
+    }
+    mu = (double)nx * (double)ny / 2;
+    sd = sqrt((double)nx * (double)ny / 12 *
+              ((double)(n + 1) - tie_term / ((double)n * (double)(n - 1))));
+    if (!(sd > 0)) {
+        /* Every value is the same: scipy divides -0.5 by 0, gets -inf and
+         * clips the p-value to 1. */
+        p = 1;
+    } else {
+        z = (u - mu - 0.5) / sd;
+        p = 2 * pcb__norm_sf(z);
+    }
+    out->test = PCB_CMP_TEST_ASYMPTOTIC;
+    out->p = p > 1 ? 1 : (p < 0 ? 0 : p);
+    return 0;
 }
 
 /* An index with its p-value, for sorting. */
 struct pidx {
-  double p;  /* the p-value */
-  size_t i;  /* where it came from */
+    double p; /* the p-value */
+    size_t i; /* where it came from */
 };
 
-static int cmp_pidx(const void *a, const void *b) {
-  const struct pidx *x = a, *y = b;
-  if (x->p != y->p)
-    return (x->p > y->p) - (x->p < y->p);
-  return (x->i > y->i) - (x->i < y->i);
+static int cmp_pidx(const void *a, const void *b)
+{
+    const struct pidx *x = a, *y = b;
+    if (x->p != y->p)
+        return (x->p > y->p) - (x->p < y->p);
+    return (x->i > y->i) - (x->i < y->i);
 }
 
-int pcb__bh_adjust(const double *p, size_t n, double *q) {
-  struct pidx *s;
-  size_t m = 0, i;
-  double running = 1;
+int pcb__bh_adjust(const double *p, size_t n, double *q)
+{
+    struct pidx *s;
+    size_t m = 0, i;
+    double running = 1;
 
-  for (i = 0; i < n; i++)
-    q[i] = NAN;
-  s = malloc((n ? n : 1) * sizeof(*s));
-  if (s == NULL)
-    return PCB_CMP_ENOMEM;
-  for (i = 0; i < n; i++)
-    if (!isnan(p[i]))
-      s[m++] = (struct pidx){p[i], i};
-  qsort(s, m, sizeof(*s), cmp_pidx);
-  /* q_(k) = min over j >= k of p_(j) * m / j, walking from the largest. */
-  for (i = m; i-- > 0;) {
-    double v = s[i].p * (double)m / (double)(i + 1);
-    if (v < running)
-      running = v;
-    q[s[i].i] = running;
-  }
-  free(s);
-  return 0;
-}
-
-long pcb__mwu_min_n(double alpha) {
-  long n;
-
-  for (n = 1; n < 100000; n++) {
-    double pmin;
-    if (n <= 8) {
-      pmin = 2 / binom(2 * n, n);
-    } else {
-      double nn = (double)n * (double)n;
-      double z = (nn / 2 - 0.5) / sqrt(nn * (double)(2 * n + 1) / 12);
-      pmin = 2 * pcb__norm_sf(z);
+    for (i = 0; i < n; i++)
+        q[i] = NAN;
+    s = malloc((n ? n : 1) * sizeof(*s));
+    if (s == NULL)
+        return PCB_CMP_ENOMEM;
+    for (i = 0; i < n; i++)
+        if (!isnan(p[i]))
+            s[m++] = (struct pidx){p[i], i};
+    qsort(s, m, sizeof(*s), cmp_pidx);
+    /* q_(k) = min over j >= k of p_(j) * m / j, walking from the largest. */
+    for (i = m; i-- > 0;) {
+        double v = s[i].p * (double)m / (double)(i + 1);
+        if (v < running)
+            running = v;
+        q[s[i].i] = running;
     }
-    if (pmin <= alpha)
-      return n;
-  }
-  return n;
+    free(s);
+    return 0;
+}
+
+long pcb__mwu_min_n(double alpha)
+{
+    long n;
+
+    for (n = 1; n < 100000; n++) {
+        double pmin;
+        if (n <= 8) {
+            pmin = 2 / binom(2 * n, n);
+        } else {
+            double nn = (double)n * (double)n;
+            double z = (nn / 2 - 0.5) / sqrt(nn * (double)(2 * n + 1) / 12);
+            pmin = 2 * pcb__norm_sf(z);
+        }
+        if (pmin <= alpha)
+            return n;
+    }
+    return n;
 }

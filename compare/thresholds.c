@@ -20,112 +20,113 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int by_name(const void *a, const void *b) {
-  const struct pcb_cmp_threshold *x = a, *y = b;
-  return strcmp(x->name, y->name);
+static int by_name(const void *a, const void *b)
+{
+    const struct pcb_cmp_threshold *x = a, *y = b;
+    return strcmp(x->name, y->name);
 }
 
-int pcb_cmp_thresholds_load(struct pcb_cmp_thresholds *t, const char *path,
-                            char *err) {
-  FILE *f = fopen(path, "re");
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t len;
-  long lineno = 0;
-  int rc = 0;
+int pcb_cmp_thresholds_load(struct pcb_cmp_thresholds *t, const char *path, char *err)
+{
+    FILE *f = fopen(path, "re");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    long lineno = 0;
+    int rc = 0;
 
-  memset(t, 0, sizeof(*t));
-  if (f == NULL) {
-    snprintf(err, PCB_CMP_ERRLEN, "%s: cannot read thresholds: %s", path,
-             strerror(errno));
-    return PCB_CMP_EIO;
-  }
-  while ((len = getline(&line, &cap, f)) >= 0) {
-    char *tab, *end;
-    double pct;
-    lineno++;
-    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-      line[--len] = 0;
-    if (len == 0 || line[0] == '#')
-      continue;
-    tab = strchr(line, '\t');
-    pct = tab ? strtod(line, &end) : NAN;
-    if (!tab || end != tab || !(pct > 0 && pct < 1000) || tab[1] == 0) {
-      snprintf(err, PCB_CMP_ERRLEN,
-               "%s:%ld: expected a percentage above 0 and below 1000, a tab "
-               "and a case name",
-               path, lineno);
-      rc = PCB_CMP_EFORMAT;
-      break;
+    memset(t, 0, sizeof(*t));
+    if (f == NULL) {
+        snprintf(err, PCB_CMP_ERRLEN, "%s: cannot read thresholds: %s", path, strerror(errno));
+        return PCB_CMP_EIO;
     }
-    if (t->n == t->cap) {
-      size_t ncap = t->cap ? 2 * t->cap : 64;
-      struct pcb_cmp_threshold *v = realloc(t->v, ncap * sizeof(*v));
-      if (!v) {
-        rc = PCB_CMP_ENOMEM;
-        snprintf(err, PCB_CMP_ERRLEN, "%s: out of memory", path);
-        break;
-      }
-      t->v = v;
-      t->cap = ncap;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        char *tab, *end;
+        double pct;
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = 0;
+        if (len == 0 || line[0] == '#')
+            continue;
+        tab = strchr(line, '\t');
+        pct = tab ? strtod(line, &end) : NAN;
+        if (!tab || end != tab || !(pct > 0 && pct < 1000) || tab[1] == 0) {
+            snprintf(err, PCB_CMP_ERRLEN,
+                     "%s:%ld: expected a percentage above 0 and below 1000, a tab "
+                     "and a case name",
+                     path, lineno);
+            rc = PCB_CMP_EFORMAT;
+            break;
+        }
+        if (t->n == t->cap) {
+            size_t ncap = t->cap ? 2 * t->cap : 64;
+            struct pcb_cmp_threshold *v = realloc(t->v, ncap * sizeof(*v));
+            if (!v) {
+                rc = PCB_CMP_ENOMEM;
+                snprintf(err, PCB_CMP_ERRLEN, "%s: out of memory", path);
+                break;
+            }
+            t->v = v;
+            t->cap = ncap;
+        }
+        t->v[t->n].name = strdup(tab + 1);
+        if (!t->v[t->n].name) {
+            rc = PCB_CMP_ENOMEM;
+            snprintf(err, PCB_CMP_ERRLEN, "%s: out of memory", path);
+            break;
+        }
+        t->v[t->n].threshold = pct / 100;
+        t->n++;
     }
-    t->v[t->n].name = strdup(tab + 1);
-    if (!t->v[t->n].name) {
-      rc = PCB_CMP_ENOMEM;
-      snprintf(err, PCB_CMP_ERRLEN, "%s: out of memory", path);
-      break;
+    free(line);
+    fclose(f);
+    if (rc) {
+        pcb_cmp_thresholds_close(t);
+        return rc;
     }
-    t->v[t->n].threshold = pct / 100;
-    t->n++;
-  }
-  free(line);
-  fclose(f);
-  if (rc) {
-    pcb_cmp_thresholds_close(t);
-    return rc;
-  }
-  qsort(t->v, t->n, sizeof(*t->v), by_name);
-  for (size_t i = 1; i < t->n; i++)
-    if (strcmp(t->v[i - 1].name, t->v[i].name) == 0) {
-      snprintf(err, PCB_CMP_ERRLEN, "%s: case listed twice: %s", path,
-               t->v[i].name);
-      pcb_cmp_thresholds_close(t);
-      return PCB_CMP_EFORMAT;
-    }
-  return 0;
+    qsort(t->v, t->n, sizeof(*t->v), by_name);
+    for (size_t i = 1; i < t->n; i++)
+        if (strcmp(t->v[i - 1].name, t->v[i].name) == 0) {
+            snprintf(err, PCB_CMP_ERRLEN, "%s: case listed twice: %s", path, t->v[i].name);
+            pcb_cmp_thresholds_close(t);
+            return PCB_CMP_EFORMAT;
+        }
+    return 0;
 }
 
-double pcb_cmp_threshold_for(const struct pcb_cmp_thresholds *t,
-                             const char *name) {
-  struct pcb_cmp_threshold key = {(char *)name, 0}, *hit;
+double pcb_cmp_threshold_for(const struct pcb_cmp_thresholds *t, const char *name)
+{
+    struct pcb_cmp_threshold key = {(char *)name, 0}, *hit;
 
-  if (t == NULL || t->n == 0)
-    return NAN;
-  hit = bsearch(&key, t->v, t->n, sizeof(*t->v), by_name);
-  return hit ? hit->threshold : NAN;
+    if (t == NULL || t->n == 0)
+        return NAN;
+    hit = bsearch(&key, t->v, t->n, sizeof(*t->v), by_name);
+    return hit ? hit->threshold : NAN;
 }
 
-void pcb_cmp_thresholds_close(struct pcb_cmp_thresholds *t) {
-  for (size_t i = 0; i < t->n; i++)
-    free(t->v[i].name);
-  free(t->v);
-  memset(t, 0, sizeof(*t));
+void pcb_cmp_thresholds_close(struct pcb_cmp_thresholds *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->v[i].name);
+    free(t->v);
+    memset(t, 0, sizeof(*t));
 }
 
-int pcb_cmp_thresholds_write(FILE *out, const struct pcb_cmp_report *rep) {
-  fprintf(out, "# Per-case thresholds from an A/A comparison (same build "
-               "twice).\n# threshold %% <TAB> case: clamp(3 x max(|change|, "
-               "noise band), 2%%, 50%%)\n");
-  for (size_t i = 0; i < rep->n; i++) {
-    const struct pcb_cmp_result *r = &rep->results[i];
-    double spread, t;
-    if (!r->base.present || !r->new_.present || isnan(r->change))
-      continue;
-    spread = fmax(fabs(r->change), isnan(r->band) ? 0 : r->band);
-    t = fmin(fmax(3 * spread, 0.02), 0.50);
-    t = ceil(t * 200) / 200; /* up to the next 0.5 % */
-    if (fprintf(out, "%.1f\t%s\n", 100 * t, r->name) < 0)
-      return PCB_CMP_EIO;
-  }
-  return fflush(out) ? PCB_CMP_EIO : 0;
+int pcb_cmp_thresholds_write(FILE *out, const struct pcb_cmp_report *rep)
+{
+    fprintf(out, "# Per-case thresholds from an A/A comparison (same build "
+                 "twice).\n# threshold %% <TAB> case: clamp(3 x max(|change|, "
+                 "noise band), 2%%, 50%%)\n");
+    for (size_t i = 0; i < rep->n; i++) {
+        const struct pcb_cmp_result *r = &rep->results[i];
+        double spread, t;
+        if (!r->base.present || !r->new_.present || isnan(r->change))
+            continue;
+        spread = fmax(fabs(r->change), isnan(r->band) ? 0 : r->band);
+        t = fmin(fmax(3 * spread, 0.02), 0.50);
+        t = ceil(t * 200) / 200; /* up to the next 0.5 % */
+        if (fprintf(out, "%.1f\t%s\n", 100 * t, r->name) < 0)
+            return PCB_CMP_EIO;
+    }
+    return fflush(out) ? PCB_CMP_EIO : 0;
 }

@@ -35,9 +35,8 @@ void pcb__run_range(const struct pcb_workload *wl, const struct pcb_input *in, u
     pcb__run_range_noted(wl, in, first, end, slot, NULL);
 }
 
-void pcb__run_range_noted(const struct pcb_workload *wl, const struct pcb_input *in,
-                          uint64_t first, uint64_t end, struct pcb__slot *slot,
-                          _Atomic uint64_t *running)
+void pcb__run_range_noted(const struct pcb_workload *wl, const struct pcb_input *in, uint64_t first,
+                          uint64_t end, struct pcb__slot *slot, _Atomic uint64_t *running)
 {
     for (uint64_t t = first; t < end; t++) {
         uint64_t digest;
@@ -118,8 +117,7 @@ void pcb__dispatch_serve(struct pcb__dispatch *d, unsigned id)
             if (first >= tasks)
                 break;
             uint64_t end = tasks - first < chunk ? tasks : first + chunk;
-            pcb__run_range_noted(d->workload, d->input, first, end, &local,
-                                 &d->slots[id].running);
+            pcb__run_range_noted(d->workload, d->input, first, end, &local, &d->slots[id].running);
         }
         pcb__slot_publish(&d->slots[id], &local);
         if (atomic_fetch_sub_explicit(&d->pending, 1, memory_order_acq_rel) == 1)

@@ -90,9 +90,8 @@ void pcb__run_range(const struct pcb_workload *wl, const struct pcb_input *in, u
                     uint64_t end, struct pcb__slot *slot);
 /* The same, noting each task in *running (task + 1) before it starts and 0 after the last, so
  * that the pool can name the task a dead worker process was running. */
-void pcb__run_range_noted(const struct pcb_workload *wl, const struct pcb_input *in,
-                          uint64_t first, uint64_t end, struct pcb__slot *slot,
-                          _Atomic uint64_t *running);
+void pcb__run_range_noted(const struct pcb_workload *wl, const struct pcb_input *in, uint64_t first,
+                          uint64_t end, struct pcb__slot *slot, _Atomic uint64_t *running);
 /* Publishes a worker's locally accumulated results into its slot (its `running` note stays as
  * it is) and clears the note: the batch's work is done. */
 void pcb__slot_publish(struct pcb__slot *slot, const struct pcb__slot *local);

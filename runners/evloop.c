@@ -32,11 +32,11 @@
 const char *const pcb__backend_values[2] = {"epoll", "uring"};
 
 struct slot {
-    uint64_t task;       /* the task in flight */
-    struct pcb_wait w;   /* what it waits on; owned by the workload between start and finish */
-    uint32_t heap_pos;   /* its index in the heap while it is there */
-    uint8_t wait_fd;     /* its descriptor is not yet readable */
-    uint8_t wait_dl;     /* its deadline has not yet passed */
+    uint64_t task;     /* the task in flight */
+    struct pcb_wait w; /* what it waits on; owned by the workload between start and finish */
+    uint32_t heap_pos; /* its index in the heap while it is there */
+    uint8_t wait_fd;   /* its descriptor is not yet readable */
+    uint8_t wait_dl;   /* its deadline has not yet passed */
 };
 
 struct pcb__loop {
@@ -187,8 +187,8 @@ static void uring_sysctl(char *buf, size_t len)
     }
 }
 
-int pcb__loop_init(const struct pcb_pool_config *cfg, unsigned capacity,
-                   enum pcb__backend backend, int blocking, struct pcb__loop **out)
+int pcb__loop_init(const struct pcb_pool_config *cfg, unsigned capacity, enum pcb__backend backend,
+                   int blocking, struct pcb__loop **out)
 {
     struct pcb__loop *l = calloc(1, sizeof(*l));
     int err = -ENOMEM;

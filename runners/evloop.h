@@ -37,8 +37,8 @@ typedef int (*pcb__claim_fn)(void *ctx, uint64_t *first, uint64_t *end);
  * inline with run() (the falsely asynchronous loop). Returns 0 and *out, or a negative code with
  * nothing left behind; when the kernel refuses the backend, `cfg->why` says so.
  */
-int pcb__loop_init(const struct pcb_pool_config *cfg, unsigned capacity,
-                   enum pcb__backend backend, int blocking, struct pcb__loop **out);
+int pcb__loop_init(const struct pcb_pool_config *cfg, unsigned capacity, enum pcb__backend backend,
+                   int blocking, struct pcb__loop **out);
 /* Frees the loop and closes its descriptors. Accepts NULL. */
 void pcb__loop_close(struct pcb__loop *l);
 

@@ -234,8 +234,8 @@ static int start(const struct pcb_pool_config *cfg, struct pcb_pool **out)
     p->why = cfg->why;
     p->why_len = cfg->why_len;
     p->procs = cfg->workers ? cfg->workers : 1;
-    p->threads = (unsigned)strtoul(thread_values[cfg->variant[0] < 2 ? cfg->variant[0] : 0],
-                                   NULL, 10);
+    p->threads =
+        (unsigned)strtoul(thread_values[cfg->variant[0] < 2 ? cfg->variant[0] : 0], NULL, 10);
     p->pids = calloc(p->procs, sizeof(*p->pids));
     if (!p->pids)
         goto err;

@@ -28,9 +28,9 @@
  * PCB__SPIN_NS first.
  *
  * Start gate: every worker sends one empty "ready" result before it waits for work, and start()
- * returns only once all K arrived. Liveness: the master's waits time out every POLL_MS and check the workers; a dead worker
- * fails the batch with PCB_EWORKER. Workers die with the master (PR_SET_PDEATHSIG); stop() asks
- * them to exit, then reaps them (SIGKILL after STOP_GRACE_MS).
+ * returns only once all K arrived. Liveness: the master's waits time out every POLL_MS and check
+ * the workers; a dead worker fails the batch with PCB_EWORKER. Workers die with the master
+ * (PR_SET_PDEATHSIG); stop() asks them to exit, then reaps them (SIGKILL after STOP_GRACE_MS).
  */
 #define _GNU_SOURCE
 #include "dispatch.h"
@@ -52,9 +52,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#define DEPTH 2          /* chunks outstanding per worker */
-#define RING 4           /* slots of one shm ring: more than DEPTH + the stop message */
-#define POLL_MS 100      /* master's liveness check period */
+#define DEPTH 2     /* chunks outstanding per worker */
+#define RING 4      /* slots of one shm ring: more than DEPTH + the stop message */
+#define POLL_MS 100 /* master's liveness check period */
 #define STOP_GRACE_MS 1000
 
 enum queue_kind { Q_PIPE = 0, Q_MQ = 1, Q_SHM = 2 };
@@ -111,14 +111,14 @@ struct pcb_pool {
     unsigned started;                    /* workers forked so far */
     unsigned *outstanding;               /* chunks queued to each worker */
     /* queue:pipe */
-    int (*task_pipes)[2];                /* K pipes, master -> worker i */
-    int result_pipe[2];                  /* workers -> master */
+    int (*task_pipes)[2]; /* K pipes, master -> worker i */
+    int result_pipe[2];   /* workers -> master */
     /* queue:mq */
-    mqd_t *task_mqs;                     /* K queues */
-    mqd_t result_mq;                     /* one queue */
+    mqd_t *task_mqs; /* K queues */
+    mqd_t result_mq; /* one queue */
     /* queue:shm */
-    struct shm_chan *shm;                /* the mapping */
-    size_t shm_len;                      /* its length */
+    struct shm_chan *shm; /* the mapping */
+    size_t shm_len;       /* its length */
     /* One note per worker, in an anonymous MAP_SHARED mapping: the task it runs, plus one (0:
      * none). Read only after a worker died, to name the task that killed it. */
     struct note *notes;
@@ -271,8 +271,7 @@ static int worker_send(struct pcb_pool *p, unsigned id, const struct result_msg 
         return write_msg(p->result_pipe[1], m, sizeof(*m));
     case Q_MQ: {
         int rc;
-        while ((rc = mq_send(p->result_mq, (const char *)m, sizeof(*m), 0)) == -1 &&
-               errno == EINTR)
+        while ((rc = mq_send(p->result_mq, (const char *)m, sizeof(*m), 0)) == -1 && errno == EINTR)
             ;
         return rc ? -errno : 0;
     }
@@ -304,7 +303,8 @@ static int master_send(struct pcb_pool *p, unsigned id, const struct task_msg *m
     case Q_SHM: {
         struct ring *r = &p->shm->rings[2 * id];
         if (atomic_load_explicit(&r->head, memory_order_relaxed) -
-                atomic_load_explicit(&r->tail, memory_order_acquire) >= RING)
+                atomic_load_explicit(&r->tail, memory_order_acquire) >=
+            RING)
             return -EAGAIN;
         ring_push(r, m, sizeof(*m), 0);
         return 0;
@@ -536,8 +536,7 @@ static int open_queues(struct pcb_pool *p, const struct pcb_pool_config *cfg)
     }
     case Q_SHM: {
         p->shm_len = sizeof(struct shm_chan) + 2 * (size_t)k * sizeof(struct ring);
-        void *m = mmap(NULL, p->shm_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                       -1, 0);
+        void *m = mmap(NULL, p->shm_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (m == MAP_FAILED)
             return -errno;
         p->shm = m; /* zero-filled: every ring empty, nobody asleep */

@@ -18,8 +18,8 @@
 enum { FREE, FILLING, MARKED };
 
 static struct {
-    _Atomic int state;               /* FREE, FILLING, MARKED */
-    enum pcb__name_kind kind;        /* which unlink the name needs */
+    _Atomic int state;                 /* FREE, FILLING, MARKED */
+    enum pcb__name_kind kind;          /* which unlink the name needs */
     char path[16 + PCB__NAME_MAX + 1]; /* shm: "/dev/shm/pcb-..."; mq: "pcb-..." (no '/') */
 } slots[SLOTS];
 

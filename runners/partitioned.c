@@ -101,9 +101,8 @@ static void stop(struct pcb_pool *p)
 static int start(const struct pcb_pool_config *cfg, struct pcb_pool **out)
 {
     unsigned k = cfg->workers ? cfg->workers : 1;
-    struct pcb_pool *p = aligned_alloc(PCB__CACHE_LINE,
-                                       (sizeof(*p) + PCB__CACHE_LINE - 1) &
-                                           ~(size_t)(PCB__CACHE_LINE - 1));
+    struct pcb_pool *p = aligned_alloc(PCB__CACHE_LINE, (sizeof(*p) + PCB__CACHE_LINE - 1) &
+                                                            ~(size_t)(PCB__CACHE_LINE - 1));
     int err = -ENOMEM;
 
     if (!p)

@@ -20,15 +20,9 @@ extern struct pcb_runner pcb_runner_distributed;
 #endif
 
 static const struct pcb_runner *const runners[] = {
-    &pcb_runner_sequential,
-    &pcb_runner_threaded,
-    &pcb_runner_multiprocess,
-    &pcb_runner_partitioned,
-    &pcb_runner_masterworker,
-    &pcb_runner_openmp,
-    &pcb_runner_async,
-    &pcb_runner_async_blocking,
-    &pcb_runner_hybrid,
+    &pcb_runner_sequential,  &pcb_runner_threaded,       &pcb_runner_multiprocess,
+    &pcb_runner_partitioned, &pcb_runner_masterworker,   &pcb_runner_openmp,
+    &pcb_runner_async,       &pcb_runner_async_blocking, &pcb_runner_hybrid,
 #ifdef PCB_HAVE_MPI
     &pcb_runner_distributed,
 #endif

@@ -106,9 +106,9 @@ struct pcb_counter {
 #define PCB_MAX_EXTRA_COUNTERS 8
 
 struct pcb_runner {
-    const char *name;    /* "Threaded": the first part of every case name */
-    const char *summary; /* one line: how it runs tasks */
-    unsigned flags;      /* enum pcb_runner_flags */
+    const char *name;     /* "Threaded": the first part of every case name */
+    const char *summary;  /* one line: how it runs tasks */
+    unsigned flags;       /* enum pcb_runner_flags */
     unsigned max_workers; /* the largest worker count it accepts */
 
     /* Builds the pool. Returns 0 and *out, or a negative code with nothing left behind. */

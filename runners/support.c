@@ -140,8 +140,8 @@ size_t pcb__live_pids(const pid_t *pids, unsigned n, pid_t *out, size_t cap)
 }
 
 /* One pass of pcb__check_pids(): reaps what has exited; returns whether anything had. */
-static int reap_exited(pid_t *pids, unsigned n, struct pcb__exit *ex, int found,
-                       pcb__note_fn note, void *ctx)
+static int reap_exited(pid_t *pids, unsigned n, struct pcb__exit *ex, int found, pcb__note_fn note,
+                       void *ctx)
 {
     for (unsigned i = 0; i < n; i++) {
         int status = 0;
@@ -187,8 +187,8 @@ void pcb__explain_exit(char *buf, size_t len, const struct pcb__exit *ex, const 
     if (WIFSIGNALED(ex->status)) {
         int sig = WTERMSIG(ex->status);
         const char *abbrev = sigabbrev_np(sig);
-        snprintf(how, sizeof(how), "was killed by signal %d (SIG%s)%s", sig,
-                 abbrev ? abbrev : "?", WCOREDUMP(ex->status) ? ", core dumped" : "");
+        snprintf(how, sizeof(how), "was killed by signal %d (SIG%s)%s", sig, abbrev ? abbrev : "?",
+                 WCOREDUMP(ex->status) ? ", core dumped" : "");
     } else if (WIFEXITED(ex->status)) {
         snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(ex->status));
     } else {

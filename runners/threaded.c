@@ -18,10 +18,10 @@ struct worker_arg {
 };
 
 struct pcb_pool {
-    struct pcb__dispatch *d;  /* queue, gates and result slots */
-    pthread_t *threads;       /* K handles */
-    struct worker_arg *args;  /* K thread arguments */
-    unsigned started;         /* threads created so far (for cleanup on error) */
+    struct pcb__dispatch *d; /* queue, gates and result slots */
+    pthread_t *threads;      /* K handles */
+    struct worker_arg *args; /* K thread arguments */
+    unsigned started;        /* threads created so far (for cleanup on error) */
 };
 
 static void *worker_main(void *arg)
@@ -55,8 +55,8 @@ static int start(const struct pcb_pool_config *cfg, struct pcb_pool **out)
 
     if (!p)
         return -ENOMEM;
-    p->d = aligned_alloc(PCB__CACHE_LINE,
-                         (pcb__dispatch_size(k) + PCB__CACHE_LINE - 1) & ~(size_t)(PCB__CACHE_LINE - 1));
+    p->d = aligned_alloc(PCB__CACHE_LINE, (pcb__dispatch_size(k) + PCB__CACHE_LINE - 1) &
+                                              ~(size_t)(PCB__CACHE_LINE - 1));
     p->threads = calloc(k, sizeof(*p->threads));
     p->args = calloc(k, sizeof(*p->args));
     if (!p->d || !p->threads || !p->args)

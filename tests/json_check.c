@@ -165,8 +165,7 @@ int main(int argc, char **argv)
         if (aggregates && rt && strcmp(rt, "iteration") == 0) {
             char *list = strdup(aggregates), *save = NULL;
             for (char *a = strtok_r(list, ",", &save); a; a = strtok_r(NULL, ",", &save))
-                if (!has_aggregate(benchmarks, str(b, "run_name") ? str(b, "run_name") : name,
-                                   a)) {
+                if (!has_aggregate(benchmarks, str(b, "run_name") ? str(b, "run_name") : name, a)) {
                     fprintf(stderr, "json_check: %s: no '%s' aggregate\n", name, a);
                     bad = 1;
                 }

@@ -106,8 +106,10 @@ static int run_worker_death(struct pcb_pool *p, const struct pcb_batch *b,
 }
 
 #define BROKEN(NAME, RUN)                                                                          \
-    {.name = NAME, .summary = "broken on purpose", .flags = 0, .max_workers = 1,                  \
-     .start = broken_start, .run = RUN, .stop = broken_stop, .worker_pids = NULL}
+    {                                                                                              \
+        .name = NAME, .summary = "broken on purpose", .flags = 0, .max_workers = 1,                \
+        .start = broken_start, .run = RUN, .stop = broken_stop, .worker_pids = NULL                \
+    }
 
 static const struct pcb_runner skipper = BROKEN("BrokenSkipper", run_skipper);
 static const struct pcb_runner liar = BROKEN("BrokenLiar", run_liar);
@@ -146,20 +148,27 @@ static int run_cases(const char *argv0, const char *out_path)
     if (pcb_gb_report_unrecognized(nargs, args))
         return 101;
     for (size_t i = 0; i < NBROKEN; i++) {
-        struct pcb_case_spec spec = {.runner = broken[i], .workload = wl, .values = values,
-                                     .workers = 1, .tasks = TASKS, .chunk = 1};
+        struct pcb_case_spec spec = {.runner = broken[i],
+                                     .workload = wl,
+                                     .values = values,
+                                     .workers = 1,
+                                     .tasks = TASKS,
+                                     .chunk = 1};
         if (!pcb_case_register(&spec, &o))
             return 102;
     }
     for (size_t i = 0; i < nr; i++) {
-        struct pcb_case_spec spec = {.runner = rs[i], .workload = wl, .values = values,
-                                     .workers = rs[i]->max_workers < 2 ? 1 : 2, .tasks = TASKS,
+        struct pcb_case_spec spec = {.runner = rs[i],
+                                     .workload = wl,
+                                     .values = values,
+                                     .workers = rs[i]->max_workers < 2 ? 1 : 2,
+                                     .tasks = TASKS,
                                      .chunk = 2};
         if (!pcb_case_register(&spec, &o))
             return 102;
     }
-    struct pcb_gb_run_options ro = {.format = "console", .out_path = out_path,
-                                    .out_format = "json"};
+    struct pcb_gb_run_options ro = {
+        .format = "console", .out_path = out_path, .out_format = "json"};
     if (pcb_gb_run(&ro) < 0)
         return 103;
     pcb_cases_release();
@@ -301,15 +310,14 @@ static void test_case_names_spell_every_axis(void **state)
         int len = snprintf(want, sizeof(want), "%s/CPU.hash/%s:%u", r->name,
                            r->workers_name ? r->workers_name : "workers", k);
         for (size_t v = 0; v < r->nvariants; v++)
-            len += snprintf(want + len, sizeof(want) - (size_t)len, "/%s:%s",
-                            r->variants[v].name, r->variants[v].values[0]);
+            len += snprintf(want + len, sizeof(want) - (size_t)len, "/%s:%s", r->variants[v].name,
+                            r->variants[v].values[0]);
         snprintf(want + len, sizeof(want) - (size_t)len, "/tasks:%d%s/kib:4/manual_time", TASKS,
                  (r->flags & PCB_RUNNER_CHUNK) ? "/chunk:2" : "");
         assert_string_equal(name->valuestring, want);
     }
-    assert_string_equal(
-        cJSON_GetObjectItemCaseSensitive(find_run(liar.name), "name")->valuestring,
-        "BrokenLiar/CPU.hash/workers:1/tasks:8/kib:4/manual_time");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(find_run(liar.name), "name")->valuestring,
+                        "BrokenLiar/CPU.hash/workers:1/tasks:8/kib:4/manual_time");
 }
 
 int main(int argc, char **argv)
@@ -327,6 +335,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_case_names_spell_every_axis),
     };
 
-    return pcb_test_main(argc, argv, "fixture", tests, sizeof(tests) / sizeof(tests[0]), 10,
-                         load);
+    return pcb_test_main(argc, argv, "fixture", tests, sizeof(tests) / sizeof(tests[0]), 10, load);
 }

@@ -135,8 +135,8 @@ static struct pcb_pool *start_pool(const struct pcb_runner *r, const struct pcb_
      * each case runs in a process of its own. */
     static char why[256];
     why[0] = '\0';
-    struct pcb_pool_config cfg = {.workload = wl, .input = in, .workers = k, .pin = pin,
-                                  .why = why, .why_len = sizeof(why)};
+    struct pcb_pool_config cfg = {
+        .workload = wl, .input = in, .workers = k, .pin = pin, .why = why, .why_len = sizeof(why)};
     struct pcb_pool *pool = NULL;
 
     for (size_t v = 0; idx && v < r->nvariants; v++)
@@ -202,9 +202,10 @@ static void check_batch(const struct pcb_runner *r, const struct pcb_workload *w
     if (err || res.digest != ref || res.done != n || res.failed != 0)
         print_error("%s[%s]/%s N=%llu K=%u chunk=%llu: err=%d digest=%llx ref=%llx done=%llu "
                     "failed=%llu\n",
-                    r->name, current_variant, wl->name, (unsigned long long)n, k, (unsigned long long)chunk, err,
-                    (unsigned long long)res.digest, (unsigned long long)ref,
-                    (unsigned long long)res.done, (unsigned long long)res.failed);
+                    r->name, current_variant, wl->name, (unsigned long long)n, k,
+                    (unsigned long long)chunk, err, (unsigned long long)res.digest,
+                    (unsigned long long)ref, (unsigned long long)res.done,
+                    (unsigned long long)res.failed);
     assert_int_equal(err, 0);
     assert_int_equal(res.failed, 0);
     assert_int_equal(res.err, 0);
@@ -229,8 +230,8 @@ static void check_all_pinned(const uint64_t *ns, size_t nbatches, unsigned k, ui
         do {
             for (size_t ci = 0; ci < NCELLS; ci++) {
                 const struct pcb_workload *wl;
-                struct pcb_input *in = prepare_named(cells[ci].workload, cells[ci].param,
-                                                     cells[ci].value, &wl);
+                struct pcb_input *in =
+                    prepare_named(cells[ci].workload, cells[ci].param, cells[ci].value, &wl);
                 setup(wl, in);
                 struct pcb_pool *pool = start_pool(r, wl, in, kk, idx, pin);
                 current_variant = variant_label(r, idx);
@@ -387,8 +388,8 @@ static void test_pool_stop_leaves_no_thread_and_no_child(void **state)
 /* Starts process runner `r` (variants idx[]) with K workers over `wl`; fills pids[] and checks
  * they are K live, distinct processes other than this one. */
 static struct pcb_pool *start_processes(const struct pcb_runner *r, const unsigned *idx,
-                                        const struct pcb_workload *wl,
-                                        const struct pcb_input *in, unsigned k, pid_t *pids)
+                                        const struct pcb_workload *wl, const struct pcb_input *in,
+                                        unsigned k, pid_t *pids)
 {
     struct pcb_pool *pool;
 
@@ -419,8 +420,7 @@ static void assert_all_gone(const pid_t *pids, unsigned k)
 
 /* Calls check(r, idx) for every process runner in every combination of its variants; skips
  * the test when no runner uses processes. */
-static void for_each_process_runner(void (*check)(const struct pcb_runner *r,
-                                                  const unsigned *idx))
+static void for_each_process_runner(void (*check)(const struct pcb_runner *r, const unsigned *idx))
 {
     size_t nr, tried = 0;
     const struct pcb_runner *const *rs = pcb_runners(&nr);
@@ -595,6 +595,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_process_runner_fails_batch_when_worker_killed_during_it),
     };
 
-    return pcb_test_main(argc, argv, "runners", tests, sizeof(tests) / sizeof(tests[0]), 30,
-                         NULL);
+    return pcb_test_main(argc, argv, "runners", tests, sizeof(tests) / sizeof(tests[0]), 30, NULL);
 }

@@ -114,15 +114,12 @@ static int run_cases(const char *argv0, const char *mode, const char *out_path)
         return 101;
     pcb_gb_add_context(CONTEXT_KEY, CONTEXT_VALUE);
     if (strcmp(mode, "--run-zero-counter") == 0) {
-        pcb_gb_repetitions(pcb_gb_iterations(pcb_gb_register("Shim/zero_counter", zero_counter,
-                                                             NULL),
-                                             100),
-                           3);
+        pcb_gb_repetitions(
+            pcb_gb_iterations(pcb_gb_register("Shim/zero_counter", zero_counter, NULL), 100), 3);
         goto run;
     }
-    pcb_gb_unit(pcb_gb_iterations(pcb_gb_use_manual_time(pcb_gb_register("Shim/counted", counted,
-                                                                          NULL)),
-                                  ITERS),
+    pcb_gb_unit(pcb_gb_iterations(
+                    pcb_gb_use_manual_time(pcb_gb_register("Shim/counted", counted, NULL)), ITERS),
                 PCB_GB_MS);
     pcb_gb_iterations(pcb_gb_register("Shim/batched", batched, NULL), BATCH_ITERS);
     pcb_gb_min_time(pcb_gb_register("Shim/batched_by_min_time", batched, NULL), 0.01);
@@ -130,8 +127,8 @@ static int run_cases(const char *argv0, const char *mode, const char *out_path)
                       KEEP_RUNNING_ITERS);
     pcb_gb_iterations(pcb_gb_register("Shim/failing", failing, NULL), 5);
 run:;
-    struct pcb_gb_run_options ro = {.format = "console", .out_path = out_path,
-                                    .out_format = "json"};
+    struct pcb_gb_run_options ro = {
+        .format = "console", .out_path = out_path, .out_format = "json"};
     if (pcb_gb_run(&ro) < 0)
         return 103;
     pcb_gb_shutdown();
@@ -277,8 +274,8 @@ static void test_skip_with_error_reaches_output_and_failed_count(void **state)
     assert_true(WIFEXITED(child_status));
     assert_int_equal(WEXITSTATUS(child_status), 1);
     /* The successful cases carry no error. */
-    assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run_named(COUNTED),
-                                                               "error_occurred")));
+    assert_false(
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run_named(COUNTED), "error_occurred")));
 }
 
 /* A counter that is 0 in every repetition has a 0/0 coefficient of variation; the result file

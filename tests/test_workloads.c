@@ -4,12 +4,12 @@
  *
  * For each workload in pcb_workloads() (with its case set-up up, where it has one): its
  * parameter specs are consistent with their own bounds; case_teardown() leaves no child
- * process, also after a second set-up; the sequential reference digest is the same for two inputs prepared from the same
- * parameters and seed and differs for another seed; different tasks have different digests;
- * where the asynchronous form exists, start() then finish() after the wait is over gives the
- * digest run() gives. For IO.sleep, the one waiting workload: finish() right after start() with a
- * long latency is PCB_EEARLY (even when the event loop has cleared deadline_ns), and run() really
- * waits at least its latency (a lower bound, which is correctness, not speed).
+ * process, also after a second set-up; the sequential reference digest is the same for two inputs
+ * prepared from the same parameters and seed and differs for another seed; different tasks have
+ * different digests; where the asynchronous form exists, start() then finish() after the wait is
+ * over gives the digest run() gives. For IO.sleep, the one waiting workload: finish() right after
+ * start() with a long latency is PCB_EEARLY (even when the event loop has cleared deadline_ns), and
+ * run() really waits at least its latency (a lower bound, which is correctness, not speed).
  */
 #define _GNU_SOURCE
 #include "harness.h"

@@ -12,7 +12,7 @@
 /* X(name, value, message). Values start at 10000, far above any errno. */
 #define PCB_ERRNO_MAP(X)                                                                           \
     X(EMISMATCH, 10001, "result mismatch against the sequential reference")                        \
-    X(EEARLY, 10002, "task finished before its wait was over (work was skipped)")                 \
+    X(EEARLY, 10002, "task finished before its wait was over (work was skipped)")                  \
     X(EWORKER, 10003, "a worker process died")                                                     \
     X(ETASK, 10004, "a task reported an error")                                                    \
     X(EPARAM, 10005, "parameter out of range")                                                     \

@@ -41,13 +41,13 @@ enum pcb_wl_kind {
 
 /* One named integer knob of a workload, as it appears in case names ("latency_us:1000"). */
 struct pcb_param_spec {
-    const char *name;                      /* lower-case identifier used in case names */
-    const char *help;                      /* one line for --help: what it means, its unit */
-    uint64_t min;                          /* smallest allowed value */
-    uint64_t max;                          /* largest allowed value */
+    const char *name;                       /* lower-case identifier used in case names */
+    const char *help;                       /* one line for --help: what it means, its unit */
+    uint64_t min;                           /* smallest allowed value */
+    uint64_t max;                           /* largest allowed value */
     uint64_t defaults[PCB_WL_MAX_DEFAULTS]; /* values swept by the default profile */
-    size_t ndefaults;                      /* how many of defaults[] are used (>= 1) */
-    uint64_t quick;                        /* the one value the quick profile uses */
+    size_t ndefaults;                       /* how many of defaults[] are used (>= 1) */
+    uint64_t quick;                         /* the one value the quick profile uses */
 };
 
 /* Opaque prepared input; each workload defines its own. Read-only once prepared. */
@@ -88,8 +88,7 @@ struct pcb_workload {
      * returns the same digest run() would. finish() before the wait is over is PCB_EEARLY.
      */
     int (*start)(const struct pcb_input *in, uint64_t task, struct pcb_wait *w);
-    int (*finish)(const struct pcb_input *in, uint64_t task, struct pcb_wait *w,
-                  uint64_t *digest);
+    int (*finish)(const struct pcb_input *in, uint64_t task, struct pcb_wait *w, uint64_t *digest);
     /* Bytes one task processes, for bytes/s; NULL when a byte rate means nothing. */
     uint64_t (*task_bytes)(const struct pcb_input *in);
     /*

@@ -56,8 +56,9 @@ static char *slurp(const char *path, size_t *len, char *err)
     }
     if (st.st_size == 0) {
         fclose(f);
-        fail(err, path, "the file is empty; expected a result file (Google Benchmark or "
-                        "hyperfine JSON)");
+        fail(err, path,
+             "the file is empty; expected a result file (Google Benchmark or "
+             "hyperfine JSON)");
         return NULL;
     }
     if ((uint64_t)st.st_size > MAX_FILE_SIZE) {

@@ -51,13 +51,13 @@ struct pcb_rp_case {
     char *gb_label; /* the entry's "label" (IPC/ and Lifecycle/ name their floor there) */
     enum pcb_rp_family family; /* from the first part */
     /* Matrix cases only (NULL or 0 otherwise). */
-    char *strategy;   /* first part */
-    char *workload;   /* second part */
-    char *variant;    /* other name parts (queue:pipe, wait:park, procs:2), "" if none */
-    char *group;      /* workload, tasks and numeric parameters: what speedup is against */
-    char *series;     /* strategy + variant (+ chunk when the group has several): one line */
-    char *params;     /* numeric parameters as "kib:64 size:2", "" if none */
-    unsigned workers; /* total workers (procs x threads for procs:/threads: names) */
+    char *strategy;         /* first part */
+    char *workload;         /* second part */
+    char *variant;          /* other name parts (queue:pipe, wait:park, procs:2), "" if none */
+    char *group;            /* workload, tasks and numeric parameters: what speedup is against */
+    char *series;           /* strategy + variant (+ chunk when the group has several): one line */
+    char *params;           /* numeric parameters as "kib:64 size:2", "" if none */
+    unsigned workers;       /* total workers (procs x threads for procs:/threads: names) */
     char workers_label[32]; /* "8", or "2x4" for procs:2/threads:4 */
     uint64_t tasks;         /* tasks:N */
     char chunk[24];         /* chunk:C value, "" when absent */

@@ -16,222 +16,231 @@
 static int failures;
 
 /* Checks |got - want| <= tol * max(1, |want|). */
-#define CHECK_NEAR(got, want, tol)                                             \
-  check_near(__func__, #got, (got), (want), (tol))
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      printf("FAIL %s: %s\n", __func__, #cond);                                \
-      failures++;                                                              \
-    }                                                                          \
-  } while (0)
+#define CHECK_NEAR(got, want, tol) check_near(__func__, #got, (got), (want), (tol))
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            printf("FAIL %s: %s\n", __func__, #cond);                                              \
+            failures++;                                                                            \
+        }                                                                                          \
+    } while (0)
 
-static void check_near(const char *fn, const char *what, double got,
-                       double want, double tol) {
-  double scale = fabs(want) > 1 ? fabs(want) : 1;
-  if (!(fabs(got - want) <= tol * scale)) {
-    printf("FAIL %s: %s = %.17g, want %.17g\n", fn, what, got, want);
-    failures++;
-  }
+static void check_near(const char *fn, const char *what, double got, double want, double tol)
+{
+    double scale = fabs(want) > 1 ? fabs(want) : 1;
+    if (!(fabs(got - want) <= tol * scale)) {
+        printf("FAIL %s: %s = %.17g, want %.17g\n", fn, what, got, want);
+        failures++;
+    }
 }
 
 /* Runs the U test and checks U1, p and the form scipy would choose. */
-static void check_mwu(const char *fn, const double *x, size_t nx,
-                      const double *y, size_t ny, double u1, double p,
-                      enum pcb_cmp_test test) {
-  struct pcb_cmp_mwu r;
-  if (pcb__mwu(x, nx, y, ny, &r) != 0) {
-    printf("FAIL %s: pcb__mwu returned an error\n", fn);
-    failures++;
-    return;
-  }
-  check_near(fn, "U1", r.u1, u1, 1e-12);
-  check_near(fn, "p", r.p, p, 1e-9);
-  if (r.test != test) {
-    printf("FAIL %s: test form %d, want %d\n", fn, r.test, test);
-    failures++;
-  }
+static void check_mwu(const char *fn, const double *x, size_t nx, const double *y, size_t ny,
+                      double u1, double p, enum pcb_cmp_test test)
+{
+    struct pcb_cmp_mwu r;
+    if (pcb__mwu(x, nx, y, ny, &r) != 0) {
+        printf("FAIL %s: pcb__mwu returned an error\n", fn);
+        failures++;
+        return;
+    }
+    check_near(fn, "U1", r.u1, u1, 1e-12);
+    check_near(fn, "p", r.p, p, 1e-9);
+    if (r.test != test) {
+        printf("FAIL %s: test form %d, want %d\n", fn, r.test, test);
+        failures++;
+    }
 }
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* exact_3v3_separated */
-static void test_mwu_exact_fully_separated_3v3(void) {
-  double x[] = {1, 2, 3}, y[] = {4, 5, 6};
-  check_mwu(__func__, x, N(x), y, N(y), 0.0, 0.1, PCB_CMP_TEST_EXACT);
+static void test_mwu_exact_fully_separated_3v3(void)
+{
+    double x[] = {1, 2, 3}, y[] = {4, 5, 6};
+    check_mwu(__func__, x, N(x), y, N(y), 0.0, 0.1, PCB_CMP_TEST_EXACT);
 }
 
 /* exact_5v5 */
-static void test_mwu_exact_5v5(void) {
-  double x[] = {10.1, 10.3, 10.2, 10.5, 10.4};
-  double y[] = {10.6, 10.35, 10.9, 10.8, 10.7};
-  check_mwu(__func__, x, N(x), y, N(y), 2.0, 0.031746031746031744,
-            PCB_CMP_TEST_EXACT);
+static void test_mwu_exact_5v5(void)
+{
+    double x[] = {10.1, 10.3, 10.2, 10.5, 10.4};
+    double y[] = {10.6, 10.35, 10.9, 10.8, 10.7};
+    check_mwu(__func__, x, N(x), y, N(y), 2.0, 0.031746031746031744, PCB_CMP_TEST_EXACT);
 }
 
 /* exact_1v1: a single run per side can never be significant. */
-static void test_mwu_single_runs_give_p_one(void) {
-  double x[] = {1.0}, y[] = {2.0};
-  check_mwu(__func__, x, 1, y, 1, 0.0, 1.0, PCB_CMP_TEST_EXACT);
+static void test_mwu_single_runs_give_p_one(void)
+{
+    double x[] = {1.0}, y[] = {2.0};
+    check_mwu(__func__, x, 1, y, 1, 0.0, 1.0, PCB_CMP_TEST_EXACT);
 }
 
 /* exact_8v20: scipy uses the exact form when either side has <= 8 values. */
-static void test_mwu_exact_when_one_side_has_eight(void) {
-  double x[8], y[20];
-  size_t i;
-  for (i = 0; i < 8; i++)
-    x[i] = (double)i * 1.5 + 0.25;
-  for (i = 0; i < 20; i++)
-    y[i] = (double)(i + 3) + 0.1;
-  check_mwu(__func__, x, 8, y, 20, 27.0, 0.0056523186957969564,
-            PCB_CMP_TEST_EXACT);
+static void test_mwu_exact_when_one_side_has_eight(void)
+{
+    double x[8], y[20];
+    size_t i;
+    for (i = 0; i < 8; i++)
+        x[i] = (double)i * 1.5 + 0.25;
+    for (i = 0; i < 20; i++)
+        y[i] = (double)(i + 3) + 0.1;
+    check_mwu(__func__, x, 8, y, 20, 27.0, 0.0056523186957969564, PCB_CMP_TEST_EXACT);
 }
 
 /* exact_4v6_interleaved */
-static void test_mwu_exact_unequal_sizes(void) {
-  double x[] = {1, 3, 5, 7}, y[] = {2, 4, 6, 8, 9, 0.5};
-  check_mwu(__func__, x, N(x), y, N(y), 10.0, 0.7619047619047619,
-            PCB_CMP_TEST_EXACT);
+static void test_mwu_exact_unequal_sizes(void)
+{
+    double x[] = {1, 3, 5, 7}, y[] = {2, 4, 6, 8, 9, 0.5};
+    check_mwu(__func__, x, N(x), y, N(y), 10.0, 0.7619047619047619, PCB_CMP_TEST_EXACT);
 }
 
 /* exact_3v400: a large exact table (one tiny sample against a big one). */
-static void test_mwu_exact_3_against_400(void) {
-  double x[] = {100.5, 200.5, 300.5}, y[400];
-  size_t i;
-  for (i = 0; i < 400; i++)
-    y[i] = (double)i;
-  check_mwu(__func__, x, 3, y, 400, 603.0, 0.9906717226045297,
-            PCB_CMP_TEST_EXACT);
+static void test_mwu_exact_3_against_400(void)
+{
+    double x[] = {100.5, 200.5, 300.5}, y[400];
+    size_t i;
+    for (i = 0; i < 400; i++)
+        y[i] = (double)i;
+    check_mwu(__func__, x, 3, y, 400, 603.0, 0.9906717226045297, PCB_CMP_TEST_EXACT);
 }
 
 /* asym_9v9_noties: both sides above 8 switch to the normal form. */
-static void test_mwu_asymptotic_when_both_above_eight(void) {
-  double x[9], y[9];
-  size_t i;
-  for (i = 0; i < 9; i++) {
-    x[i] = (double)i;
-    y[i] = (double)i + 4.5;
-  }
-  check_mwu(__func__, x, 9, y, 9, 10.0, 0.008071487425268009,
-            PCB_CMP_TEST_ASYMPTOTIC);
+static void test_mwu_asymptotic_when_both_above_eight(void)
+{
+    double x[9], y[9];
+    size_t i;
+    for (i = 0; i < 9; i++) {
+        x[i] = (double)i;
+        y[i] = (double)i + 4.5;
+    }
+    check_mwu(__func__, x, 9, y, 9, 10.0, 0.008071487425268009, PCB_CMP_TEST_ASYMPTOTIC);
 }
 
 /* asym_10v10 */
-static void test_mwu_asymptotic_10v10(void) {
-  double x[] = {100, 101, 99, 102, 100.5, 98, 103, 101.5, 99.5, 100.2};
-  double y[] = {104, 105, 103, 106, 104.5, 102, 107, 105.5, 103.5, 104.2};
-  check_mwu(__func__, x, N(x), y, N(y), 2.0, 0.0003264344499015525,
-            PCB_CMP_TEST_ASYMPTOTIC);
+static void test_mwu_asymptotic_10v10(void)
+{
+    double x[] = {100, 101, 99, 102, 100.5, 98, 103, 101.5, 99.5, 100.2};
+    double y[] = {104, 105, 103, 106, 104.5, 102, 107, 105.5, 103.5, 104.2};
+    check_mwu(__func__, x, N(x), y, N(y), 2.0, 0.0003264344499015525, PCB_CMP_TEST_ASYMPTOTIC);
 }
 
 /* asym_4v4_ties: ties force the normal form with tie correction. */
-static void test_mwu_ties_use_corrected_normal(void) {
-  double x[] = {1, 2, 2, 3}, y[] = {2, 3, 4, 5};
-  check_mwu(__func__, x, N(x), y, N(y), 2.5, 0.1366582477381475,
-            PCB_CMP_TEST_ASYMPTOTIC);
+static void test_mwu_ties_use_corrected_normal(void)
+{
+    double x[] = {1, 2, 2, 3}, y[] = {2, 3, 4, 5};
+    check_mwu(__func__, x, N(x), y, N(y), 2.5, 0.1366582477381475, PCB_CMP_TEST_ASYMPTOTIC);
 }
 
 /* asym_all_tied: zero variance gives p = 1, not NaN. */
-static void test_mwu_all_tied_gives_p_one(void) {
-  double x[] = {5, 5, 5}, y[] = {5, 5};
-  check_mwu(__func__, x, N(x), y, N(y), 3.0, 1.0, PCB_CMP_TEST_ASYMPTOTIC);
+static void test_mwu_all_tied_gives_p_one(void)
+{
+    double x[] = {5, 5, 5}, y[] = {5, 5};
+    check_mwu(__func__, x, N(x), y, N(y), 3.0, 1.0, PCB_CMP_TEST_ASYMPTOTIC);
 }
 
 /* asym_golden_regressed: the same samples as case A/x of the goldens. */
-static void test_mwu_matches_golden_regressed_case(void) {
-  double x[] = {100, 101, 99, 102, 100}, y[] = {110, 111, 109, 112, 110};
-  check_mwu(__func__, x, N(x), y, N(y), 0.0, 0.011667312343319386,
-            PCB_CMP_TEST_ASYMPTOTIC);
+static void test_mwu_matches_golden_regressed_case(void)
+{
+    double x[] = {100, 101, 99, 102, 100}, y[] = {110, 111, 109, 112, 110};
+    check_mwu(__func__, x, N(x), y, N(y), 0.0, 0.011667312343319386, PCB_CMP_TEST_ASYMPTOTIC);
 }
 
-static void test_mwu_empty_side_has_no_p(void) {
-  double x[] = {1, 2};
-  struct pcb_cmp_mwu r;
-  CHECK(pcb__mwu(x, 2, x, 0, &r) == 0);
-  CHECK(isnan(r.p));
-  CHECK(r.test == PCB_CMP_TEST_NONE);
+static void test_mwu_empty_side_has_no_p(void)
+{
+    double x[] = {1, 2};
+    struct pcb_cmp_mwu r;
+    CHECK(pcb__mwu(x, 2, x, 0, &r) == 0);
+    CHECK(isnan(r.p));
+    CHECK(r.test == PCB_CMP_TEST_NONE);
 }
 
 /* The exact distribution is symmetric and sums to one: P(U >= 0) = 1 and
  * P(U >= k) + P(U >= m*n - k + 1) = 1. */
-static void test_exact_sf_is_a_distribution(void) {
-  long m = 5, n = 7, k;
-  CHECK_NEAR(pcb__mwu_exact_sf(0, m, n), 1.0, 1e-15);
-  CHECK_NEAR(pcb__mwu_exact_sf(m * n, m, n), 1.0 / 792.0, 1e-12);
-  for (k = 1; k <= m * n; k++)
-    CHECK_NEAR(pcb__mwu_exact_sf(k, m, n) +
-                   pcb__mwu_exact_sf(m * n - k + 1, m, n),
-               1.0, 1e-12);
+static void test_exact_sf_is_a_distribution(void)
+{
+    long m = 5, n = 7, k;
+    CHECK_NEAR(pcb__mwu_exact_sf(0, m, n), 1.0, 1e-15);
+    CHECK_NEAR(pcb__mwu_exact_sf(m * n, m, n), 1.0 / 792.0, 1e-12);
+    for (k = 1; k <= m * n; k++)
+        CHECK_NEAR(pcb__mwu_exact_sf(k, m, n) + pcb__mwu_exact_sf(m * n - k + 1, m, n), 1.0, 1e-12);
 }
 
 /* Hand-computed step-up values; the same numbers come out of the numpy
  * formula in reference_pvalues.py. NaN is not part of the family. */
-static void test_bh_adjusts_step_up_and_skips_nan(void) {
-  double p[] = {0.01, 0.04, 0.03, 0.005, NAN}, q[5];
-  CHECK(pcb__bh_adjust(p, 5, q) == 0);
-  CHECK_NEAR(q[0], 0.02, 1e-15);
-  CHECK_NEAR(q[1], 0.04, 1e-15);
-  CHECK_NEAR(q[2], 0.04, 1e-15);
-  CHECK_NEAR(q[3], 0.02, 1e-15);
-  CHECK(isnan(q[4]));
+static void test_bh_adjusts_step_up_and_skips_nan(void)
+{
+    double p[] = {0.01, 0.04, 0.03, 0.005, NAN}, q[5];
+    CHECK(pcb__bh_adjust(p, 5, q) == 0);
+    CHECK_NEAR(q[0], 0.02, 1e-15);
+    CHECK_NEAR(q[1], 0.04, 1e-15);
+    CHECK_NEAR(q[2], 0.04, 1e-15);
+    CHECK_NEAR(q[3], 0.02, 1e-15);
+    CHECK(isnan(q[4]));
 }
 
-static void test_bh_caps_at_one(void) {
-  double p[] = {0.9, 0.95, 1.0}, q[3];
-  CHECK(pcb__bh_adjust(p, 3, q) == 0);
-  CHECK_NEAR(q[0], 1.0, 1e-15);
-  CHECK_NEAR(q[1], 1.0, 1e-15);
-  CHECK_NEAR(q[2], 1.0, 1e-15);
+static void test_bh_caps_at_one(void)
+{
+    double p[] = {0.9, 0.95, 1.0}, q[3];
+    CHECK(pcb__bh_adjust(p, 3, q) == 0);
+    CHECK_NEAR(q[0], 1.0, 1e-15);
+    CHECK_NEAR(q[1], 1.0, 1e-15);
+    CHECK_NEAR(q[2], 1.0, 1e-15);
 }
 
 /* With 3 runs per side the smallest two-sided exact p is 2/20 = 0.1; with 4
  * it is 2/70 = 0.0286, so 4 is the minimum for alpha = 0.05; 2/252 = 0.0079
  * makes 5 the minimum for alpha = 0.01. */
-static void test_min_n_for_alpha(void) {
-  CHECK(pcb__mwu_min_n(0.05) == 4);
-  CHECK(pcb__mwu_min_n(0.01) == 5);
-  CHECK(pcb__mwu_min_n(0.2) == 3);
+static void test_min_n_for_alpha(void)
+{
+    CHECK(pcb__mwu_min_n(0.05) == 4);
+    CHECK(pcb__mwu_min_n(0.01) == 5);
+    CHECK(pcb__mwu_min_n(0.2) == 3);
 }
 
-static void test_median_odd_and_even(void) {
-  double a[] = {3, 1, 2}, b[] = {4, 1, 3, 2};
-  CHECK_NEAR(pcb__median(a, 3), 2.0, 0);
-  CHECK_NEAR(pcb__median(b, 4), 2.5, 0);
+static void test_median_odd_and_even(void)
+{
+    double a[] = {3, 1, 2}, b[] = {4, 1, 3, 2};
+    CHECK_NEAR(pcb__median(a, 3), 2.0, 0);
+    CHECK_NEAR(pcb__median(b, 4), 2.5, 0);
 }
 
-static void test_mean_sd_uses_n_minus_one(void) {
-  double a[] = {2, 4, 4, 4, 5, 5, 7, 9}, m, sd;
-  pcb__mean_sd(a, 8, &m, &sd);
-  CHECK_NEAR(m, 5.0, 1e-15);
-  CHECK_NEAR(sd, sqrt(32.0 / 7.0), 1e-15);
+static void test_mean_sd_uses_n_minus_one(void)
+{
+    double a[] = {2, 4, 4, 4, 5, 5, 7, 9}, m, sd;
+    pcb__mean_sd(a, 8, &m, &sd);
+    CHECK_NEAR(m, 5.0, 1e-15);
+    CHECK_NEAR(sd, sqrt(32.0 / 7.0), 1e-15);
 }
 
-static void test_norm_quantiles_round_trip(void) {
-  CHECK_NEAR(pcb__norm_isf(0.025), 1.959963984540054, 1e-12);
-  CHECK_NEAR(pcb__norm_sf(1.959963984540054), 0.025, 1e-12);
+static void test_norm_quantiles_round_trip(void)
+{
+    CHECK_NEAR(pcb__norm_isf(0.025), 1.959963984540054, 1e-12);
+    CHECK_NEAR(pcb__norm_sf(1.959963984540054), 0.025, 1e-12);
 }
 
-int main(void) {
-  test_mwu_exact_fully_separated_3v3();
-  test_mwu_exact_5v5();
-  test_mwu_single_runs_give_p_one();
-  test_mwu_exact_when_one_side_has_eight();
-  test_mwu_exact_unequal_sizes();
-  test_mwu_exact_3_against_400();
-  test_mwu_asymptotic_when_both_above_eight();
-  test_mwu_asymptotic_10v10();
-  test_mwu_ties_use_corrected_normal();
-  test_mwu_all_tied_gives_p_one();
-  test_mwu_matches_golden_regressed_case();
-  test_mwu_empty_side_has_no_p();
-  test_exact_sf_is_a_distribution();
-  test_bh_adjusts_step_up_and_skips_nan();
-  test_bh_caps_at_one();
-  test_min_n_for_alpha();
-  test_median_odd_and_even();
-  test_mean_sd_uses_n_minus_one();
-  test_norm_quantiles_round_trip();
-  if (failures == 0)
-    printf("all statistics tests passed\n");
-  return failures ? 1 : 0;
+int main(void)
+{
+    test_mwu_exact_fully_separated_3v3();
+    test_mwu_exact_5v5();
+    test_mwu_single_runs_give_p_one();
+    test_mwu_exact_when_one_side_has_eight();
+    test_mwu_exact_unequal_sizes();
+    test_mwu_exact_3_against_400();
+    test_mwu_asymptotic_when_both_above_eight();
+    test_mwu_asymptotic_10v10();
+    test_mwu_ties_use_corrected_normal();
+    test_mwu_all_tied_gives_p_one();
+    test_mwu_matches_golden_regressed_case();
+    test_mwu_empty_side_has_no_p();
+    test_exact_sf_is_a_distribution();
+    test_bh_adjusts_step_up_and_skips_nan();
+    test_bh_caps_at_one();
+    test_min_n_for_alpha();
+    test_median_odd_and_even();
+    test_mean_sd_uses_n_minus_one();
+    test_norm_quantiles_round_trip();
+    if (failures == 0)
+        printf("all statistics tests passed\n");
+    return failures ? 1 : 0;
 }

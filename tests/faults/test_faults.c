@@ -46,8 +46,11 @@ static int add(const struct pcb_runner *r, const unsigned *variant, enum pcb_fau
                const struct pcb_options *o)
 {
     uint64_t values[2]; /* the case copies them */
-    struct pcb_case_spec spec = {.runner = r, .workload = &pcb_wl_fault, .values = values,
-                                 .workers = r->max_workers < 2 ? 1 : 2, .tasks = TASKS,
+    struct pcb_case_spec spec = {.runner = r,
+                                 .workload = &pcb_wl_fault,
+                                 .values = values,
+                                 .workers = r->max_workers < 2 ? 1 : 2,
+                                 .tasks = TASKS,
                                  .chunk = 1};
 
     values[0] = mode;
@@ -76,14 +79,18 @@ static bool usable(const struct pcb_runner *r)
 static int run_child(const char *argv0, const char *mode, const char *out_path)
 {
     char out_arg[PATH_MAX + 32];
-    char *args[] = {(char *)argv0, out_arg, "--benchmark_out_format=json",
-                    "--benchmark_min_time=0.01", "--benchmark_min_warmup_time=0", NULL};
+    char *args[] = {(char *)argv0,
+                    out_arg,
+                    "--benchmark_out_format=json",
+                    "--benchmark_min_time=0.01",
+                    "--benchmark_min_warmup_time=0",
+                    NULL};
     int nargs = 5;
     struct pcb_options o;
     size_t nr;
     const struct pcb_runner *const *rs = pcb_runners(&nr);
-    static const enum pcb_fault_mode crashes[] = {PCB_FAULT_SEGV, PCB_FAULT_ABORT,
-                                                  PCB_FAULT_EXIT, PCB_FAULT_KILL};
+    static const enum pcb_fault_mode crashes[] = {PCB_FAULT_SEGV, PCB_FAULT_ABORT, PCB_FAULT_EXIT,
+                                                  PCB_FAULT_KILL};
 
     setpgid(0, 0);
     snprintf(out_arg, sizeof(out_arg), "--benchmark_out=%s", out_path);
@@ -132,8 +139,8 @@ static int run_child(const char *argv0, const char *mode, const char *out_path)
             return 103;
         pcb_watchdog_install();
     }
-    struct pcb_gb_run_options ro = {.format = "console", .out_path = out_path,
-                                    .out_format = "json"};
+    struct pcb_gb_run_options ro = {
+        .format = "console", .out_path = out_path, .out_format = "json"};
     if (pcb_gb_run(&ro) < 0)
         return 104;
     pcb_watchdog_stop();
@@ -145,8 +152,8 @@ static int run_child(const char *argv0, const char *mode, const char *out_path)
 /* ---- Parent: run a child, read its JSON, check its process group is gone. ---- */
 
 struct child {
-    int status;  /* wait status */
-    cJSON *doc;  /* the parsed result file, NULL if absent or not JSON */
+    int status;    /* wait status */
+    cJSON *doc;    /* the parsed result file, NULL if absent or not JSON */
     bool leftover; /* a process of its group outlived it */
     char *err;     /* what it wrote on stderr (also copied to this test's stderr) */
 };
@@ -502,6 +509,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_crash_in_a_thread_names_the_case_and_leaves_nothing),
     };
 
-    return pcb_test_main(argc, argv, "faults", tests, sizeof(tests) / sizeof(tests[0]), 150,
-                         NULL);
+    return pcb_test_main(argc, argv, "faults", tests, sizeof(tests) / sizeof(tests[0]), 150, NULL);
 }

@@ -35,15 +35,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Every environment variable pcb_options_parse() or the workloads it consults read. */
 static const char *const env_names[] = {
-    "PCB_WORKERS", "PCB_TASKS", "PCB_CHUNK",        "PCB_SEED", "PCB_PROFILE",
-    "PCB_TIMER_SLACK_NS", "PCB_PARAM", "PCB_PIN", "PCB_CASE_TIMEOUT", "PCB_TEXT"};
+    "PCB_WORKERS",        "PCB_TASKS", "PCB_CHUNK", "PCB_SEED",         "PCB_PROFILE",
+    "PCB_TIMER_SLACK_NS", "PCB_PARAM", "PCB_PIN",   "PCB_CASE_TIMEOUT", "PCB_TEXT"};
 
-#define CHECK(cond)                                                                               \
-    do {                                                                                          \
-        if (!(cond)) {                                                                            \
-            fprintf(stderr, "fuzz_options: check failed: %s (line %d)\n", #cond, __LINE__);      \
-            abort();                                                                              \
-        }                                                                                         \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz_options: check failed: %s (line %d)\n", #cond, __LINE__);        \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static void check_list(const struct pcb_list *l, uint64_t min, uint64_t max)

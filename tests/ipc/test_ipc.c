@@ -43,8 +43,7 @@ static void on_run(const struct pcb_gb_run_info *r, void *ctx)
     seen.runs++;
     if (r->error_occurred) {
         if (!seen.errors++)
-            snprintf(seen.first_err, sizeof(seen.first_err), "%s: %s", r->name,
-                     r->error_message);
+            snprintf(seen.first_err, sizeof(seen.first_err), "%s: %s", r->name, r->error_message);
         return;
     }
     if (!seen.first_ok[0])
@@ -134,7 +133,8 @@ static void assert_no_leftovers(void)
 static void test_message_cases_pass_and_report_percentiles(void **state)
 {
     (void)state;
-    long n = run_families("^IPC/[a-z_]+/(threads|processes)/(pingpong|stream)/", PCB__FAULT_NONE, 0);
+    long n =
+        run_families("^IPC/[a-z_]+/(threads|processes)/(pingpong|stream)/", PCB__FAULT_NONE, 0);
     if (seen.errors)
         fprintf(stderr, "%s\n", seen.first_err);
     assert_true(n >= 30);
@@ -184,8 +184,8 @@ static void test_floor_cases_pass(void **state)
 static void test_corrupted_message_fails_pingpong_and_leaves_nothing(void **state)
 {
     (void)state;
-    long n = run_families("^IPC/[a-z_]+/(threads|processes)/pingpong/msg:8/", PCB__FAULT_CORRUPT,
-                          0);
+    long n =
+        run_families("^IPC/[a-z_]+/(threads|processes)/pingpong/msg:8/", PCB__FAULT_CORRUPT, 0);
     assert_true(n >= 14);
     assert_int_equal(seen.errors, (size_t)n);
     assert_non_null(strstr(seen.first_err, "check"));
@@ -195,8 +195,8 @@ static void test_corrupted_message_fails_pingpong_and_leaves_nothing(void **stat
 static void test_corrupted_message_fails_stream_and_leaves_nothing(void **state)
 {
     (void)state;
-    long n = run_families("^IPC/[a-z_]+/(threads|processes)/stream/msg:65536/",
-                          PCB__FAULT_CORRUPT, 5);
+    long n =
+        run_families("^IPC/[a-z_]+/(threads|processes)/stream/msg:65536/", PCB__FAULT_CORRUPT, 5);
     assert_true(n >= 8);
     assert_int_equal(seen.errors, (size_t)n);
     assert_no_leftovers();

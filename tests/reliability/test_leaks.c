@@ -177,8 +177,8 @@ static void test_a_shared_memory_name_of_ours_is_reported_until_unlinked(void **
     assert_true(fd >= 0);
     close(fd);
 
-    snprintf(want, sizeof(want),
-             "leaked 1 shared-memory object or message queue (/dev/shm%s)", ours);
+    snprintf(want, sizeof(want), "leaked 1 shared-memory object or message queue (/dev/shm%s)",
+             ours);
     int leaked = check(all);
     shm_unlink(theirs);
     assert_int_equal(leaked, 1);
@@ -274,23 +274,19 @@ static int run_cases(const char *argv0, const char *out_path)
     pcb_gb_init(&nargs, args);
     if (pcb_gb_report_unrecognized(nargs, args))
         return 101;
-    pcb_gb_iterations(pcb_gb_use_manual_time(pcb_gb_register("Leaks/clean_first", clean, NULL)),
+    pcb_gb_iterations(pcb_gb_use_manual_time(pcb_gb_register("Leaks/clean_first", clean, NULL)), 3);
+    pcb_gb_iterations(pcb_gb_use_manual_time(
+                          pcb_gb_register("Leaks/leaks_a_descriptor", leaks_a_descriptor, NULL)),
                       3);
-    pcb_gb_iterations(
-        pcb_gb_use_manual_time(pcb_gb_register("Leaks/leaks_a_descriptor", leaks_a_descriptor,
-                                               NULL)),
-        3);
-    pcb_gb_iterations(pcb_gb_use_manual_time(pcb_gb_register("Leaks/clean_after", clean, NULL)),
-                      3);
+    pcb_gb_iterations(pcb_gb_use_manual_time(pcb_gb_register("Leaks/clean_after", clean, NULL)), 3);
     pcb_gb_iterations(pcb_gb_register("Leaks/fails_and_leaks", fails_and_leaks, NULL), 3);
-    pcb_gb_min_warmup_time(
-        pcb_gb_min_time(
-            pcb_gb_use_manual_time(pcb_gb_register("Leaks/leaks_in_warmup", leaks_in_warmup, NULL)),
-            0.01),
-        0.01);
+    pcb_gb_min_warmup_time(pcb_gb_min_time(pcb_gb_use_manual_time(pcb_gb_register(
+                                               "Leaks/leaks_in_warmup", leaks_in_warmup, NULL)),
+                                           0.01),
+                           0.01);
     pcb_leaks_install();
-    struct pcb_gb_run_options ro = {.format = "console", .out_path = out_path,
-                                    .out_format = "json"};
+    struct pcb_gb_run_options ro = {
+        .format = "console", .out_path = out_path, .out_format = "json"};
     if (pcb_gb_run(&ro) < 0)
         return 103;
     pcb_gb_shutdown();

@@ -7,8 +7,9 @@
  * as deadlines with every backend (or, where the kernel refuses io_uring, fails to start and
  * says so), and never finishes a task early. MasterWorker's POSIX queues have no name left once
  * the pool runs, a refused queue fails start() with the kernel limits in the explanation and
- * nothing left behind, and every queue survives many tiny batches (no lost wake-up). Every added strategy reports a failing task and still stops cleanly.
- * Each case runs in its own process (harness.h).
+ * nothing left behind, and every queue survives many tiny batches (no lost wake-up). Every added
+ * strategy reports a failing task and still stops cleanly. Each case runs in its own process
+ * (harness.h).
  */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -32,12 +33,12 @@
 
 /* ---- a probe workload: records who ran each task, and how many are in flight ---- */
 
-static pid_t probe_tid[MAX_TASKS];           /* thread that ran task i */
-static int probe_cpu[MAX_TASKS];             /* CPU it ran on */
-static _Atomic int probe_in_flight;          /* started, not yet finished */
-static _Atomic int probe_max_in_flight;      /* the most seen at once */
+static pid_t probe_tid[MAX_TASKS];            /* thread that ran task i */
+static int probe_cpu[MAX_TASKS];              /* CPU it ran on */
+static _Atomic int probe_in_flight;           /* started, not yet finished */
+static _Atomic int probe_max_in_flight;       /* the most seen at once */
 static uint64_t probe_fail_task = UINT64_MAX; /* this task fails with PCB_ETASK */
-static int probe_use_fd;                     /* the async form waits on a timerfd too */
+static int probe_use_fd;                      /* the async form waits on a timerfd too */
 
 struct pcb_input {
     uint64_t seed; /* mixed into every digest */
@@ -77,9 +78,9 @@ static int probe_start(const struct pcb_input *in, uint64_t task, struct pcb_wai
     (void)in;
     int now = atomic_fetch_add_explicit(&probe_in_flight, 1, memory_order_relaxed) + 1;
     int max = atomic_load_explicit(&probe_max_in_flight, memory_order_relaxed);
-    while (now > max && !atomic_compare_exchange_weak_explicit(
-                            &probe_max_in_flight, &max, now, memory_order_relaxed,
-                            memory_order_relaxed))
+    while (now > max &&
+           !atomic_compare_exchange_weak_explicit(&probe_max_in_flight, &max, now,
+                                                  memory_order_relaxed, memory_order_relaxed))
         ;
     w->fd = -1;
     w->deadline_ns = pcb_now_ns() + 200000 + (task % 7) * 50000; /* out of order on purpose */
@@ -378,7 +379,7 @@ static void test_masterworker_queues_survive_many_tiny_batches(void **state)
 
 /* ---- every added strategy ---- */
 
-static const char *const added[] = {"Partitioned", "MasterWorker", "OpenMP",
+static const char *const added[] = {"Partitioned", "MasterWorker",  "OpenMP",
                                     "Async",       "AsyncBlocking", "Hybrid"};
 
 /* A task error is reported (count, code, task) and the pool still stops with nothing left. */
@@ -401,8 +402,7 @@ static void test_added_strategies_report_a_failing_task_and_stop_clean(void **st
             memcpy(cfg.variant, idx, sizeof(idx));
             if (r->start(&cfg, &pool) == 0) {
                 assert_int_equal(r->run(pool, &b, &res), 0);
-                if (res.failed != 1 || res.err != PCB_ETASK || res.err_task != 5 ||
-                    res.done != 11)
+                if (res.failed != 1 || res.err != PCB_ETASK || res.err_task != 5 || res.done != 11)
                     fail_msg("%s: failed=%llu err=%d task=%llu done=%llu", r->name,
                              (unsigned long long)res.failed, res.err,
                              (unsigned long long)res.err_task, (unsigned long long)res.done);
