@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# test_bad_input.sh - every row of README.md's "Bad input" table, run as written.
+# test_bad_input.sh - every row of the "Bad input" table in docs/bad-input.md, run as written.
 #
-# The rows are read from README.md between the markers <!-- bad-input-table:begin --> and
+# The rows are read from docs/bad-input.md between the markers <!-- bad-input-table:begin --> and
 # <!-- bad-input-table:end -->, so a row added there is tested without touching this file. Each
 # row's "bad example" is a command in a code span; its first word is one of the placeholders
 # pcbench, compare, pcbench-report (the build tree's programs), run-suite.sh, hyperfine.sh
@@ -23,7 +23,7 @@ set -u
 SRC=$1
 BUILD=$2
 ONLY=${3:-}
-README="$SRC/README.md"
+TABLE="$SRC/docs/bad-input.md"
 WORK=$(mktemp -d "$PWD/test_bad_input.XXXXXX") || exit 1
 trap 'chmod -R u+rwx "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
 
@@ -71,8 +71,8 @@ span() {
 }
 
 rows=$(awk '/<!-- bad-input-table:begin -->/ {f = 1; next} /<!-- bad-input-table:end -->/ {f = 0}
-            f && /^\| / && !/^\| input \|/ && !/^\|---/' "$README")
-[[ -n "$rows" ]] || { echo "FAIL: no rows between the bad-input-table markers in $README"; exit 1; }
+            f && /^\| / && !/^\| input \|/ && !/^\|---/' "$TABLE")
+[[ -n "$rows" ]] || { echo "FAIL: no rows between the bad-input-table markers in $TABLE"; exit 1; }
 
 n=0 failed=0 skipped=0
 while IFS= read -r row; do
