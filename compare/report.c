@@ -4,7 +4,7 @@
  * warnings, one row per case and the summary. Human formats (table, md)
  * always end with the one-line summary; Markdown lists regressions first so
  * it can be pasted into a pull request as is. The JSON layout is documented
- * in the README ("compare", JSON output) and only grows by adding fields; NaN values are
+ * in docs/compare.md ("Output", JSON) and only grows by adding fields; NaN values are
  * written as null. Nothing here decides anything.
  */
 #include "compare.h"

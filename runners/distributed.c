@@ -29,7 +29,7 @@
  * wait_msg()), so idle ranks leave the cores to the ranks that work on an oversubscribed
  * machine, while back-to-back batches never sleep.
  *
- * Debug faults (documented in the README, "When a rank fails"): PCB_TEST_KILL_RANK=R makes rank R
+ * Debug faults (docs/distributed.md, "When a rank fails"): PCB_TEST_KILL_RANK=R makes rank R
  * abort() when it gets its second task range; PCB_TEST_HANG_RANK=R makes it stop answering then.
  */
 #define _GNU_SOURCE

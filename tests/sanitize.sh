@@ -2,7 +2,8 @@
 # The sanitizer stage of the test command (tests/run-tests.sh runs it after the release tests):
 # configures and builds each sanitizer build from its CMake preset and runs its ctest suite with
 # the runtime options and the test selection of the test presets of the same name
-# (CMakePresets.json says what each leaves out and why; README "Sanitizers and static checks").
+# (CMakePresets.json says what each leaves out and why; docs/testing.md, "Sanitizers and static
+# checks").
 #
 #   address: build-asan/, presets asan (every test but distributed.*, leaks checked) and
 #            asan-mpi (distributed.*, leak check off: Open MPI is not leak-clean)
