@@ -31,7 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #define LOOP_DEPTH 64 /* tasks in flight per thread's loop, for waiting work */
@@ -223,7 +222,6 @@ static void stop(struct pcb_pool *p)
 static int start(const struct pcb_pool_config *cfg, struct pcb_pool **out)
 {
     struct pcb_pool *p = calloc(1, sizeof(*p));
-    pid_t parent = getpid();
     int err = -ENOMEM;
 
     if (!p)
@@ -246,17 +244,13 @@ static int start(const struct pcb_pool_config *cfg, struct pcb_pool **out)
         goto err;
     }
     p->sh = m;
-    fflush(NULL);
     for (unsigned i = 0; i < p->procs; i++) {
-        pid_t pid = fork();
-        if (pid == -1) {
-            err = -errno;
+        pid_t pid = pcb__fork_child();
+        if (pid < 0) {
+            err = pid;
             goto err;
         }
         if (pid == 0) {
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-            if (getppid() != parent)
-                _exit(1);
             process_main(p, i);
         }
         p->pids[i] = pid;

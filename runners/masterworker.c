@@ -48,7 +48,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -593,7 +592,6 @@ static int start(const struct pcb_pool_config *cfg, struct pcb_pool **out)
 {
     unsigned k = cfg->workers ? cfg->workers : 1;
     struct pcb_pool *p = calloc(1, sizeof(*p));
-    pid_t parent = getpid();
     int err = -ENOMEM;
 
     if (!p)
@@ -621,17 +619,13 @@ static int start(const struct pcb_pool_config *cfg, struct pcb_pool **out)
     p->notes = m;
     if ((err = open_queues(p, cfg)) != 0)
         goto err;
-    fflush(NULL); /* the children must not flush the parent's buffered output again */
     for (unsigned i = 0; i < k; i++) {
-        pid_t pid = fork();
-        if (pid == -1) {
-            err = -errno;
+        pid_t pid = pcb__fork_child();
+        if (pid < 0) {
+            err = pid;
             goto err;
         }
         if (pid == 0) {
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-            if (getppid() != parent)
-                _exit(1);
             worker_main(p, i);
             _exit(0);
         }

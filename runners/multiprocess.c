@@ -18,7 +18,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -69,7 +68,6 @@ static int start(const struct pcb_pool_config *cfg, struct pcb_pool **out)
 {
     unsigned k = cfg->workers;
     struct pcb_pool *p = calloc(1, sizeof(*p));
-    pid_t parent = getpid();
     int err = -ENOMEM;
 
     if (!p)
@@ -90,17 +88,14 @@ static int start(const struct pcb_pool_config *cfg, struct pcb_pool **out)
     p->d->pin = cfg->pin;
 
     for (unsigned i = 0; i < k; i++) {
-        pid_t pid = fork();
-        if (pid == -1) {
-            err = -errno;
+        pid_t pid = pcb__fork_child();
+        if (pid < 0) {
+            err = pid;
             goto err;
         }
         if (pid == 0) {
-            /* Worker: die with the parent, serve, and leave without running atexit handlers
-             * or flushing stdio buffers inherited from the parent. */
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-            if (getppid() != parent)
-                _exit(1);
+            /* Worker: serve, and leave without running atexit handlers or flushing stdio
+             * buffers inherited from the parent. */
             pcb__dispatch_serve(p->d, i);
             _exit(0);
         }

@@ -39,19 +39,19 @@ int pcb__futex_wait(_Atomic uint32_t *addr, uint32_t expected, int private_,
     return 0;
 }
 
+int pcb__futex_wait_ns(_Atomic uint32_t *addr, uint32_t expected, int private_, uint64_t timeout_ns)
+{
+    const struct timespec to = {.tv_sec = (time_t)(timeout_ns / 1000000000ULL),
+                                .tv_nsec = (long)(timeout_ns % 1000000000ULL)};
+
+    return pcb__futex_wait(addr, expected, private_, &to);
+}
+
 void pcb__futex_wake(_Atomic uint32_t *addr, int n, int private_)
 {
     int op = FUTEX_WAKE | (private_ ? FUTEX_PRIVATE_FLAG : 0);
 
     syscall(SYS_futex, (uint32_t *)addr, op, n, NULL, NULL, 0);
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 int pcb__wait_change(_Atomic uint32_t *addr, uint32_t expected, int private_,
@@ -61,12 +61,12 @@ int pcb__wait_change(_Atomic uint32_t *addr, uint32_t expected, int private_,
                                 .tv_nsec = (long)(timeout_ms % 1000) * 1000000L};
 
     if (policy == PCB__WAIT_SPIN) {
-        uint64_t end = now_ns() + PCB__SPIN_NS;
+        uint64_t end = pcb_now_ns() + PCB__SPIN_NS;
         unsigned n = 0;
         while (atomic_load_explicit(addr, memory_order_acquire) == expected) {
             __builtin_ia32_pause();
             /* Read the clock only every 64 polls: it costs more than a poll. */
-            if ((++n & 63) == 0 && now_ns() >= end)
+            if ((++n & 63) == 0 && pcb_now_ns() >= end)
                 break;
         }
     }
@@ -78,30 +78,56 @@ int pcb__wait_change(_Atomic uint32_t *addr, uint32_t expected, int private_,
     return 0;
 }
 
-int pcb__pin_self(enum pcb_pin pin, unsigned i)
+unsigned pcb_cpus_allowed(void)
 {
-    cpu_set_t allowed, one;
-    int cpus[CPU_SETSIZE], n = 0;
+    cpu_set_t set;
 
-    if (pin == PCB_PIN_NONE)
-        return 0;
-    if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
-        return -errno;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        return (unsigned)CPU_COUNT(&set);
+    return 1;
+}
+
+const char *pcb_pin_name(enum pcb_pin pin)
+{
+    static const char *const names[] = {
+        [PCB_PIN_NONE] = "none", [PCB_PIN_COMPACT] = "compact", [PCB_PIN_SPREAD] = "spread"};
+
+    return (unsigned)pin < sizeof(names) / sizeof(names[0]) ? names[pin] : "?";
+}
+
+int pcb__cpu_nth(unsigned i)
+{
+    cpu_set_t set;
+
+    if (sched_getaffinity(0, sizeof(set), &set) != 0)
+        return -1;
     for (int c = 0; c < CPU_SETSIZE; c++)
-        if (CPU_ISSET(c, &allowed))
-            cpus[n++] = c;
-    if (n == 0)
+        if (CPU_ISSET(c, &set) && i-- == 0)
+            return c;
+    return -1;
+}
+
+int pcb__pin_cpu(int cpu)
+{
+    cpu_set_t one;
+
+    if (cpu < 0 || cpu >= CPU_SETSIZE)
         return -EINVAL;
     CPU_ZERO(&one);
-    CPU_SET(pin == PCB_PIN_COMPACT ? cpus[0] : cpus[i % (unsigned)n], &one);
-    if (sched_setaffinity(0, sizeof(one), &one) != 0)
-        return -errno;
-    return 0;
+    CPU_SET(cpu, &one);
+    return sched_setaffinity(0, sizeof(one), &one) == 0 ? 0 : -errno;
+}
+
+int pcb__pin_self(enum pcb_pin pin, unsigned i)
+{
+    if (pin == PCB_PIN_NONE)
+        return 0;
+    return pcb__pin_cpu(pcb__cpu_nth(pin == PCB_PIN_COMPACT ? 0 : i % pcb_cpus_allowed()));
 }
 
 void pcb__reap(pid_t *pids, unsigned n, unsigned grace_ms)
 {
-    uint64_t deadline = now_ns() + (uint64_t)grace_ms * 1000000ULL;
+    uint64_t deadline = pcb_now_ns() + (uint64_t)grace_ms * 1000000ULL;
     const struct timespec nap = {.tv_sec = 0, .tv_nsec = 1000000L};
     unsigned left;
 
@@ -117,7 +143,7 @@ void pcb__reap(pid_t *pids, unsigned n, unsigned grace_ms)
         }
         if (left)
             nanosleep(&nap, NULL);
-    } while (left && now_ns() < deadline);
+    } while (left && pcb_now_ns() < deadline);
 
     for (unsigned i = 0; i < n; i++) {
         if (pids[i] > 0) {

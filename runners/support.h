@@ -1,6 +1,7 @@
 /*
- * support.h - small pieces the strategies share: futex waits (park, or spin then park), worker
- * placement, and reaping worker processes.
+ * support.h - small pieces the strategies (and benches/, which times them) share: futex waits
+ * (park, or spin then park), the CPUs a process may use and worker placement, and reaping
+ * worker processes.
  *
  * Nothing here allocates. The futex helpers work on private futexes (threads of one process)
  * and shared ones (a MAP_SHARED mapping across processes); the flag says which.
@@ -27,6 +28,9 @@ extern const char *const pcb__wait_values[2];
  * -ETIMEDOUT, -EINTR, -EAGAIN as the kernel said. */
 int pcb__futex_wait(_Atomic uint32_t *addr, uint32_t expected, int private_,
                     const struct timespec *timeout);
+/* pcb__futex_wait() with a relative timeout in nanoseconds. */
+int pcb__futex_wait_ns(_Atomic uint32_t *addr, uint32_t expected, int private_,
+                       uint64_t timeout_ns);
 /* Wakes up to n sleepers on addr. */
 void pcb__futex_wake(_Atomic uint32_t *addr, int n, int private_);
 
@@ -38,7 +42,16 @@ void pcb__futex_wake(_Atomic uint32_t *addr, int n, int private_);
 int pcb__wait_change(_Atomic uint32_t *addr, uint32_t expected, int private_,
                      enum pcb__wait_policy policy, unsigned timeout_ms);
 
-/* Pins the calling thread as worker `i` under `pin`. Returns 0 or -errno; NONE does nothing. */
+/* Number of CPUs this process may run on (its affinity mask), at least 1. */
+unsigned pcb_cpus_allowed(void);
+/* The name of a pin value in case names and options: "none", "compact", "spread". */
+const char *pcb_pin_name(enum pcb_pin pin);
+/* The i-th CPU this process may run on, or -1 when there are not that many. */
+int pcb__cpu_nth(unsigned i);
+/* Pins the calling thread to `cpu`. Returns 0 or -errno (-EINVAL for a CPU that is no CPU). */
+int pcb__pin_cpu(int cpu);
+/* Pins the calling thread as worker `i` under `pin`: COMPACT on the first allowed CPU, SPREAD
+ * on the (i mod n)-th of the n allowed ones. Returns 0 or -errno; NONE does nothing. */
 int pcb__pin_self(enum pcb_pin pin, unsigned i);
 
 /*

@@ -1,10 +1,10 @@
 /*
- * error.c - messages for the codes declared in error.h.
+ * error.c - messages for the error codes declared in pcbench.h.
  *
  * Thread-safe: only static strings and strerror_r into a thread-local buffer are used.
  */
 #define _GNU_SOURCE
-#include "error.h"
+#include "pcbench.h"
 
 #include <string.h>
 

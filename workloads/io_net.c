@@ -41,7 +41,6 @@
  */
 #define _GNU_SOURCE
 #include "io_net.h"
-#include "wl_stats.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -193,15 +192,12 @@ static void serve_answer(const struct pcb_input *in, int fd, struct conn *c)
     close(fd);
 }
 
-static _Noreturn void server_main(const struct pcb_input *in, int lfd, int rfd, pid_t parent)
+static _Noreturn void server_main(const struct pcb_input *in, int lfd, int rfd)
 {
     struct rlimit rl;
     struct epoll_event ev = {.events = EPOLLIN}, evs[256];
     int ep, lo = lfd < rfd ? lfd : rfd, hi = lfd < rfd ? rfd : lfd;
 
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(0);
     prctl(PR_SET_NAME, "pcbench-netsrv");
     prctl(PR_SET_TIMERSLACK, 1UL);
     /* Nothing of the parent's but the two sockets: no pipe end stays open here. */
@@ -341,7 +337,7 @@ static int server_start(const struct pcb_input *in)
 {
     uint16_t port, refuse_port;
     int lfd, rfd, err;
-    pid_t parent = getpid(), pid;
+    pid_t pid;
     struct rlimit rl;
 
     /* Many concurrent clients need many descriptors: raise the soft limit to the hard one. */
@@ -355,12 +351,12 @@ static int server_start(const struct pcb_input *in)
         err = rfd;
         goto err;
     }
-    if ((pid = fork()) < 0) {
-        err = -errno;
+    if ((pid = pcb__fork_child()) < 0) {
+        err = pid;
         goto err;
     }
     if (pid == 0)
-        server_main(in, lfd, rfd, parent);
+        server_main(in, lfd, rfd);
     /* The listening socket already queues connections, so the server is usable right now. */
     close(lfd);
     close(rfd);

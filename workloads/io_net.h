@@ -26,6 +26,10 @@ struct pcb_wl_net_stats {
 
 /* Copies the counters of `in` (an IO.net input) into *out. */
 void pcb_wl_net_stats(const struct pcb_input *in, struct pcb_wl_net_stats *out);
+
+/* IO.net's stats() hook: the counters above per task, for the case that just ended. */
+size_t pcb_wl_net_case_stats(const struct pcb_input *in, uint64_t tasks_run,
+                             struct pcb_wl_stat *out, size_t cap);
 /* The pid of the running server process, or 0 when none runs. */
 pid_t pcb_wl_net_server_pid(const struct pcb_input *in);
 /* The client timeout per attempt (ns) and the retries after a failed first attempt. */

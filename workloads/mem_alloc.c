@@ -21,7 +21,6 @@
  */
 #define _GNU_SOURCE
 #include "mem_alloc.h"
-#include "wl_stats.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -60,14 +59,18 @@ struct pcb_input {
     struct exchange *x; /* the hand-over exchange (written by tasks; see above) */
 };
 
+/* The allocators, in the order of their values (0: glibc, 1: jemalloc). */
+static const char *const allocators[] = {"glibc", "jemalloc"};
+
 static const struct pcb_param_spec params[] = {
     {.name = "alloc",
-     .help = "allocator: 0 = glibc malloc, 1 = jemalloc (private copy, mallocx/dallocx)",
+     .help = "allocator: glibc malloc, or jemalloc (a private copy, mallocx/dallocx)",
      .min = 0,
      .max = 1,
      .defaults = {0, 1},
      .ndefaults = 2,
-     .quick = 0},
+     .quick = 0,
+     .names = allocators},
     {.name = "ops",
      .help = "allocation steps (free or hand over, then allocate) per task",
      .min = 1,

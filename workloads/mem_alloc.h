@@ -19,6 +19,10 @@ struct pcb_wl_alloc_stats {
 
 /* Fills *out for `in` (a Mem.alloc input). Returns 0 or PCB_EUNSUPPORTED. */
 int pcb_wl_alloc_stats(const struct pcb_input *in, struct pcb_wl_alloc_stats *out);
+
+/* Mem.alloc's stats() hook: the allocator's own byte counts, for the case that just ended. */
+size_t pcb_wl_alloc_case_stats(const struct pcb_input *in, uint64_t tasks_run,
+                               struct pcb_wl_stat *out, size_t cap);
 /* Whether alloc:1 (jemalloc) is available in this build. */
 int pcb_wl_alloc_have_jemalloc(void);
 

@@ -1,15 +1,15 @@
 /*
- * registry.c - the one list of workloads. Adding a workload means adding its file and one line
- * here; the case matrix in benches/ crosses this list with the runner list, so no other code
- * changes.
+ * registry.c - the one list of workloads. Adding one of pcbench's own means adding its file and
+ * one line here; a user's program adds its own with pcb_workload_register(). The case matrix in
+ * benches/ crosses this list with the runner list, so no other code changes.
  */
 #define _GNU_SOURCE
 #include "workload.h"
 #include "reference.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 extern const struct pcb_workload pcb_wl_cpu_hash;
 extern const struct pcb_workload pcb_wl_io_sleep;
@@ -21,7 +21,7 @@ extern const struct pcb_workload pcb_wl_mixed_hash_sleep;
 extern const struct pcb_workload pcb_wl_io_net;
 extern const struct pcb_workload pcb_wl_mem_alloc;
 
-static const struct pcb_workload *const workloads[] = {
+static const struct pcb_workload *const builtin[] = {
     &pcb_wl_cpu_hash,         /* compute, no memory traffic */
     &pcb_wl_cpu_rotate,       /* compute plus memory reads */
     &pcb_wl_cpu_text,         /* byte streaming over a text */
@@ -33,10 +33,92 @@ static const struct pcb_workload *const workloads[] = {
     &pcb_wl_empty,            /* nothing: a strategy's own cost */
 };
 
+#define NBUILTIN (sizeof(builtin) / sizeof(builtin[0]))
+
+/* pcbench's own, then the user's in the order registered. Registration happens before
+ * pcbench_main() runs anything, in one thread; afterwards the list is only read. */
+static const struct pcb_workload *all[NBUILTIN + PCB_MAX_USER_WORKLOADS];
+static size_t nall;
+
 const struct pcb_workload *const *pcb_workloads(size_t *count)
 {
-    *count = sizeof(workloads) / sizeof(workloads[0]);
-    return workloads;
+    if (nall == 0) {
+        memcpy(all, builtin, sizeof(builtin));
+        nall = NBUILTIN;
+    }
+    *count = nall;
+    return all;
+}
+
+/* Whether s is a non-empty identifier of [a-z0-9_]. */
+static int lower_ident(const char *s)
+{
+    if (!s || !*s)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return 0;
+    return 1;
+}
+
+/* Why `wl` cannot be run by pcbench, or NULL when it can. */
+static const char *invalid(const struct pcb_workload *wl, char *buf, size_t cap)
+{
+    if (!wl->name || !*wl->name || strpbrk(wl->name, "/ \t\n"))
+        return "its name must be non-empty, without '/' or spaces";
+    if (!wl->prepare || !wl->release || !wl->run)
+        return "prepare, release and run must be set";
+    if (!wl->start != !wl->finish)
+        return "start and finish go together: both or neither";
+    if (wl->kind != PCB_WL_CPU && wl->kind != PCB_WL_WAIT && wl->kind != PCB_WL_EMPTY)
+        return "kind must be PCB_WL_CPU, PCB_WL_WAIT or PCB_WL_EMPTY";
+    if (wl->nparams > PCB_WL_MAX_PARAMS || (wl->nparams && !wl->params))
+        return "at most PCB_WL_MAX_PARAMS parameters, in params[]";
+    for (size_t i = 0; i < wl->nparams; i++) {
+        const struct pcb_param_spec *p = &wl->params[i];
+        int bad = !lower_ident(p->name) || p->min > p->max || p->ndefaults < 1 ||
+                  p->ndefaults > PCB_WL_MAX_DEFAULTS || p->quick < p->min || p->quick > p->max;
+        for (size_t j = 0; j < p->ndefaults && j < PCB_WL_MAX_DEFAULTS && !bad; j++)
+            bad = p->defaults[j] < p->min || p->defaults[j] > p->max;
+        for (uint64_t v = p->min; p->names && v <= p->max && !bad; v++)
+            bad = v > 64 || !p->names[v] || !*p->names[v] || strpbrk(p->names[v], "/: \t\n");
+        for (size_t j = 0; j < i && !bad; j++)
+            bad = strcmp(wl->params[j].name, p->name) == 0;
+        if (bad) {
+            snprintf(buf, cap,
+                     "parameter %zu: a unique [a-z0-9_] name, min <= quick and every default <= "
+                     "max, 1..%d defaults, and with names, a name (no '/', ':' or spaces) for "
+                     "each of at most 65 values",
+                     i, PCB_WL_MAX_DEFAULTS);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+int pcb_workload_register(const struct pcb_workload *wl)
+{
+    size_t n;
+    char buf[256];
+    const char *why;
+
+    pcb_workloads(&n);
+    if (!wl) {
+        fprintf(stderr, "pcbench: pcb_workload_register(NULL): expected a workload\n");
+        return PCB_EPARAM;
+    }
+    if ((why = invalid(wl, buf, sizeof(buf))) != NULL) {
+        fprintf(stderr, "pcbench: workload %s: %s\n", wl->name ? wl->name : "(no name)", why);
+        return PCB_EPARAM;
+    }
+    if (pcb_workload_find(wl->name)) {
+        fprintf(stderr, "pcbench: workload %s: a workload of that name exists already\n", wl->name);
+        return PCB_EPARAM;
+    }
+    if (nall == NBUILTIN + PCB_MAX_USER_WORKLOADS)
+        return -ENOSPC;
+    all[nall++] = wl;
+    return 0;
 }
 
 const struct pcb_workload *pcb_workload_find(const char *name)
@@ -48,41 +130,6 @@ const struct pcb_workload *pcb_workload_find(const char *name)
         if (strcmp(all[i]->name, name) == 0)
             return all[i];
     return NULL;
-}
-
-uint64_t pcb_now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-int pcb_sleep_ns(uint64_t ns)
-{
-    uint64_t deadline = pcb_now_ns() + ns;
-    struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000ULL),
-                          .tv_nsec = (long)(deadline % 1000000000ULL)};
-    int err = 0;
-
-    if (ns)
-        while ((err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)) == EINTR)
-            ;
-    if (err)
-        return -err;
-    return pcb_now_ns() < deadline ? PCB_EEARLY : 0;
-}
-
-void pcb_wait_timer(struct pcb_wait *w, uint64_t ns)
-{
-    w->fd = -1;
-    w->deadline_ns = pcb_now_ns() + ns;
-    w->scratch[0] = w->deadline_ns;
-}
-
-int pcb_wait_timer_over(const struct pcb_wait *w)
-{
-    return pcb_now_ns() < w->scratch[0] ? PCB_EEARLY : 0;
 }
 
 int pcb_workload_reference(const struct pcb_workload *wl, const struct pcb_input *in,

@@ -1,150 +1,25 @@
 /*
- * workload.h - the contract between the work itself and the strategies that run it.
- *
- * A workload is a `const struct pcb_workload` exported by one file in workloads/ and listed in
- * registry.c. It knows nothing of threads, processes or Google Benchmark. It prepares one
- * read-only input from its parameters and a seed (before any worker exists, so processes share
- * it copy-on-write), then runs tasks 0..N-1 over that input. Every task returns a 64-bit digest;
- * digests merge with pcb_digest_merge(), which is commutative and associative, so any strategy,
- * in any order, must arrive at the same merged digest as the sequential reference.
- *
- * Guarantees every workload gives:
- *  - run() and the start()/finish() pair are safe to call from many threads and processes at
- *    once on the same input; they never write to the input.
- *  - The digest of task i depends only on (parameters, seed, i), never on timing or order.
- *  - A task that did not do its work cannot produce the right digest: a waiting task's finish()
- *    fails with PCB_EEARLY when its wait is not over.
+ * workload.h - the workloads layer's own header: the public contract (pcbench.h) plus what the
+ * rest of pcbench uses of this layer and no user sees: the registry, the sequential reference
+ * and the process helper.
  */
 #ifndef PCB_WORKLOAD_H
 #define PCB_WORKLOAD_H
 
-#include <stddef.h>
-#include <stdint.h>
+#include <sys/types.h>
 
-#include "error.h"
-#include "wl_stats.h"
+#include "pcbench.h"
 
-/* struct pcb_workload has the optional stats() hook (wl_stats.h). */
+/* struct pcb_workload has the optional stats() hook. */
 #define PCB_WL_HAVE_STATS 1
 
-/* How many named integer parameters one workload may have. */
-#define PCB_WL_MAX_PARAMS 4
-/* How many values one parameter may sweep by default. */
-#define PCB_WL_MAX_DEFAULTS 4
-
-/* What kind of work it is; decides the default worker sweep of the case matrix. */
-enum pcb_wl_kind {
-    PCB_WL_CPU,   /* compute-bound: workers 1..2x cores */
-    PCB_WL_WAIT,  /* waits on timers or the network: workers 1, 8, 32, 256 */
-    PCB_WL_EMPTY, /* does nothing: measures a strategy's own round trip, one worker, one task */
-};
-
-/* One named integer knob of a workload, as it appears in case names ("latency_us:1000"). */
-struct pcb_param_spec {
-    const char *name;                       /* lower-case identifier used in case names */
-    const char *help;                       /* one line for --help: what it means, its unit */
-    uint64_t min;                           /* smallest allowed value */
-    uint64_t max;                           /* largest allowed value */
-    uint64_t defaults[PCB_WL_MAX_DEFAULTS]; /* values swept by the default profile */
-    size_t ndefaults;                       /* how many of defaults[] are used (>= 1) */
-    uint64_t quick;                         /* the one value the quick profile uses */
-};
-
-/* Opaque prepared input; each workload defines its own. Read-only once prepared. */
-struct pcb_input;
-
 /*
- * What an asynchronous task waits on between start() and finish(). The workload fills it in
- * start(); the event loop waits until `fd` is readable (if fd >= 0) and `deadline_ns` has passed
- * (if non-zero), then calls finish(). `scratch` is the workload's own per-task state, so the
- * async form needs no allocation.
+ * Forks a child that cannot outlive its parent: stdio is flushed first, and the child asks the
+ * kernel for SIGKILL when the parent dies (and exits at once when the parent is already gone).
+ * Returns the child's pid in the parent, 0 in the child, or -errno. Every fork of pcbench's
+ * that leaves a child running (pool workers, IPC peers, IO.net's server) goes through here.
  */
-struct pcb_wait {
-    int fd;               /* descriptor to wait on for readability, or -1 */
-    uint64_t deadline_ns; /* CLOCK_MONOTONIC time to wait for, or 0 for none */
-    uint64_t scratch[4];  /* owned by the workload between start() and finish() */
-};
-
-struct pcb_workload {
-    const char *name;    /* "CPU.hash": family, a dot, the workload */
-    const char *summary; /* one line: what the work is and what it stresses */
-    enum pcb_wl_kind kind;
-    const struct pcb_param_spec *params; /* the knobs, in case-name order */
-    size_t nparams;                      /* how many (<= PCB_WL_MAX_PARAMS) */
-
-    /*
-     * Builds the read-only input for parameter values `values` (nparams of them, each already
-     * checked against its spec) and `seed`. Returns 0 and sets *out, or a negative code and
-     * leaves *out untouched with nothing allocated.
-     */
-    int (*prepare)(const uint64_t *values, uint64_t seed, struct pcb_input **out);
-    /* Frees what prepare() made. Accepts NULL. */
-    void (*release)(struct pcb_input *in);
-    /* Runs task `task` to completion, blocking if it waits. Returns 0 and the task's digest. */
-    int (*run)(const struct pcb_input *in, uint64_t task, uint64_t *digest);
-    /*
-     * The asynchronous form, or NULL when the work never waits. start() begins task `task`
-     * without blocking and says what to wait on; finish() completes it once that is ready and
-     * returns the same digest run() would. finish() before the wait is over is PCB_EEARLY.
-     */
-    int (*start)(const struct pcb_input *in, uint64_t task, struct pcb_wait *w);
-    int (*finish)(const struct pcb_input *in, uint64_t task, struct pcb_wait *w, uint64_t *digest);
-    /* Bytes one task processes, for bytes/s; NULL when a byte rate means nothing. */
-    uint64_t (*task_bytes)(const struct pcb_input *in);
-    /*
-     * Optional (NULL when not needed): brings up what the tasks need besides the input, such
-     * as a server process, right before a case's pool starts; case_teardown() takes it down
-     * right after the pool stopped, also when the case failed, and leaves nothing behind.
-     * case_setup() returns 0 or a negative code (then case_teardown() is not called).
-     */
-    int (*case_setup)(struct pcb_input *in);
-    void (*case_teardown)(struct pcb_input *in);
-    /*
-     * Optional (NULL when none): the workload's own counters for the case that just ended,
-     * called after case_teardown() with the number of tasks run (see wl_stats.h). Each entry
-     * becomes a counter of the case.
-     */
-    pcb_wl_stats_fn stats;
-    /*
-     * Optional (NULL when the error code says it all): explains in one line why task `task`
-     * failed with `err` (what it was doing, on what), into buf[0..len). Called by the fixture,
-     * in pcbench's own process, when a strategy reports a task error; the case fails with it.
-     */
-    void (*explain)(const struct pcb_input *in, uint64_t task, int err, char *buf, size_t len);
-};
-
-/* Merges two digests. Wrapping addition: commutative, associative, and a skipped or repeated
- * task changes the sum. */
-static inline uint64_t pcb_digest_merge(uint64_t a, uint64_t b)
-{
-    return a + b;
-}
-
-/* A strong 64-bit mixer (splitmix64 finaliser), for workloads to build digests from. */
-static inline uint64_t pcb_mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
-/* CLOCK_MONOTONIC now, in nanoseconds. */
-uint64_t pcb_now_ns(void);
-
-/*
- * The timer part of a waiting task, shared by every workload that waits on time.
- * pcb_sleep_ns() is the blocking form: it sleeps `ns` on an absolute CLOCK_MONOTONIC deadline
- * (so EINTR neither shortens nor lengthens the wait) and returns 0, -errno, or PCB_EEARLY if the
- * clock says the deadline has not passed. pcb_wait_timer() is the asynchronous form's start():
- * it sets w's deadline `ns` from now (and keeps a copy in scratch[0], since an event loop may
- * touch deadline_ns); pcb_wait_timer_over() is finish()'s check: 0, or PCB_EEARLY.
- */
-int pcb_sleep_ns(uint64_t ns);
-void pcb_wait_timer(struct pcb_wait *w, uint64_t ns);
-int pcb_wait_timer_over(const struct pcb_wait *w);
+pid_t pcb__fork_child(void);
 
 /* The registry: every workload pcbench knows, in display order. */
 const struct pcb_workload *const *pcb_workloads(size_t *count);

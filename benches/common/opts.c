@@ -146,6 +146,7 @@ static void allowed_text(const struct pcb_opt *o, char *why, size_t cap)
 /* Checks `value` by o's kind and stores it. Returns 0, or -1 with why filled. */
 static int apply(const struct pcb_opt *o, const char *value, void *opts, char *why, size_t cap)
 {
+    /* Stored with memcpy: the field's type is the kind's, whatever `opts` points to. */
     char *dst = (char *)opts + o->offset;
     uint64_t u;
     double d;
@@ -154,17 +155,18 @@ static int apply(const struct pcb_opt *o, const char *value, void *opts, char *w
     why[0] = '\0';
     switch (o->kind) {
     case PCB_OPT_FLAG:
-        *(bool *)dst = true;
+        bool t = true;
+        memcpy(dst, &t, sizeof(t));
         break;
     case PCB_OPT_U64:
         if (pcb_parse_u64(value, o->min, o->max, &u))
             goto bad;
-        *(uint64_t *)dst = u;
+        memcpy(dst, &u, sizeof(u));
         break;
     case PCB_OPT_DOUBLE:
         if (pcb_parse_double(value, o->dmin, o->dmax, o->flags & PCB_OPT_PERCENT, &d))
             goto bad;
-        *(double *)dst = d;
+        memcpy(dst, &d, sizeof(d));
         break;
     case PCB_OPT_CHOICE: {
         int i = 0;
@@ -172,18 +174,18 @@ static int apply(const struct pcb_opt *o, const char *value, void *opts, char *w
             i++;
         if (!o->choices[i])
             goto bad;
-        *(int *)dst = i;
+        memcpy(dst, &i, sizeof(i));
         break;
     }
     case PCB_OPT_LIST:
         if (pcb_parse_list(value, o->min, o->max, &l))
             goto bad;
-        *(struct pcb_list *)dst = l;
+        memcpy(dst, &l, sizeof(l));
         break;
     case PCB_OPT_TEXT:
         if (!*value && !(o->flags & PCB_OPT_EMPTY_OK))
             goto bad;
-        *(const char **)dst = value;
+        memcpy(dst, &value, sizeof(value));
         break;
     case PCB_OPT_CUSTOM:
         break;

@@ -24,8 +24,8 @@ secs=$5
 shift 5
 
 case "$target" in
-options) extra_src="$src/benches/options.c" ;;
-oneshot) extra_src="" ;; # fuzz_oneshot.c includes benches/oneshot.c
+options) extra_src="$src/benches/harness/options.c" ;;
+oneshot) extra_src="" ;; # fuzz_oneshot.c includes benches/cli/oneshot.c
 *) echo "fuzz.sh: TARGET $target: expected options or oneshot" >&2; exit 2 ;;
 esac
 if ! command -v clang >/dev/null 2>&1; then
@@ -48,7 +48,7 @@ done <"$link_file"
 mkdir -p "$work/corpus" "$work/artifacts"
 # shellcheck disable=SC2086 # $libs and $rpath are lists of words
 if ! clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
-    -fno-sanitize-recover=undefined -I"$src/benches" -I"$src/runners" -I"$src/workloads" \
+    -fno-sanitize-recover=undefined -I"$src/benches/harness" -I"$src/benches/common" -I"$src/runners" -I"$src/workloads" \
     "$src/tests/fuzz/fuzz_$target.c" $extra_src \
     -Wl,--start-group $libs -Wl,--end-group $rpath -lstdc++ -lm -ldl -lrt -lpthread \
     -o "$work/fuzz_$target" 2>"$work/build.log"; then

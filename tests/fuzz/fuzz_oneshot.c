@@ -1,6 +1,6 @@
 /*
  * fuzz_oneshot.c - libFuzzer target for the argument parser of `pcbench run` (parse_args() in
- * benches/oneshot.c, reached by including that file: the parser is static, and nothing after it
+ * benches/cli/oneshot.c, reached by including that file: the parser is static, and nothing after it
  * runs here - no input is prepared, no pool is started).
  *
  * Input format: lines separated by '\n', each one argument after argv[0] = "run"; a NUL byte
@@ -17,7 +17,7 @@
  *
  * Built and run by tests/fuzz/fuzz.sh (clang -fsanitize=fuzzer,address,undefined).
  */
-#include "../../benches/oneshot.c"
+#include "../../benches/cli/oneshot.c"
 
 #define MAX_ARGS 64
 

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../benches/options.h"
+#include "../../benches/harness/options.h"
 #include "../../workloads/cpu_text.h"
 #include "../../workloads/workload.h"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tests of pcbench-report, `pcbench run` and benches/hyperfine.sh. One case per invocation:
+# Tests of pcbench-report, `pcbench run` and benches/cli/hyperfine.sh. One case per invocation:
 #
 #   test_report.sh CASE PCBENCH_REPORT PCBENCH SOURCE_DIR WORK_DIR
 #
@@ -202,7 +202,7 @@ oneshot)
 hyperfine_script)
   command -v hyperfine >/dev/null 2>&1 || { echo "hyperfine not installed: skipped"; exit 77; }
   bindir=$(dirname "$pcbench")
-  bash "$src/benches/hyperfine.sh" --build "$bindir" --runs 2 --warmup 0 --inproc-runs 1 \
+  bash "$src/benches/cli/hyperfine.sh" --build "$bindir" --runs 2 --warmup 0 --inproc-runs 1 \
     --strategies "Sequential Threaded" --workers 2 --tasks 8 --param kib=8 --out "$dir/hf" \
     >"$dir/stdout" 2>"$dir/stderr" || fail "exit status $?: $(tail -n 3 "$dir/stderr")"
   [[ $(grep -c '"command":' "$dir/hf/hyperfine.json") -eq 2 ]] || fail "hyperfine.json: not 2 commands"

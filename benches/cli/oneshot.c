@@ -30,10 +30,10 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "../runners/runner.h"
-#include "cases.h"
-#include "options.h"
-#include "resources.h"
+#include "../../runners/runner.h"
+#include "../../runners/support.h"
+#include "../harness/options.h"
+#include "../harness/resources.h"
 
 #define DEFAULT_TASKS 256 /* the matrix's default task count */
 #define DEFAULT_SEED 42   /* the matrix's default seed */

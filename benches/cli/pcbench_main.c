@@ -1,6 +1,7 @@
 /*
- * main.c - pcbench: parse pcbench's options, describe the machine, register the case matrix and
- * the families, run them through Google Benchmark, print the summary.
+ * pcbench_main.c - all of pcbench's command line, as one function a program can call: parse
+ * pcbench's options, describe the machine, register the case matrix and every family of
+ * families/registry.c, run them through Google Benchmark, print the summary; or `pcbench run`.
  *
  * --benchmark_out=FILE is taken over from the library: results are written by the shim's
  * atomic file reporter (a complete document after every case, never a truncated file), and the
@@ -22,18 +23,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cases.h"
-#include "context.h"
-#include "distributed.h"
-#include "families.h"
-#include "gbench.h"
-#include "interrupt.h"
-#include "leaks.h"
+#include "../harness/cases.h"
+#include "../harness/context.h"
+#include "../families/mpi.h"
+#include "../families/family.h"
+#include "../harness/gbench.h"
+#include "../harness/interrupt.h"
+#include "../harness/leaks.h"
 #include "oneshot.h"
-#include "options.h"
-#include "progress.h"
-#include "summary.h"
-#include "watchdog.h"
+#include "../harness/options.h"
+#include "../harness/progress.h"
+#include "../harness/summary.h"
+#include "../harness/watchdog.h"
 
 /* Warm-up before every case unless the user chose one: the first batch of a fresh pool pays
  * for page faults and cold caches that no later batch pays. */
@@ -42,6 +43,41 @@
  * default suite (some 600 cases) within 10 minutes on 2 cores. A flag, not a per-case
  * MinTime(), so case names do not change. */
 #define DEFAULT_MIN_TIME "--benchmark_min_time=0.3"
+
+/* pcbench's own --help: the options, strategies and workloads, then every family's part. */
+static void help(void)
+{
+    size_t n;
+    const struct pcb_family *const *fams = pcb_families(&n);
+
+    pcb_options_help();
+    printf("\nFamilies besides the matrix:\n");
+    for (size_t i = 0; i < n; i++)
+        fams[i]->help(stdout);
+    printf("\nBad values print one line naming the option and the allowed range; exit status 2.\n"
+           "Exit status otherwise: 0 every case passed its checks, 1 a case failed, 3 a case hung\n"
+           "in a thread past --pcb_case_timeout and the run stopped; an interrupt (Ctrl-C,\n"
+           "SIGTERM) or a crash ends pcbench by that signal.\n"
+           "Google Benchmark's flags: pcbench --help.\n\n");
+}
+
+/* Registers every family of families/registry.c, in its order, then the case matrix. Returns
+ * the number of cases, or -1. */
+static int register_all(const struct pcb_options *o)
+{
+    size_t n;
+    const struct pcb_family *const *fams = pcb_families(&n);
+    int total = 0, k;
+
+    for (size_t i = 0; i < n; i++) {
+        if ((k = fams[i]->register_cases(o)) < 0)
+            return -1;
+        total += k;
+    }
+    if ((k = pcb_cases_register(o)) < 0)
+        return -1;
+    return total + k;
+}
 
 /* Checks that `path`.partial can be created next to `path`. Returns 0, or 2 after a message. */
 static int check_out_path(const char *path)
@@ -72,7 +108,7 @@ static int check_out_path(const char *path)
     return 0;
 }
 
-int main(int argc, char **argv)
+int pcbench_main(int argc, char **argv)
 {
     struct pcb_options o;
 
@@ -101,7 +137,7 @@ int main(int argc, char **argv)
         bool library_help = false;
         for (int i = 1; i < argc; i++)
             library_help |= strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
-        pcb_options_help();
+        help();
         if (!library_help) {
             free(original);
             return 0; /* --pcb_help: ours only */
@@ -154,8 +190,7 @@ int main(int argc, char **argv)
         return 2;
     }
     pcb_context_add(&o);
-    if (pcb_floor_register(&o) < 0 || pcb_ipc_register(&o) < 0 || pcb_lifecycle_register(&o) < 0 ||
-        pcb_cases_register(&o) < 0 || pcb_distributed_register(&o) < 0) {
+    if (register_all(&o) < 0) {
         fprintf(stderr, "pcbench: out of memory registering cases\n");
         free(args);
         free(original);

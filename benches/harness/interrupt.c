@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../runners/names.h"
+#include "../../runners/names.h"
 #include "gbench.h"
 
 /* Children killed and reaped per round; a round lists them afresh, so more only take longer. */

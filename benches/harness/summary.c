@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runners/runner.h"
-#include "../workloads/workload.h"
+#include "../../runners/runner.h"
+#include "../../workloads/workload.h"
 
 #define MAX_SAMPLES 64
 

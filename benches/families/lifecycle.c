@@ -32,18 +32,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../workloads/error.h"
-#include "../workloads/workload.h"
-#include "cases.h"
-#include "families.h"
-#include "gbench.h"
+#include "../../workloads/workload.h"
+#include "family.h"
+#include "../harness/gbench.h"
 #include "ipc_chan.h"
 #include "ipc_peer.h"
+#include "../../runners/support.h"
 
 #define CHILD_STATUS 42 /* what created children exit with, so the parent can tell */
 #define FLOOR_PROC "Floor/pipe_pingpong/processes"
@@ -63,17 +61,14 @@ static pid_t wait_pid(pid_t pid, int *status, int flags)
 
 static void lc_process_create(pcb_gb_state *st, void *arg)
 {
-    pid_t parent = getpid();
     int bad = 0, status = 0;
 
     (void)arg;
     pcb_gb_set_label(st, FLOOR_PROC);
     while (!bad && pcb_gb_keep_running(st)) {
-        pid_t pid = fork();
-        if (pid == 0) {
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-            _exit(getppid() == parent ? CHILD_STATUS : 1);
-        }
+        pid_t pid = pcb__fork_child();
+        if (pid == 0)
+            _exit(CHILD_STATUS);
         if (pid < 0 || wait_pid(pid, &status, 0) != pid || !WIFEXITED(status) ||
             WEXITSTATUS(status) != CHILD_STATUS)
             bad = pid < 0 ? 1 : 2;
@@ -160,16 +155,12 @@ static void lc_thread_create(pcb_gb_state *st, void *arg)
 static pid_t start_idle_child(void)
 {
     int p[2];
-    pid_t parent = getpid();
     char b;
 
     if (pipe2(p, O_CLOEXEC) != 0)
         return -1;
-    pid_t pid = fork();
+    pid_t pid = pcb__fork_child();
     if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(1);
         close(p[0]);
         (void)!write(p[1], "r", 1);
         close(p[1]);
@@ -237,13 +228,13 @@ static int gate_worker(void *arg)
             return 0;
         if (v == GATE_CLOSED) {
             atomic_store_explicit(&g->state, ST_PARKED, memory_order_release);
-            pcb__ipc_futex_wake(&g->state, 1);
+            pcb__futex_wake(&g->state, 1, 0);
             while (atomic_load_explicit(&g->gate, memory_order_acquire) == GATE_CLOSED)
-                pcb__ipc_futex_wait(&g->gate, GATE_CLOSED, PCB__CHAN_SLICE_NS);
+                pcb__futex_wait_ns(&g->gate, GATE_CLOSED, 0, PCB__CHAN_SLICE_NS);
             /* One round of work before saying RUNNING: running means making progress. */
             atomic_fetch_add_explicit(&g->progress, 1, memory_order_release);
             atomic_store_explicit(&g->state, ST_RUNNING, memory_order_release);
-            pcb__ipc_futex_wake(&g->state, 1);
+            pcb__futex_wake(&g->state, 1, 0);
             continue;
         }
         atomic_fetch_add_explicit(&g->progress, 1, memory_order_release);
@@ -259,7 +250,7 @@ static int gate_wait_state(struct gate *g, uint32_t want)
         uint32_t s = atomic_load_explicit(&g->state, memory_order_acquire);
         if (s == want)
             return 0;
-        if (pcb__ipc_futex_wait(&g->state, s, PCB__CHAN_SLICE_NS) == -ETIMEDOUT &&
+        if (pcb__futex_wait_ns(&g->state, s, 0, PCB__CHAN_SLICE_NS) == -ETIMEDOUT &&
             (waited += PCB__CHAN_SLICE_NS) >= (uint64_t)PCB__CHAN_DEADLINE_NS)
             return -ETIMEDOUT;
     }
@@ -286,7 +277,7 @@ static void lc_thread_pause_resume(pcb_gb_state *st, void *arg)
         }
         uint64_t at = atomic_load_explicit(&g->progress, memory_order_acquire);
         atomic_store_explicit(&g->gate, GATE_OPEN, memory_order_release);
-        pcb__ipc_futex_wake(&g->gate, 1);
+        pcb__futex_wake(&g->gate, 1, 0);
         if (gate_wait_state(g, ST_RUNNING) != 0) {
             bad = "thread not observed running";
             break;
@@ -295,7 +286,7 @@ static void lc_thread_pause_resume(pcb_gb_state *st, void *arg)
             bad = "thread said running but made no progress";
     }
     atomic_store_explicit(&g->gate, GATE_STOP, memory_order_release);
-    pcb__ipc_futex_wake(&g->gate, 1);
+    pcb__futex_wake(&g->gate, 1, 0);
     pcb__ipc_peer_join(&peer);
     pcb__ipc_shared_free(g, sizeof(*g));
     if (bad)
@@ -332,18 +323,14 @@ static void lc_process_terminate(pcb_gb_state *st, void *arg)
 static unsigned pool_start(pid_t *pids, unsigned k, int cmd[2])
 {
     int ready[2];
-    pid_t parent = getpid();
     unsigned n = 0;
     char b;
 
     if (pipe2(ready, O_CLOEXEC) != 0)
         return 0;
     for (; n < k; n++) {
-        pid_t pid = fork();
+        pid_t pid = pcb__fork_child();
         if (pid == 0) {
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-            if (getppid() != parent)
-                _exit(1);
             close(cmd[1]);
             close(ready[0]);
             (void)!write(ready[1], "r", 1);
@@ -396,7 +383,7 @@ static void lc_pool_stop(pcb_gb_state *st, void *arg)
         pcb_gb_skip_with_error(st, bad);
 }
 
-int pcb_lifecycle_register(const struct pcb_options *o)
+static int lifecycle_register(const struct pcb_options *o)
 {
     static unsigned pool_sizes[] = {1, 2, 4, 8, 16};
     bool quick = o->profile == PCB_PROFILE_QUICK;
@@ -426,3 +413,13 @@ int pcb_lifecycle_register(const struct pcb_options *o)
     }
     return n;
 }
+
+static void lifecycle_help(FILE *f)
+{
+    fprintf(f, "Lifecycle/process/<create|spawn|pause_resume|terminate|pool_stop/workers:K>,\n"
+               "Lifecycle/thread/<create|pause_resume>; Lifecycle/<Strategy>/start/workers:K is\n"
+               "pool start-up per strategy. Each case's label names its Floor/ case.\n");
+}
+
+const struct pcb_family pcb_family_lifecycle = {
+    .name = "Lifecycle", .register_cases = lifecycle_register, .help = lifecycle_help};

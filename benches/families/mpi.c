@@ -1,5 +1,5 @@
 /*
- * distributed.c - what pcbench's main() does under mpirun, and Floor/mpi_pingpong.
+ * mpi.c - what pcbench_main() does under mpirun, and the MPI family (Floor/mpi_pingpong).
  *
  * Rank 0 runs Google Benchmark; every other rank serves the Distributed runner (see
  * runners/distributed.h) and never registers or runs a case. pcbench's other strategies fork
@@ -13,7 +13,8 @@
  * prints on stderr.
  */
 #define _GNU_SOURCE
-#include "distributed.h"
+#include "mpi.h"
+#include "family.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,10 +24,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "gbench.h"
+#include "../harness/gbench.h"
 
 #ifdef PCB_HAVE_MPI
-#include "../runners/distributed.h"
+#include "../../runners/distributed.h"
 
 /* Whether argv asks for a listing or help, where nothing runs and nothing needs refusing. */
 static int nothing_runs(int argc, char **argv)
@@ -188,7 +189,7 @@ int pcb_distributed_main(int argc, char **argv)
 }
 #endif
 
-int pcb_distributed_register(const struct pcb_options *o)
+static int mpi_register(const struct pcb_options *o)
 {
 #ifdef PCB_HAVE_MPI
     const char *why = pcb_dist_why_not();
@@ -208,3 +209,14 @@ int pcb_distributed_register(const struct pcb_options *o)
         fprintf(stderr, "pcbench: no Distributed cases: %s\n", why);
     return 0;
 }
+
+static void mpi_help(FILE *f)
+{
+    fprintf(
+        f,
+        "Floor/mpi_pingpong/ranks:2 (one 8-byte round trip between two MPI ranks) and the\n"
+        "Distributed strategy run only under mpirun, with --benchmark_filter='^Distributed/'.\n");
+}
+
+const struct pcb_family pcb_family_mpi = {
+    .name = "MPI", .register_cases = mpi_register, .help = mpi_help};

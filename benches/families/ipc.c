@@ -27,13 +27,13 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "../workloads/error.h"
-#include "../workloads/workload.h"
-#include "cases.h"
-#include "families.h"
-#include "gbench.h"
+#include "../../workloads/workload.h"
+#include "family.h"
+#include "../harness/gbench.h"
 #include "ipc_chan.h"
 #include "ipc_peer.h"
+#include "ipc_shared.h"
+#include "../../runners/support.h"
 
 #define STOP 0xFFFFFFFFFFFFFF00ULL /* word 0 of the message that ends the peer's loop */
 #define LAT_CAP (1u << 17)         /* round-trip samples kept for the percentiles */
@@ -79,23 +79,6 @@ static uint64_t splitmix(uint64_t x)
 }
 
 /* Sum of the 64-bit words of a message; four lanes so it runs at memory speed. */
-uint64_t pcb__ipc_msg_sum(const void *m, size_t len)
-{
-    const uint64_t *w = m;
-    size_t n = len / 8, i = 0;
-    uint64_t a = 0, b = 0, c = 0, d = 0;
-
-    for (; i + 4 <= n; i += 4) {
-        a += w[i];
-        b += w[i + 1];
-        c += w[i + 2];
-        d += w[i + 3];
-    }
-    for (; i < n; i++)
-        a += w[i];
-    return a + b + c + d;
-}
-
 /*
  * Receives one whole message of len bytes at `side`, piece by piece: *w0 gets its first word
  * and *sum the sum of all its words. With `echo`, every piece goes straight back (the peer's
@@ -296,11 +279,11 @@ static int run_open(struct msg_run *r, const struct msg_case *mc, const char **w
     }
     if (mc->mech->spin) {
         *what = "pinning";
-        cpu_main = pcb__ipc_cpu_nth(0);
-        cpu_peer = pcb__ipc_cpu_nth(1);
+        cpu_main = pcb__cpu_nth(0);
+        cpu_peer = pcb__cpu_nth(1);
         if (cpu_peer < 0 || sched_getaffinity(0, sizeof(r->saved_cpus), &r->saved_cpus) != 0)
             return PCB_EUNSUPPORTED;
-        if ((e = pcb__ipc_pin_self(cpu_main)) != 0)
+        if ((e = pcb__pin_cpu(cpu_main)) != 0)
             return e;
         r->pinned = true;
     }
@@ -441,30 +424,7 @@ static void floor_of(struct msg_case *mc)
         snprintf(mc->floor, sizeof(mc->floor), "Floor/futex_pingpong/%s", who);
 }
 
-int pcb__ipc_case_settings(pcb_gb_case *c, const struct pcb_options *o)
-{
-    if (!o->gb_min_time_given)
-        pcb_gb_min_time(c, o->profile == PCB_PROFILE_QUICK ? 0.02 : 0.1);
-    if (!o->gb_warmup_given && o->profile == PCB_PROFILE_DEFAULT)
-        pcb_gb_min_warmup_time(c, 0.02);
-    return 0;
-}
-
-/* The message sizes of a profile. */
-const size_t *pcb__ipc_sizes(const struct pcb_options *o, size_t *n)
-{
-    static const size_t all[] = {8, 4096, 65536, 1u << 20};
-    static const size_t quick[] = {8, 65536};
-
-    if (o->profile == PCB_PROFILE_QUICK) {
-        *n = 2;
-        return quick;
-    }
-    *n = 4;
-    return all;
-}
-
-int pcb_ipc_register(const struct pcb_options *o)
+static int ipc_register(const struct pcb_options *o)
 {
     size_t nm, nsizes, count = 0;
     const struct pcb__mech *const *mechs = pcb__mechs(&nm);
@@ -502,37 +462,39 @@ int pcb_ipc_register(const struct pcb_options *o)
     return k < 0 ? k : (int)count + k;
 }
 
-void pcb_ipc_help(void)
+static void ipc_help(FILE *f)
 {
     size_t nm, col;
     const struct pcb__mech *const *mechs = pcb__mechs(&nm);
 
-    printf("IPC/<mechanism>/<threads|processes>/<pingpong|stream>/msg:<bytes>\n"
-           "  mechanisms:");
+    fprintf(f, "IPC/<mechanism>/<threads|processes>/<pingpong|stream>/msg:<bytes>\n"
+               "  mechanisms:");
     col = 13;
     for (size_t i = 0; i < nm; i++) {
         size_t w = strlen(mechs[i]->name) + 1;
         if (col + w > 80) {
-            printf("\n             ");
+            fprintf(f, "\n             ");
             col = 13;
         }
-        printf(" %s", mechs[i]->name);
+        fprintf(f, " %s", mechs[i]->name);
         col += w;
     }
-    printf("\n  sizes 8 4096 65536 1048576 (quick: 8 65536); not registered here:\n");
+    fprintf(f, "\n  sizes 8 4096 65536 1048576 (quick: 8 65536); not registered here:\n");
     for (size_t i = 0; i < nm; i++) {
         size_t max = mechs[i]->max_len();
         if (!mechs[i]->stream_ok || (max && max < (1u << 20)))
-            printf("    %s:%s", mechs[i]->name,
-                   mechs[i]->stream_ok ? "" : " no stream (writes add up),");
+            fprintf(f, "    %s:%s", mechs[i]->name,
+                    mechs[i]->stream_ok ? "" : " no stream (writes add up),");
         if (max && max < (1u << 20))
-            printf(" nothing above %zu B", max);
+            fprintf(f, " nothing above %zu B", max);
         if (!mechs[i]->stream_ok || (max && max < (1u << 20)))
-            printf("\n");
+            fprintf(f, "\n");
     }
-    printf("    shm_ring_spin_pinned (both sides pinned, busy-polling) with one CPU\n"
-           "IPC/shm_<mutex|atomic|per_worker>/<threads|processes>/<counter|list_append>/"
-           "workers:K\n"
-           "Lifecycle/process/<create|spawn|pause_resume|terminate|pool_stop/workers:K>,\n"
-           "Lifecycle/thread/<create|pause_resume>. Each case's label names its Floor/ case.\n");
+    fprintf(f, "    shm_ring_spin_pinned (both sides pinned, busy-polling) with one CPU\n"
+               "IPC/shm_<mutex|atomic|per_worker>/<threads|processes>/<counter|list_append>/"
+               "workers:K\n"
+               "Each case's label names its Floor/ case.\n");
 }
+
+const struct pcb_family pcb_family_ipc = {
+    .name = "IPC", .register_cases = ipc_register, .help = ipc_help};

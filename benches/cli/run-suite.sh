@@ -4,7 +4,7 @@
 # goes to results/suite-<UTC time>-<commit>.json (written to a temporary name, then renamed,
 # so an interrupted run never leaves a truncated file under the final name).
 #
-#   benches/run-suite.sh [pcbench arguments...]     e.g. --pcb_profile=quick
+#   benches/cli/run-suite.sh [pcbench arguments...]     e.g. --pcb_profile=quick
 #
 # PCB_BUILD_DIR names the build directory (default: build, under the repository). Bad arguments
 # are refused before anything is installed, built or run: --benchmark_out and
@@ -12,7 +12,7 @@
 # built there (when there is one: `pcbench ARGS --benchmark_list_tests=true`, which runs no
 # case), and by the fresh build again before the run. Exit status: pcbench's (2: bad arguments).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 build=${PCB_BUILD_DIR:-build}
 
 die() { echo "run-suite.sh: $*" >&2; exit 2; }

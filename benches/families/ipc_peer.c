@@ -16,13 +16,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "../workloads/error.h"
+#include "../../workloads/workload.h"
+#include "../../runners/support.h"
+#include "../harness/gbench.h"
+#include "../harness/options.h"
 
 struct pcb__ipc_fault pcb__ipc_fault;
 
@@ -32,14 +34,13 @@ static void *thread_main(void *arg)
     struct pcb__peer *p = arg;
 
     if (p->cpu >= 0)
-        pcb__ipc_pin_self(p->cpu);
+        pcb__pin_cpu(p->cpu);
     p->rc = p->fn(p->arg);
     return NULL;
 }
 
 int pcb__ipc_peer_start(struct pcb__peer *p, int proc, int cpu, int (*fn)(void *), void *arg)
 {
-    pid_t parent = getpid();
 
     memset(p, 0, sizeof(*p));
     p->proc = proc;
@@ -53,16 +54,12 @@ int pcb__ipc_peer_start(struct pcb__peer *p, int proc, int cpu, int (*fn)(void *
         p->running = true;
         return 0;
     }
-    fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = pcb__fork_child();
     if (pid < 0)
-        return -errno;
+        return pid;
     if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(1);
         if (cpu >= 0)
-            pcb__ipc_pin_self(cpu);
+            pcb__pin_cpu(cpu);
         _exit(fn(arg) == 0 ? 0 : 1);
     }
     p->pid = pid;
@@ -129,39 +126,42 @@ void pcb__ipc_posix_name(char *buf, size_t len, const char *kind)
     snprintf(buf, len, "/pcb-%s-%ld-%lu", kind, (long)getpid(), n);
 }
 
-int pcb__ipc_cpu_nth(unsigned i)
+uint64_t pcb__ipc_msg_sum(const void *m, size_t len)
 {
-    cpu_set_t set;
+    const uint64_t *w = m;
+    size_t n = len / 8, i = 0;
+    uint64_t a = 0, b = 0, c = 0, d = 0;
 
-    if (sched_getaffinity(0, sizeof(set), &set) != 0)
-        return -1;
-    for (int c = 0; c < CPU_SETSIZE; c++)
-        if (CPU_ISSET(c, &set) && i-- == 0)
-            return c;
-    return -1;
+    for (; i + 4 <= n; i += 4) {
+        a += w[i];
+        b += w[i + 1];
+        c += w[i + 2];
+        d += w[i + 3];
+    }
+    for (; i < n; i++)
+        a += w[i];
+    return a + b + c + d;
 }
 
-int pcb__ipc_pin_self(int cpu)
+int pcb__ipc_case_settings(pcb_gb_case *c, const struct pcb_options *o)
 {
-    cpu_set_t set;
-
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return sched_setaffinity(0, sizeof(set), &set) == 0 ? 0 : -errno;
+    if (!o->gb_min_time_given)
+        pcb_gb_min_time(c, o->profile == PCB_PROFILE_QUICK ? 0.02 : 0.1);
+    if (!o->gb_warmup_given && o->profile == PCB_PROFILE_DEFAULT)
+        pcb_gb_min_warmup_time(c, 0.02);
+    return 0;
 }
 
-int pcb__ipc_futex_wait(_Atomic uint32_t *w, uint32_t v, long timeout_ns)
+/* The message sizes of a profile. */
+const size_t *pcb__ipc_sizes(const struct pcb_options *o, size_t *n)
 {
-    struct timespec ts = {.tv_sec = timeout_ns / 1000000000L, .tv_nsec = timeout_ns % 1000000000L};
+    static const size_t all[] = {8, 4096, 65536, 1u << 20};
+    static const size_t quick[] = {8, 65536};
 
-    if (syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT, v, &ts, NULL, 0) == 0)
-        return 0;
-    if (errno == EAGAIN)
-        return 0;
-    return -errno;
-}
-
-void pcb__ipc_futex_wake(_Atomic uint32_t *w, int n)
-{
-    syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE, n, NULL, NULL, 0);
+    if (o->profile == PCB_PROFILE_QUICK) {
+        *n = 2;
+        return quick;
+    }
+    *n = 4;
+    return all;
 }

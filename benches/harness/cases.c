@@ -15,8 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runners/runner.h"
-#include "../workloads/reference.h"
+#include "../../runners/runner.h"
+#include "../../runners/support.h"
+#include "../../workloads/reference.h"
 #include "gbench.h"
 #include "resources.h"
 #include "watchdog.h"
@@ -69,15 +70,6 @@ static int own(void *p)
     owned = n;
     owned[nowned++] = p;
     return 0;
-}
-
-unsigned pcb_cpus_allowed(void)
-{
-    cpu_set_t set;
-
-    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
-        return (unsigned)CPU_COUNT(&set);
-    return 1;
 }
 
 static int group_input(struct group *g)

@@ -28,9 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../runners/names.h"
-#include "../workloads/error.h"
-#include "../workloads/workload.h"
+#include "../../runners/names.h"
+#include "../../workloads/workload.h"
+#include "../../runners/support.h"
 
 /* What the SIGCHLD handler writes into an eventfd: no message number is ever this large. */
 #define POISON (1ULL << 62)
@@ -496,7 +496,7 @@ static int ring_wait(struct pcb__chan *c, int side, struct pcb__ring_evt *e, uin
             atomic_fetch_sub_explicit(&e->waiters, 1, memory_order_relaxed);
             return 0;
         }
-        int r = pcb__ipc_futex_wait(&e->seq, s, PCB__CHAN_SLICE_NS);
+        int r = pcb__futex_wait_ns(&e->seq, s, 0, PCB__CHAN_SLICE_NS);
         atomic_fetch_sub_explicit(&e->waiters, 1, memory_order_relaxed);
         if (r == -ETIMEDOUT) {
             waited += PCB__CHAN_SLICE_NS;
@@ -517,7 +517,7 @@ static void ring_publish(struct pcb__chan *c, struct pcb__ring_evt *e, uint64_t 
     atomic_store_explicit(&e->pos, pos, memory_order_seq_cst);
     if (atomic_load_explicit(&e->waiters, memory_order_seq_cst)) {
         atomic_fetch_add_explicit(&e->seq, 1, memory_order_release);
-        pcb__ipc_futex_wake(&e->seq, INT_MAX);
+        pcb__futex_wake(&e->seq, INT_MAX, 0);
     }
 }
 
@@ -638,8 +638,8 @@ static void ring_abort(struct pcb__chan *c, int side)
     for (int d = 0; d < 2; d++) {
         atomic_fetch_add_explicit(&c->ring[d]->tail.seq, 1, memory_order_release);
         atomic_fetch_add_explicit(&c->ring[d]->head.seq, 1, memory_order_release);
-        pcb__ipc_futex_wake(&c->ring[d]->tail.seq, INT_MAX);
-        pcb__ipc_futex_wake(&c->ring[d]->head.seq, INT_MAX);
+        pcb__futex_wake(&c->ring[d]->tail.seq, INT_MAX, 0);
+        pcb__futex_wake(&c->ring[d]->head.seq, INT_MAX, 0);
     }
 }
 

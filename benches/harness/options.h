@@ -69,9 +69,6 @@ struct pcb_options {
  */
 int pcb_options_parse(int *argc, char **argv, struct pcb_options *o);
 
-/* The name of a --pcb_pin value ("none", "compact", "spread"). */
-const char *pcb_pin_name(int pin);
-
 /* Prints the --pcb_* help to stdout. */
 void pcb_options_help(void);
 

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../workloads/workload.h"
+#include "../../workloads/workload.h"
 
 /* Reads a small /proc file into buf (NUL-terminated). Returns bytes read or -errno. */
 static ssize_t read_small(const char *path, char *buf, size_t cap)

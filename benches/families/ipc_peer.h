@@ -48,16 +48,6 @@ void pcb__ipc_shared_free(void *p, size_t size);
 /* Writes "/pcb-<kind>-<pid>-<n>" into buf (n counts calls in this process). */
 void pcb__ipc_posix_name(char *buf, size_t len, const char *kind);
 
-/* The i-th CPU this process may run on, or -1 when there are not that many. */
-int pcb__ipc_cpu_nth(unsigned i);
-/* Pins the calling thread to `cpu`. Returns 0 or -errno. */
-int pcb__ipc_pin_self(int cpu);
-
-/* Futex on a word in shared (MAP_SHARED) memory: waits while *w == v, at most timeout_ns.
- * Returns 0 when woken or the value differs, -ETIMEDOUT, or -EINTR. */
-int pcb__ipc_futex_wait(_Atomic uint32_t *w, uint32_t v, long timeout_ns);
-void pcb__ipc_futex_wake(_Atomic uint32_t *w, int n);
-
 /* Shared settings of the IPC/ and Lifecycle/ cases: a short MinTime (0.1 s, 0.02 s in the
  * quick profile) unless --benchmark_min_time was given, a short warm-up. Returns 0. */
 struct pcb_options;
@@ -67,8 +57,6 @@ int pcb__ipc_case_settings(struct pcb_gb_case *c, const struct pcb_options *o);
 const size_t *pcb__ipc_sizes(const struct pcb_options *o, size_t *n);
 /* Sum of the 64-bit words of a message (the payload checksum every message case checks). */
 uint64_t pcb__ipc_msg_sum(const void *m, size_t len);
-/* Registers the shared-counter and shared-list cases (ipc_shared.c); returns how many. */
-int pcb__ipc_shared_register(const struct pcb_options *o);
 
 /* Test-only fault injection: set by tests before a case runs, never by pcbench itself. */
 enum pcb__ipc_fault_kind {

@@ -20,7 +20,7 @@
 
 #include "gbench.h"
 #ifdef PCB_HAVE_MPI
-#include "../runners/distributed.h"
+#include "../../runners/distributed.h"
 #endif
 
 /* Where shm_open and mq_open put their names. */

@@ -30,16 +30,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../workloads/workload.h"
-#include "cases.h"
-#include "families.h"
-#include "gbench.h"
+#include "../../workloads/workload.h"
+#include "family.h"
+#include "../harness/gbench.h"
 #include "ipc_peer.h"
+#include "../../runners/support.h"
 
 static void floor_c_batch(pcb_gb_state *st, void *arg)
 {
@@ -95,7 +94,7 @@ static int pp_wait_while(struct pingpong *pp, uint32_t v, struct pcb__peer *watc
         if (pp->park && !pp->shared)
             syscall(SYS_futex, (uint32_t *)&pp->word, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
         else if (pp->park) {
-            if (pcb__ipc_futex_wait(&pp->word, v, 200000000L) == -ETIMEDOUT && watch &&
+            if (pcb__futex_wait_ns(&pp->word, v, 0, 200000000L) == -ETIMEDOUT && watch &&
                 !pcb__ipc_peer_alive(watch))
                 return -1;
         } else if ((++n & 0xfffff) == 0 && watch && pp->shared && !pcb__ipc_peer_alive(watch)) {
@@ -111,7 +110,7 @@ static void pp_set(struct pingpong *pp, uint32_t v)
     if (pp->park && !pp->shared)
         syscall(SYS_futex, (uint32_t *)&pp->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
     else if (pp->park)
-        pcb__ipc_futex_wake(&pp->word, 1);
+        pcb__futex_wake(&pp->word, 1, 0);
 }
 
 static int pp_partner(void *arg)
@@ -144,9 +143,9 @@ static void floor_pingpong(pcb_gb_state *st, void *arg)
     pp->park = mode->park;
     pp->shared = mode->proc;
     if (mode->pin) {
-        cpu_peer = pcb__ipc_cpu_nth(1);
+        cpu_peer = pcb__cpu_nth(1);
         if (cpu_peer < 0 || sched_getaffinity(0, sizeof(saved), &saved) != 0 ||
-            pcb__ipc_pin_self(pcb__ipc_cpu_nth(0)) != 0) {
+            pcb__pin_cpu(pcb__cpu_nth(0)) != 0) {
             pcb__ipc_shared_free(pp, sizeof(*pp));
             pcb_gb_skip_with_error(st, "cannot pin to two CPUs");
             return;
@@ -260,7 +259,7 @@ static void floor_pipe_pingpong(pcb_gb_state *st, void *arg)
 {
     int down[2], up[2];
     uint64_t timed = 0, served = 0;
-    pid_t parent = getpid(), pid;
+    pid_t pid;
     char b = 'p', msg[128];
 
     (void)arg;
@@ -274,12 +273,9 @@ static void floor_pipe_pingpong(pcb_gb_state *st, void *arg)
         pcb_gb_skip_with_error(st, "pipe failed");
         return;
     }
-    pid = fork();
+    pid = pcb__fork_child();
     if (pid == 0) {
         uint64_t count = 0;
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(1);
         close(down[1]);
         close(up[0]);
         /* 'p' is a ping; 'q' asks for the count and ends the child. */
@@ -324,7 +320,7 @@ static void floor_pipe_pingpong(pcb_gb_state *st, void *arg)
     pcb_gb_set_items_processed(st, (int64_t)timed);
 }
 
-int pcb_floor_register(const struct pcb_options *o)
+static int floor_register(const struct pcb_options *o)
 {
     static const struct pp_mode futex_threads = {.park = 1}, spin_threads = {0},
                                 futex_procs = {.park = 1, .proc = 1},
@@ -373,3 +369,14 @@ int pcb_floor_register(const struct pcb_options *o)
     }
     return n;
 }
+
+static void floor_help(FILE *f)
+{
+    fprintf(f,
+            "Floor/ (the machine's own floor: empty loop, clock, futex, spin and pipe ping-pong,\n"
+            "memcpy, atomic add), read every strategy's Empty round trip and every IPC/ and\n"
+            "Lifecycle/ case against it (each case's label names its floor).\n");
+}
+
+const struct pcb_family pcb_family_floor = {
+    .name = "Floor", .register_cases = floor_register, .help = floor_help};

@@ -25,12 +25,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../workloads/error.h"
-#include "../workloads/workload.h"
-#include "cases.h"
-#include "gbench.h"
+#include "../../workloads/workload.h"
+#include "../harness/gbench.h"
 #include "ipc_chan.h"
 #include "ipc_peer.h"
+#include "ipc_shared.h"
+#include "../../runners/support.h"
 
 #define COUNTER_OPS (1u << 18) /* counter updates per worker per round: milliseconds, far */
                                /* above the wake-up that starts a round */
@@ -145,15 +145,15 @@ static int worker_main(void *arg)
         if (atomic_load_explicit(&a->stop, memory_order_acquire))
             return 0;
         if (g == seen) {
-            if (pcb__ipc_futex_wait(&a->gen, g, PCB__CHAN_SLICE_NS) == -ETIMEDOUT && wa->sc->proc &&
-                getppid() != a->main_pid)
+            if (pcb__futex_wait_ns(&a->gen, g, 0, PCB__CHAN_SLICE_NS) == -ETIMEDOUT &&
+                wa->sc->proc && getppid() != a->main_pid)
                 return 1;
             continue;
         }
         seen = g;
         do_round(a, wa->sc, wa->idx);
         if (atomic_fetch_add_explicit(&a->done, 1, memory_order_acq_rel) + 1 == wa->sc->workers)
-            pcb__ipc_futex_wake(&a->done, 1);
+            pcb__futex_wake(&a->done, 1, 0);
     }
 }
 
@@ -213,7 +213,7 @@ static int wait_round(struct area *a, struct pcb__peer *peers, unsigned k)
         uint32_t d = atomic_load_explicit(&a->done, memory_order_acquire);
         if (d == k)
             return 0;
-        if (pcb__ipc_futex_wait(&a->done, d, PCB__CHAN_SLICE_NS) != -ETIMEDOUT)
+        if (pcb__futex_wait_ns(&a->done, d, 0, PCB__CHAN_SLICE_NS) != -ETIMEDOUT)
             continue;
         waited += PCB__CHAN_SLICE_NS;
         for (unsigned w = 0; w < k; w++)
@@ -260,7 +260,7 @@ static void ipc_shared_case(pcb_gb_state *st, void *arg)
             uint64_t t0 = pcb_now_ns();
             atomic_store_explicit(&a->done, 0, memory_order_relaxed);
             atomic_fetch_add_explicit(&a->gen, 1, memory_order_release);
-            pcb__ipc_futex_wake(&a->gen, INT_MAX);
+            pcb__futex_wake(&a->gen, INT_MAX, 0);
             err = wait_round(a, peers, k);
             pcb_gb_set_iteration_time(st, (double)(pcb_now_ns() - t0) * 1e-9);
             rounds++;
@@ -270,7 +270,7 @@ static void ipc_shared_case(pcb_gb_state *st, void *arg)
 
     atomic_store_explicit(&a->stop, 1, memory_order_release);
     atomic_fetch_add_explicit(&a->gen, 1, memory_order_release);
-    pcb__ipc_futex_wake(&a->gen, INT_MAX);
+    pcb__futex_wake(&a->gen, INT_MAX, 0);
     int perr = 0;
     for (unsigned w = 0; w < started; w++) {
         if (err)

@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "../runners/runner.h"
+#include "../../runners/runner.h"
 #include "gbench.h"
 #include "options.h"
 
@@ -44,8 +44,5 @@ int pcb_cases_register(const struct pcb_options *o);
 /* Frees every prepared input and every case registered here. Call after the run: the library
  * still lists the cases, and none of them may run again. */
 void pcb_cases_release(void);
-
-/* Number of CPUs this process may run on. */
-unsigned pcb_cpus_allowed(void);
 
 #endif

@@ -12,7 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/utsname.h>
 
-#include "cases.h"
+#include "../../runners/support.h"
 #include "gbench.h"
 
 #include "build_info.h"

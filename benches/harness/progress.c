@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../workloads/workload.h"
+#include "../../workloads/workload.h"
 
 static int enabled;
 static size_t total;

@@ -19,9 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../runners/runner.h"
-#include "../workloads/cpu_text.h"
-#include "families.h"
+#include "../../runners/runner.h"
+#include "../../runners/support.h"
+#include "../../workloads/cpu_text.h"
 
 /*
  * fprintf(stderr, ...) for the one-line messages about bad input: a value is printed as given,
@@ -160,14 +160,6 @@ static uint64_t workers_max(void)
     if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < max + 64)
         max = rl.rlim_cur > 64 ? rl.rlim_cur - 64 : 1;
     return max;
-}
-
-const char *pcb_pin_name(int pin)
-{
-    static const char *const names[] = {
-        [PCB_PIN_NONE] = "none", [PCB_PIN_COMPACT] = "compact", [PCB_PIN_SPREAD] = "spread"};
-
-    return pin >= 0 && pin < 3 ? names[pin] : "?";
 }
 
 /*
@@ -503,13 +495,4 @@ void pcb_options_help(void)
                    (unsigned long long)p->defaults[0]);
         }
     }
-    printf("\nOther families: Floor/ (the machine's own floor: empty loop, clock, futex, spin and\n"
-           "pipe ping-pong, memcpy, atomic add), read every strategy's Empty round trip and every\n"
-           "IPC/ and Lifecycle/ case against it (each case's label names its floor).\n");
-    pcb_ipc_help();
-    printf("Bad values print one line naming the option and the allowed range; exit status 2.\n"
-           "Exit status otherwise: 0 every case passed its checks, 1 a case failed, 3 a case hung\n"
-           "in a thread past --pcb_case_timeout and the run stopped; an interrupt (Ctrl-C,\n"
-           "SIGTERM) or a crash ends pcbench by that signal.\n"
-           "Google Benchmark's flags: pcbench --help.\n\n");
 }

@@ -5,7 +5,7 @@
 # same one-shot run's in-process batch time (median of --inproc-runs runs), so the two can be
 # read side by side.
 #
-#   benches/hyperfine.sh [--runs N] [--warmup N] [--workload W] [--workers K] [--tasks N]
+#   benches/cli/hyperfine.sh [--runs N] [--warmup N] [--workload W] [--workers K] [--tasks N]
 #                        [--param NAME=V]... [--strategies "A B ..."] [--out DIR]
 #                        [--build DIR] [--base OLD_HYPERFINE.json] [--inproc-runs N]
 #
@@ -18,7 +18,7 @@
 # Exit status: 0 when timed; 1 when no strategy could run; 2 for bad options or missing tools.
 set -euo pipefail
 
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="$root/build"
 runs=10
 warmup=1
