@@ -186,6 +186,37 @@ BAD_INPUTS=(
     PCB_WORKERS=0 PCB_TASKS=x
 )
 
+# Named parameter values read as names, in --pcb_param and in case names; numbers still work.
+test_named_parameter_values_read_as_names() {
+    pcb --benchmark_list_tests --benchmark_filter='^Sequential/Mem.alloc' \
+        --pcb_param=alloc=jemalloc || fail "--pcb_param=alloc=jemalloc exited $? ($(cat "$WORK/err"))"
+    [ -s "$WORK/out" ] || fail "nothing listed"
+    if grep -v '/alloc:jemalloc/' "$WORK/out"; then fail "names above are not alloc:jemalloc"; fi
+    pcb --benchmark_list_tests --benchmark_filter='^Sequential/Mem.alloc' --pcb_param=alloc=0 ||
+        fail "--pcb_param=alloc=0 exited $?"
+    if grep -v '/alloc:glibc/' "$WORK/out"; then fail "alloc=0 did not list alloc:glibc"; fi
+    pcb --benchmark_list_tests --pcb_param=alloc=tcmalloc && fail "alloc=tcmalloc was accepted"
+    grep -q 'one of glibc or jemalloc' "$WORK/err" || fail "alloc=tcmalloc: $(cat "$WORK/err")"
+}
+
+# A case has one name under every profile and flag: no min_time:, min_warmup_time:,
+# iterations: or repeats: part (the families set their own minimum time), and a filter
+# anchored at the end of a family's name selects it.
+test_names_carry_no_tuning_under_any_profile() {
+    local p
+    for p in default quick; do
+        pcb --benchmark_list_tests --pcb_profile=$p || fail "--pcb_profile=$p exited $?"
+        [ -s "$WORK/out" ] || fail "$p: nothing listed"
+        if grep -E 'min_time|min_warmup_time|iterations:|repeats:' "$WORK/out"; then
+            fail "$p: names above carry tuning"
+        fi
+    done
+    pcb --benchmark_list_tests --benchmark_filter='^Floor/futex_pingpong/processes/real_time$' ||
+        fail "an anchored family filter exited $? ($(cat "$WORK/err"))"
+    [ "$(cat "$WORK/out")" = "Floor/futex_pingpong/processes/real_time" ] ||
+        fail "anchored filter listed: $(cat "$WORK/out")"
+}
+
 test_bad_input_exits_2_with_one_line_naming_it() {
     local input name rc
     for input in "${BAD_INPUTS[@]}"; do
@@ -245,6 +276,8 @@ TESTS=(
     test_workers_filter_lists_only_that_worker_count
     test_quick_profile_lists_every_strategy_workload_pair
     test_param_option_sets_the_workload_values
+    test_named_parameter_values_read_as_names
+    test_names_carry_no_tuning_under_any_profile
     test_bad_input_exits_2_with_one_line_naming_it
     test_bad_input_after_valid_options_still_runs_nothing
     test_valid_multiprocess_run_exits_0_and_leaves_no_process

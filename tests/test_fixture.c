@@ -141,7 +141,7 @@ static int run_cases(const char *argv0, const char *out_path)
     o.seed = 42;
     o.profile = PCB_PROFILE_DEFAULT;
     o.gb_min_time_given = true;
-    o.gb_format = "console";
+    o.gb_format = 0; /* console */
     o.gb_color = "false";
 
     pcb_gb_init(&nargs, args);

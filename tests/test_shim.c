@@ -105,10 +105,12 @@ static void zero_counter(pcb_gb_state *st, void *arg)
 static int run_cases(const char *argv0, const char *mode, const char *out_path)
 {
     char out_arg[PATH_MAX + 32];
-    char *args[] = {(char *)argv0, out_arg, "--benchmark_out_format=json", NULL};
+    char *args[] = {(char *)argv0, out_arg, "--benchmark_out_format=json", NULL, NULL};
     int nargs = 3;
 
     snprintf(out_arg, sizeof(out_arg), "--benchmark_out=%s", out_path);
+    if (strcmp(mode, "--run-filtered") == 0) /* anchored at both ends, on names without tuning */
+        args[nargs++] = "--benchmark_filter=^Shim/tuned(_too)?(/manual_time)?$";
     pcb_gb_init(&nargs, args);
     if (pcb_gb_report_unrecognized(nargs, args))
         return 101;
@@ -116,6 +118,16 @@ static int run_cases(const char *argv0, const char *mode, const char *out_path)
     if (strcmp(mode, "--run-zero-counter") == 0) {
         pcb_gb_repetitions(
             pcb_gb_iterations(pcb_gb_register("Shim/zero_counter", zero_counter, NULL), 100), 3);
+        goto run;
+    }
+    if (strcmp(mode, "--run-filtered") == 0) {
+        pcb_gb_min_warmup_time(pcb_gb_min_time(pcb_gb_register("Shim/tuned", batched, NULL), 0.01),
+                               0.001);
+        pcb_gb_repetitions(
+            pcb_gb_iterations(
+                pcb_gb_use_manual_time(pcb_gb_register("Shim/tuned_too", counted, NULL)), ITERS),
+            2);
+        pcb_gb_iterations(pcb_gb_register("Shim/tuned_not", batched, NULL), 1);
         goto run;
     }
     pcb_gb_unit(pcb_gb_iterations(
@@ -176,7 +188,7 @@ static void assert_close(const cJSON *run, const char *key, double want)
     assert_true(fabs(got - want) <= 1e-9 * fabs(want));
 }
 
-#define COUNTED "Shim/counted/iterations:10/manual_time"
+#define COUNTED "Shim/counted/manual_time"
 
 static void test_manual_time_sets_time_per_iteration_in_the_chosen_unit(void **state)
 {
@@ -234,7 +246,7 @@ static void test_added_context_reaches_the_output(void **state)
 
 static void test_batch_runs_the_body_exactly_the_fixed_iterations(void **state)
 {
-    const cJSON *run = run_named("Shim/batched/iterations:1000");
+    const cJSON *run = run_named("Shim/batched");
 
     (void)state;
     assert_true(number(run, "iterations") == BATCH_ITERS);
@@ -246,7 +258,7 @@ static void test_batch_runs_the_body_exactly_the_fixed_iterations(void **state)
  * many times (the last run it reports, after growing the count from a probe run). */
 static void test_batch_runs_the_body_exactly_the_iterations_the_library_chose(void **state)
 {
-    const cJSON *run = run_named("Shim/batched_by_min_time/min_time:0.010");
+    const cJSON *run = run_named("Shim/batched_by_min_time");
 
     (void)state;
     assert_true(number(run, "iterations") >= 1);
@@ -255,7 +267,7 @@ static void test_batch_runs_the_body_exactly_the_iterations_the_library_chose(vo
 
 static void test_keep_running_runs_the_body_exactly_the_fixed_iterations(void **state)
 {
-    const cJSON *run = run_named("Shim/one_at_a_time/iterations:37");
+    const cJSON *run = run_named("Shim/one_at_a_time");
 
     (void)state;
     assert_true(number(run, "iterations") == KEEP_RUNNING_ITERS);
@@ -264,7 +276,7 @@ static void test_keep_running_runs_the_body_exactly_the_fixed_iterations(void **
 
 static void test_skip_with_error_reaches_output_and_failed_count(void **state)
 {
-    const cJSON *run = run_named("Shim/failing/iterations:5");
+    const cJSON *run = run_named("Shim/failing");
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(run, "error_message");
 
     (void)state;
@@ -290,12 +302,43 @@ static void test_json_stays_valid_when_a_counter_is_zero_in_every_repetition(voi
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
     assert_non_null(zdoc); /* NULL: the file is not JSON */
-    cv = pcb_test_find_run(zdoc, "Shim/zero_counter/iterations:100/repeats:3_cv", 0);
+    cv = pcb_test_find_run(zdoc, "Shim/zero_counter_cv", 0);
     assert_non_null(cv);
     assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(cv, "always_zero")));
     assert_true(cJSON_GetObjectItemCaseSensitive(cv, "always_zero")->valuedouble == 0);
     assert_true(cJSON_GetObjectItemCaseSensitive(cv, "always_one")->valuedouble == 0);
     cJSON_Delete(zdoc);
+}
+
+/* Minimum time, warm-up, a fixed iteration count and repetitions are settings, not names: no
+ * report carries them, and --benchmark_filter sees the name without them. */
+static void test_names_carry_no_tuning_and_the_filter_sees_them_so(void **state)
+{
+    int status;
+    cJSON *fdoc = pcb_test_run_child_json("--run-filtered", 20, &status);
+    const cJSON *b, *run;
+    size_t tuned = 0, tuned_too = 0;
+
+    (void)state;
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_non_null(fdoc);
+    cJSON_ArrayForEach(run, cJSON_GetObjectItemCaseSensitive(fdoc, "benchmarks"))
+    {
+        const char *name = cJSON_GetObjectItemCaseSensitive(run, "name")->valuestring;
+        const char *run_name = cJSON_GetObjectItemCaseSensitive(run, "run_name")->valuestring;
+        assert_null(strstr(name, "min_time"));
+        assert_null(strstr(name, "iterations:"));
+        assert_null(strstr(name, "repeats:"));
+        assert_string_not_equal(run_name, "Shim/tuned_not");
+        tuned += strcmp(run_name, "Shim/tuned") == 0;
+        tuned_too += strcmp(run_name, "Shim/tuned_too/manual_time") == 0;
+    }
+    assert_int_equal(tuned, 1);
+    assert_true(tuned_too >= 2); /* two repetitions, and their aggregates */
+    b = pcb_test_find_run(fdoc, "Shim/tuned_too/manual_time_mean", 0);
+    assert_non_null(b);
+    cJSON_Delete(fdoc);
 }
 
 int main(int argc, char **argv)
@@ -314,6 +357,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_keep_running_runs_the_body_exactly_the_fixed_iterations),
         cmocka_unit_test(test_skip_with_error_reaches_output_and_failed_count),
         cmocka_unit_test(test_json_stays_valid_when_a_counter_is_zero_in_every_repetition),
+        cmocka_unit_test(test_names_carry_no_tuning_and_the_filter_sees_them_so),
     };
 
     return pcb_test_main(argc, argv, "shim", tests, sizeof(tests) / sizeof(tests[0]), 10, load);

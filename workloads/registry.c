@@ -132,6 +132,56 @@ const struct pcb_workload *pcb_workload_find(const char *name)
     return NULL;
 }
 
+const char *pcb_param_format(const struct pcb_param_spec *p, uint64_t v, char *buf, size_t cap)
+{
+    if (p->names && v >= p->min && v <= p->max)
+        snprintf(buf, cap, "%s", p->names[v]);
+    else
+        snprintf(buf, cap, "%llu", (unsigned long long)v);
+    return buf;
+}
+
+int pcb_param_parse(const struct pcb_param_spec *p, const char *s, uint64_t *v)
+{
+    uint64_t x = 0;
+
+    for (uint64_t i = p->min; p->names && i <= p->max; i++)
+        if (strcmp(p->names[i], s) == 0) {
+            *v = i;
+            return 0;
+        }
+    if (!*s || strlen(s) > 20)
+        return -1;
+    for (const char *c = s; *c; c++) {
+        if (*c < '0' || *c > '9' || x > (UINT64_MAX - (uint64_t)(*c - '0')) / 10)
+            return -1;
+        x = x * 10 + (uint64_t)(*c - '0');
+    }
+    if (x < p->min || x > p->max)
+        return -1;
+    *v = x;
+    return 0;
+}
+
+const char *pcb_param_allowed(const struct pcb_param_spec *p, char *buf, size_t cap)
+{
+    size_t len;
+
+    if (!p->names) {
+        snprintf(buf, cap, "an integer from %llu to %llu", (unsigned long long)p->min,
+                 (unsigned long long)p->max);
+        return buf;
+    }
+    len = (size_t)snprintf(buf, cap, "one of");
+    for (uint64_t v = p->min; v <= p->max && len < cap; v++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s %s",
+                                v == p->min   ? ""
+                                : v == p->max ? " or"
+                                              : ",",
+                                p->names[v]);
+    return buf;
+}
+
 int pcb_workload_reference(const struct pcb_workload *wl, const struct pcb_input *in,
                            uint64_t ntasks, uint64_t *digest)
 {

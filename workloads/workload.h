@@ -21,7 +21,16 @@
  */
 pid_t pcb__fork_child(void);
 
-/* The registry: every workload pcbench knows, in display order. */
+/* A parameter's value as case names and options show it: its name for a named parameter,
+ * else the number. Writes into buf (cap bytes) and returns buf. */
+const char *pcb_param_format(const struct pcb_param_spec *p, uint64_t v, char *buf, size_t cap);
+/* Reads one value of parameter p: a name of a named parameter, or a number in [min, max] (a
+ * named parameter takes its value numbers too). Returns 0 and *v, or -1. */
+int pcb_param_parse(const struct pcb_param_spec *p, const char *s, uint64_t *v);
+/* "a number from MIN to MAX" or "one of NAME, NAME or NAME": what p accepts, into buf. */
+const char *pcb_param_allowed(const struct pcb_param_spec *p, char *buf, size_t cap);
+
+/* The registry: every workload pcbench knows (its own, then the user's), in display order. */
 const struct pcb_workload *const *pcb_workloads(size_t *count);
 /* Finds a workload by exact name; NULL when there is none. */
 const struct pcb_workload *pcb_workload_find(const char *name);

@@ -60,6 +60,15 @@ struct oneshot {
     bool json;        /* --json */
     bool have_digest; /* --digest was given */
     uint64_t digest;  /* its value */
+    /* As given, checked once the strategy and workload are known. */
+    bool no_baseline;                              /* --no-baseline */
+    bool help;                                     /* --help */
+    const char *strategy_arg, *workload_arg;       /* --strategy, --workload */
+    const char *workers_arg;                       /* --workers, or NULL */
+    const char *param_args[PCB_WL_MAX_PARAMS + 1]; /* --param, in the order given */
+    size_t nparam_args;
+    const char *variant_args[PCB_MAX_VARIANTS + 1]; /* --variant, in the order given */
+    size_t nvariant_args;
 };
 
 /* One timed batch and what it cost. */
@@ -71,43 +80,139 @@ struct measured {
     size_t nworkers_procs;       /* worker processes counted */
 };
 
+#define PROG "pcbench run"
+
 static int bad(const char *opt, const char *val, const char *allowed)
 {
-    fprintf(stderr, "pcbench run: %s %s: %s\n", opt, val, allowed);
-    return 2;
-}
-
-/* Strict unsigned decimal in [min, max]. Returns 0 or -1. */
-static int parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-    uint64_t v = 0;
-
-    if (!*s || strlen(s) > 20)
-        return -1;
-    for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return -1;
-        uint64_t d = (uint64_t)(*p - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
-    if (v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
+    return pcb_opts_refuse(PROG, opt, val, allowed);
 }
 
 static int num_opt(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out)
 {
     char allowed[96];
 
-    if (parse_num(val, min, max, out) == 0)
+    if (pcb_parse_u64(val, min, max, out) == 0)
         return 0;
     snprintf(allowed, sizeof(allowed), "expected an integer from %llu to %llu",
              (unsigned long long)min, (unsigned long long)max);
     return bad(opt, val, allowed);
 }
+
+static int set_param_arg(void *opts, const char *value, char *why, size_t cap)
+{
+    struct oneshot *o = opts;
+
+    if (o->nparam_args == PCB_WL_MAX_PARAMS) {
+        snprintf(why, cap, "given more often than any workload has parameters");
+        return -1;
+    }
+    o->param_args[o->nparam_args++] = value;
+    return 0;
+}
+
+static int set_variant_arg(void *opts, const char *value, char *why, size_t cap)
+{
+    struct oneshot *o = opts;
+
+    if (o->nvariant_args == PCB_MAX_VARIANTS) {
+        snprintf(why, cap, "given more often than any strategy has variants");
+        return -1;
+    }
+    o->variant_args[o->nvariant_args++] = value;
+    return 0;
+}
+
+static int set_digest(void *opts, const char *value, char *why, size_t cap)
+{
+    struct oneshot *o = opts;
+    char *end;
+
+    errno = 0;
+    o->digest = strtoull(value, &end, 16);
+    if (!*value || *end || errno || value[0] == '-' || value[0] == ' ') {
+        snprintf(why, cap, "expected a 64-bit hexadecimal digest, e.g. 0x1f2e3d4c5b6a7988");
+        return -1;
+    }
+    o->have_digest = true;
+    return 0;
+}
+
+#define STR(x) #x
+#define XSTR(x) STR(x)
+#define OFF(field) offsetof(struct oneshot, field)
+
+/* The table: `pcbench run`'s options, their checks and their usage lines. */
+static const struct pcb_opt table[] = {
+    {.name = "--strategy",
+     .arg = "NAME",
+     .kind = PCB_OPT_TEXT,
+     .offset = OFF(strategy_arg),
+     .help = "the strategy (case-insensitive; required)"},
+    {.name = "--workload",
+     .arg = "NAME",
+     .kind = PCB_OPT_TEXT,
+     .offset = OFF(workload_arg),
+     .help = "the workload (case-insensitive; required)"},
+    {.name = "--workers",
+     .arg = "K",
+     .kind = PCB_OPT_TEXT,
+     .offset = OFF(workers_arg),
+     .help = "1.." XSTR(PCB_OPT_WORKERS_MAX) " (default: the CPUs this process may use;\n"
+                                             "strategies without a worker count run with 1)"},
+    {.name = "--tasks",
+     .arg = "N",
+     .kind = PCB_OPT_U64,
+     .offset = OFF(tasks),
+     .min = 1,
+     .max = PCB_OPT_TASKS_MAX,
+     .help = "1.." XSTR(PCB_OPT_TASKS_MAX) " (default 256)"},
+    {.name = "--chunk",
+     .arg = "C",
+     .kind = PCB_OPT_U64,
+     .offset = OFF(chunk),
+     .min = 1,
+     .max = PCB_OPT_CHUNK_MAX,
+     .help = "1.." XSTR(PCB_OPT_CHUNK_MAX) " tasks per hand-out (default 1)"},
+    {.name = "--param",
+     .arg = "NAME=V",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_param_arg,
+     .help = "a parameter of the workload (a number, or a name:\nalloc=jemalloc), repeatable"},
+    {.name = "--variant",
+     .arg = "NAME=VALUE",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_variant_arg,
+     .help = "a variant of the strategy (queue=mq), repeatable"},
+    {.name = "--seed",
+     .arg = "N",
+     .kind = PCB_OPT_U64,
+     .offset = OFF(seed),
+     .min = 0,
+     .max = UINT64_MAX,
+     .help = "seed of the generated input (default 42)"},
+    {.name = "--no-baseline",
+     .kind = PCB_OPT_FLAG,
+     .offset = OFF(no_baseline),
+     .help = "skip the Sequential batch (no speedup)"},
+    {.name = "--digest",
+     .arg = "HEX",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_digest,
+     .help = "the expected digest, in place of the sequential reference"},
+    {.name = "--json",
+     .kind = PCB_OPT_FLAG,
+     .offset = OFF(json),
+     .help = "one JSON object instead of the text"},
+    {.name = "--help",
+     .alias = "-h",
+     .kind = PCB_OPT_FLAG,
+     .offset = OFF(help),
+     .flags = PCB_OPT_HELP,
+     .help = "this text"},
+};
+
+static const struct pcb_optset set = {
+    .prog = PROG, .opts = table, .nopts = sizeof(table) / sizeof(table[0])};
 
 static void usage(FILE *f)
 {
@@ -115,31 +220,32 @@ static void usage(FILE *f)
     const struct pcb_runner *const *rs = pcb_runners(&nr);
     const struct pcb_workload *const *ws = pcb_workloads(&nw);
 
-    fprintf(f,
-            "usage: pcbench run --strategy NAME --workload NAME [--workers K] [--tasks N]\n"
-            "                   [--chunk C] [--param NAME=V]... [--variant NAME=VALUE]...\n"
-            "                   [--seed N] [--no-baseline] [--digest HEX] [--json]\n\n"
-            "Runs one batch of N tasks outside Google Benchmark and prints its wall time,\n"
-            "items/s, peak RSS (pcbench + worker processes), cores used, context switches and\n"
-            "the speedup against one Sequential batch of the same input (--no-baseline skips\n"
-            "it). The merged digest is checked against the sequential reference (or --digest);\n"
-            "a mismatch exits 1. --json prints one JSON object instead of the text.\n\n"
-            "  --workers K   1..%d (default: the CPUs this process may use; strategies\n"
-            "                without a worker count run with 1)\n"
-            "  --tasks N     1..%llu (default %d)\n"
-            "  --chunk C     1..%llu tasks per hand-out (default 1)\n"
-            "  --seed N      seed of the generated input (default %d)\n\n"
-            "Strategies (case-insensitive):",
-            PCB_OPT_WORKERS_MAX, PCB_OPT_TASKS_MAX, DEFAULT_TASKS, PCB_OPT_CHUNK_MAX, DEFAULT_SEED);
+    fprintf(f, "usage: pcbench run --strategy NAME --workload NAME [--workers K] [--tasks N]\n"
+               "                   [--chunk C] [--param NAME=V]... [--variant NAME=VALUE]...\n"
+               "                   [--seed N] [--no-baseline] [--digest HEX] [--json]\n\n"
+               "Runs one batch of N tasks outside Google Benchmark and prints its wall time,\n"
+               "items/s, peak RSS (pcbench + worker processes), cores used, context switches and\n"
+               "the speedup against one Sequential batch of the same input (--no-baseline skips\n"
+               "it). The merged digest is checked against the sequential reference (or --digest);\n"
+               "a mismatch exits 1. Options take their value as --opt VALUE or --opt=VALUE.\n\n");
+    pcb_opts_usage(&set, f);
+    fprintf(f, "\nStrategies (case-insensitive):");
     for (size_t i = 0; i < nr; i++)
         fprintf(f, "%s %s", i ? "," : "", rs[i]->name);
     fprintf(f, "\nWorkloads (case-insensitive) and their --param names:\n");
     for (size_t i = 0; i < nw; i++) {
         fprintf(f, "  %-22s", ws[i]->name);
-        for (size_t j = 0; j < ws[i]->nparams; j++)
-            fprintf(f, " %s=%llu..%llu", ws[i]->params[j].name,
-                    (unsigned long long)ws[i]->params[j].min,
-                    (unsigned long long)ws[i]->params[j].max);
+        for (size_t j = 0; j < ws[i]->nparams; j++) {
+            const struct pcb_param_spec *p = &ws[i]->params[j];
+            if (p->names) {
+                fprintf(f, " %s=", p->name);
+                for (uint64_t v = p->min; v <= p->max; v++)
+                    fprintf(f, "%s%s", v == p->min ? "" : "|", p->names[v]);
+            } else {
+                fprintf(f, " %s=%llu..%llu", p->name, (unsigned long long)p->min,
+                        (unsigned long long)p->max);
+            }
+        }
         fprintf(f, "\n");
     }
 }
@@ -169,101 +275,32 @@ static const char *workload_names(char *buf, size_t cap)
 
 static int parse_args(int argc, char **argv, struct oneshot *o)
 {
-    const char *strategy = NULL, *workload = NULL, *pending_params[PCB_WL_MAX_PARAMS + 1];
-    const char *workers = NULL, *pending_variants[PCB_MAX_VARIANTS + 1];
-    size_t npp = 0, npv = 0;
     char names[1024], allowed[1200];
 
     memset(o, 0, sizeof(*o));
     o->tasks = DEFAULT_TASKS;
     o->chunk = 1;
     o->seed = DEFAULT_SEED;
-    o->baseline = true;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = NULL;
-        char key[32];
-        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
-        size_t klen = eq ? (size_t)(eq - a) : strlen(a);
-
-        if (klen >= sizeof(key)) {
-            fprintf(stderr, "pcbench run: %s: unknown option; see pcbench run --help\n", a);
-            return 2;
-        }
-        memcpy(key, a, klen);
-        key[klen] = '\0';
-        if (strcmp(key, "--help") == 0 || strcmp(key, "-h") == 0) {
-            usage(stdout);
-            return -1;
-        }
-        if (strcmp(key, "--no-baseline") == 0) {
-            o->baseline = false;
-            continue;
-        }
-        if (strcmp(key, "--json") == 0) {
-            o->json = true;
-            continue;
-        }
-        static const char *const with_value[] = {"--strategy", "--workload", "--workers",
-                                                 "--tasks",    "--chunk",    "--param",
-                                                 "--variant",  "--seed",     "--digest"};
-        bool known = false;
-        for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
-            known |= strcmp(key, with_value[k]) == 0;
-        if (!known) {
-            fprintf(stderr, "pcbench run: %s: unknown option; see pcbench run --help\n", a);
-            return 2;
-        }
-        if (eq)
-            val = eq + 1;
-        else if (i + 1 < argc)
-            val = argv[++i];
-        else {
-            fprintf(stderr, "pcbench run: %s needs a value\n", key);
-            return 2;
-        }
-        if (strcmp(key, "--strategy") == 0)
-            strategy = val;
-        else if (strcmp(key, "--workload") == 0)
-            workload = val;
-        else if (strcmp(key, "--workers") == 0)
-            workers = val;
-        else if (strcmp(key, "--tasks") == 0) {
-            if (num_opt(key, val, 1, PCB_OPT_TASKS_MAX, &o->tasks))
-                return 2;
-        } else if (strcmp(key, "--chunk") == 0) {
-            if (num_opt(key, val, 1, PCB_OPT_CHUNK_MAX, &o->chunk))
-                return 2;
-        } else if (strcmp(key, "--seed") == 0) {
-            if (num_opt(key, val, 0, UINT64_MAX, &o->seed))
-                return 2;
-        } else if (strcmp(key, "--digest") == 0) {
-            char *end;
-            errno = 0;
-            o->digest = strtoull(val, &end, 16);
-            if (!*val || *end || errno || val[0] == '-')
-                return bad(key, val,
-                           "expected a 64-bit hexadecimal digest, e.g. 0x1f2e3d4c5b6a7988");
-            o->have_digest = true;
-        } else if (strcmp(key, "--param") == 0) {
-            if (npp == PCB_WL_MAX_PARAMS)
-                return bad(key, val, "given more often than any workload has parameters");
-            pending_params[npp++] = val;
-        } else {
-            if (npv == PCB_MAX_VARIANTS)
-                return bad(key, val, "given more often than any strategy has variants");
-            pending_variants[npv++] = val;
-        }
+    int rc = pcb_opts_parse(&set, &argc, argv, o);
+    if (rc == PCB_OPTS_HELP) {
+        usage(stdout);
+        return -1;
     }
-    if (!strategy) {
-        snprintf(allowed, sizeof(allowed), "pcbench run: --strategy is required; one of: %s",
-                 runner_names(names, sizeof(names)));
-        fprintf(stderr, "%s\n", allowed);
+    if (rc)
         return 2;
+    o->baseline = !o->no_baseline;
+    const char *strategy = o->strategy_arg, *workload = o->workload_arg, *workers = o->workers_arg;
+    const char *const *pending_params = o->param_args, *const *pending_variants = o->variant_args;
+    size_t npp = o->nparam_args, npv = o->nvariant_args;
+    if (!strategy) {
+        snprintf(allowed, sizeof(allowed), "required; one of: %s",
+                 runner_names(names, sizeof(names)));
+        return bad("--strategy", NULL, allowed);
     }
     if (!workload) {
-        fprintf(stderr, "pcbench run: --workload is required; one of: %s\n",
-                workload_names(names, sizeof(names)));
-        return 2;
+        snprintf(allowed, sizeof(allowed), "required; one of: %s",
+                 workload_names(names, sizeof(names)));
+        return bad("--workload", NULL, allowed);
     }
     size_t n;
     const struct pcb_runner *const *rs = pcb_runners(&n);
@@ -318,10 +355,10 @@ static int parse_args(int argc, char **argv, struct oneshot *o)
             return bad("--param", p, allowed);
         }
         uint64_t v;
-        if (parse_num(eq + 1, spec->min, spec->max, &v)) {
-            snprintf(allowed, sizeof(allowed), "%s of %s is an integer from %llu to %llu",
-                     spec->name, wl->name, (unsigned long long)spec->min,
-                     (unsigned long long)spec->max);
+        if (pcb_param_parse(spec, eq + 1, &v)) {
+            char what[160];
+            snprintf(allowed, sizeof(allowed), "%s of %s is %s", spec->name, wl->name,
+                     pcb_param_allowed(spec, what, sizeof(what)));
             return bad("--param", p, allowed);
         }
         size_t k = 0;
@@ -479,7 +516,14 @@ static void report(const struct oneshot *o, const char *variant_label, unsigned 
             for (size_t k = 0; k < o->nparams; k++)
                 if (strcmp(o->params[k].name, o->workload->params[i].name) == 0)
                     v = o->params[k].value;
-            printf(":%llu", (unsigned long long)v);
+            char text[32];
+            const struct pcb_param_spec *p = &o->workload->params[i];
+            if (p->names) { /* a named value is a string */
+                printf(":");
+                json_str(pcb_param_format(p, v, text, sizeof(text)));
+            } else {
+                printf(":%llu", (unsigned long long)v);
+            }
         }
         printf("},\"workers\":%u,\"total_workers\":%u,\"tasks\":%llu,\"chunk\":%llu,"
                "\"seed\":%llu,\"wall_ns\":%llu,\"items_per_second\":%.6g,",
@@ -516,7 +560,9 @@ static void report(const struct oneshot *o, const char *variant_label, unsigned 
         for (size_t k = 0; k < o->nparams; k++)
             if (strcmp(o->params[k].name, o->workload->params[i].name) == 0)
                 v = o->params[k].value;
-        printf(" %s:%llu", o->workload->params[i].name, (unsigned long long)v);
+        char text[32];
+        printf(" %s:%s", o->workload->params[i].name,
+               pcb_param_format(&o->workload->params[i], v, text, sizeof(text)));
     }
     printf(", %u worker%s, %llu tasks, chunk %llu, seed %llu\n", total_workers,
            total_workers == 1 ? "" : "s", (unsigned long long)o->tasks,

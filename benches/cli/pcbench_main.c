@@ -134,11 +134,8 @@ int pcbench_main(int argc, char **argv)
         return rc;
     }
     if (o.help) {
-        bool library_help = false;
-        for (int i = 1; i < argc; i++)
-            library_help |= strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
         help();
-        if (!library_help) {
+        if (!o.help_library) {
             free(original);
             return 0; /* --pcb_help: ours only */
         }
@@ -197,18 +194,19 @@ int pcbench_main(int argc, char **argv)
         return 1;
     }
 
-    bool console = strcmp(o.gb_format, "console") == 0 && !o.gb_list_only;
+    bool console = o.gb_format == 0 && !o.gb_list_only;
     bool color = strcmp(o.gb_color, "true") == 0 || strcmp(o.gb_color, "yes") == 0 ||
                  strcmp(o.gb_color, "1") == 0 ||
                  (strcmp(o.gb_color, "auto") == 0 && isatty(STDOUT_FILENO) && getenv("TERM") &&
                   strcmp(getenv("TERM"), "dumb") != 0);
     struct pcb_gb_run_options ro = {.on_run = pcb_summary_collect,
                                     .on_case = pcb_progress_case,
-                                    .format = o.gb_format,
+                                    .format = pcb_options_gb_format(&o),
                                     .color = color,
                                     .tabular = o.gb_tabular,
                                     .out_path = o.gb_list_only ? NULL : out_path,
-                                    .out_format = out_format};
+                                    .out_format = out_format,
+                                    .list_only = o.gb_list_only};
     if (!o.gb_list_only) {
         pcb_progress_start(original);
         pcb_leaks_install();

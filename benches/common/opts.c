@@ -146,6 +146,15 @@ static void allowed_text(const struct pcb_opt *o, char *why, size_t cap)
 /* Checks `value` by o's kind and stores it. Returns 0, or -1 with why filled. */
 static int apply(const struct pcb_opt *o, const char *value, void *opts, char *why, size_t cap)
 {
+    if (!value && o->kind != PCB_OPT_FLAG) { /* PCB_OPT_VALUE_OPTIONAL, given bare */
+        why[0] = '\0';
+        if (o->set && o->set(opts, NULL, why, cap) != 0) {
+            if (!why[0])
+                allowed_text(o, why, cap);
+            return -1;
+        }
+        return 0;
+    }
     /* Stored with memcpy: the field's type is the kind's, whatever `opts` points to. */
     char *dst = (char *)opts + o->offset;
     uint64_t u;
@@ -230,6 +239,13 @@ static int take(const struct pcb_optset *set, const struct pcb_opt *o, const cha
 {
     char why[512];
 
+    why[0] = '\0';
+    if (from_env && o->set_env) {
+        if (o->set_env(opts, value, why, sizeof(why)) != 0)
+            return pcb_opts_refuse(set->prog, from_env, value, why[0] ? why : "not a valid value");
+        mark(set, o);
+        return 0;
+    }
     if (apply(o, value, opts, why, sizeof(why)) != 0)
         return pcb_opts_refuse(set->prog, from_env ? from_env : o->name, value, why);
     mark(set, o);
@@ -239,6 +255,7 @@ static int take(const struct pcb_optset *set, const struct pcb_opt *o, const cha
 int pcb_opts_parse(const struct pcb_optset *set, int *argc, char **argv, void *opts)
 {
     int out = 1, rc;
+    bool help = false;
     char why[512];
 
     if (set->given)
@@ -259,8 +276,8 @@ int pcb_opts_parse(const struct pcb_optset *set, int *argc, char **argv, void *o
                     argv[out++] = argv[i];
                     continue;
                 }
-                return pcb_opts_refuse(set->prog, a, NULL,
-                                       "unexpected argument; see --help for the usage");
+                snprintf(why, sizeof(why), "unexpected argument; see %s --help", set->prog);
+                return pcb_opts_refuse(set->prog, a, NULL, why);
             }
             why[0] = '\0';
             if (set->positional(opts, dashes ? NULL : a, why, sizeof(why)) != 0)
@@ -283,18 +300,15 @@ int pcb_opts_parse(const struct pcb_optset *set, int *argc, char **argv, void *o
                 argv[out++] = argv[i];
                 continue;
             }
-            return pcb_opts_refuse(set->prog, klen < sizeof(key) ? key : a, NULL,
-                                   "unknown option; see --help");
+            snprintf(why, sizeof(why), "unknown option; see %s --help", set->prog);
+            return pcb_opts_refuse(set->prog, klen < sizeof(key) ? key : a, NULL, why);
         }
         if (o->flags & PCB_OPT_HELP) {
             mark(set, o);
+            help = true;
             if (o->flags & PCB_OPT_KEEP)
                 argv[out++] = argv[i];
-            for (int j = i + 1; j < *argc; j++) /* the rest passes on untouched */
-                argv[out++] = argv[j];
-            *argc = out;
-            argv[out] = NULL;
-            return PCB_OPTS_HELP;
+            continue;
         }
         const char *value = NULL;
         if (o->kind == PCB_OPT_FLAG) {
@@ -302,6 +316,8 @@ int pcb_opts_parse(const struct pcb_optset *set, int *argc, char **argv, void *o
                 return pcb_opts_refuse(set->prog, key, NULL, "takes no value");
         } else if (eq) {
             value = eq + 1;
+        } else if (o->flags & PCB_OPT_VALUE_OPTIONAL) {
+            value = NULL;
         } else if (!set->equals_only && i + 1 < *argc && !(o->flags & PCB_OPT_KEEP)) {
             value = argv[++i];
         } else {
@@ -315,7 +331,7 @@ int pcb_opts_parse(const struct pcb_optset *set, int *argc, char **argv, void *o
     }
     *argc = out;
     argv[out] = NULL;
-    return 0;
+    return help ? PCB_OPTS_HELP : 0;
 }
 
 void pcb_opts_usage(const struct pcb_optset *set, FILE *f)

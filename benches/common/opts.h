@@ -52,11 +52,13 @@ enum pcb_opt_kind {
 };
 
 enum pcb_opt_flags {
-    PCB_OPT_EMPTY_OK = 1u << 1, /* a TEXT value may be empty */
-    PCB_OPT_PERCENT = 1u << 2,  /* a DOUBLE value may end in '%' */
-    PCB_OPT_KEEP = 1u << 3,     /* checked, then left in argv (another parser's flag) */
-    PCB_OPT_HIDDEN = 1u << 4,   /* not in the usage text */
-    PCB_OPT_HELP = 1u << 5,     /* asks for the usage: parsing stops and returns PCB_OPTS_HELP */
+    PCB_OPT_EMPTY_OK = 1u << 1,       /* a TEXT value may be empty */
+    PCB_OPT_PERCENT = 1u << 2,        /* a DOUBLE value may end in '%' */
+    PCB_OPT_KEEP = 1u << 3,           /* checked, then left in argv (another parser's flag) */
+    PCB_OPT_HIDDEN = 1u << 4,         /* not in the usage text */
+    PCB_OPT_HELP = 1u << 5,           /* asks for the usage: the parse returns PCB_OPTS_HELP */
+    PCB_OPT_VALUE_OPTIONAL = 1u << 6, /* may be given without a value (Google Benchmark's
+                                         `--flag` for `--flag=true`): set gets NULL then */
 };
 
 struct pcb_optset;
@@ -81,6 +83,8 @@ struct pcb_opt {
     double dmin, dmax;          /* DOUBLE bounds */
     const char *const *choices; /* CHOICE names, NULL-terminated */
     pcb_opt_set_fn set;         /* CUSTOM's store, or an extra check; NULL for none */
+    pcb_opt_set_fn set_env;     /* the variable's value when it reads differently from the
+                                   option's (a list of paths, say); NULL: as the option's */
     unsigned flags;             /* enum pcb_opt_flags */
 };
 
@@ -104,7 +108,9 @@ struct pcb_optset {
 };
 
 /* What pcb_opts_parse() returns besides 0. */
-#define PCB_OPTS_HELP 1  /* an option with PCB_OPT_HELP was given: print the usage, exit 0 */
+#define PCB_OPTS_HELP                                                                              \
+    1                    /* an option with PCB_OPT_HELP was given (and every other argument        \
+                            parsed well): print the usage, exit 0 */
 #define PCB_OPTS_ERROR 2 /* one line was printed: exit with status 2 */
 
 /*

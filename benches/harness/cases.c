@@ -17,6 +17,7 @@
 
 #include "../../runners/runner.h"
 #include "../../runners/support.h"
+#include "../common/casename.h"
 #include "../../workloads/reference.h"
 #include "gbench.h"
 #include "resources.h"
@@ -393,17 +394,40 @@ static struct group *find_group(const struct pcb_workload *wl, const uint64_t *v
     return add_group(&g) ? NULL : groups[ngroups - 1];
 }
 
-/* Writes "<workers_name>:K/<variant>:<value>/..." into buf; returns its length. */
-static int case_axes(char *buf, size_t cap, const struct pcb_runner *r, unsigned workers,
-                     const unsigned *variant)
-{
-    int len = snprintf(buf, cap, "%s:%u", r->workers_name ? r->workers_name : "workers", workers);
+/* Parameter values as names show them, for one case name. */
+struct name_values {
+    char v[PCB_WL_MAX_PARAMS][32];
+};
 
-    for (size_t v = 0; v < r->nvariants && (size_t)len < cap; v++)
-        len +=
-            snprintf(buf + len, cap - (size_t)len, "/%s:%s", r->variants[v].name,
-                     r->variants[v].values[variant[v] < r->variants[v].nvalues ? variant[v] : 0]);
-    return len < (int)cap ? len : (int)cap - 1;
+/*
+ * Writes the case name of runner r with K workers and its variant indices: the matrix name of
+ * workload wl (its tasks, chunk and parameter values) or, with wl NULL, the Lifecycle start
+ * name. The grammar is casename.h's. Returns 0, or -1 when the name would not fit.
+ */
+static int case_name(char *out, size_t cap, const struct pcb_runner *r, unsigned workers,
+                     const unsigned *variant, const struct pcb_workload *wl, uint64_t tasks,
+                     uint64_t chunk, const uint64_t *values, int pin)
+{
+    struct pcb_name n = {.family = wl ? PCB_NAME_MATRIX : PCB_NAME_LIFECYCLE,
+                         .strategy = r->name,
+                         .workload = wl ? wl->name : NULL,
+                         .workers = {r->workers_name ? r->workers_name : "workers", NULL},
+                         .nworkers = workers,
+                         .tasks = tasks,
+                         .chunk = (r->flags & PCB_RUNNER_CHUNK) ? chunk : 0,
+                         .pin = pin != PCB_PIN_NONE ? pcb_pin_name((enum pcb_pin)pin) : NULL};
+    struct name_values text;
+
+    for (size_t v = 0; v < r->nvariants && v < PCB_NAME_MAX_KV; v++) {
+        const struct pcb_variant *va = &r->variants[v];
+        n.variants[n.nvariants++] =
+            (struct pcb_name_kv){va->name, va->values[variant[v] < va->nvalues ? variant[v] : 0]};
+    }
+    for (size_t p = 0; wl && p < wl->nparams && p < PCB_NAME_MAX_KV; p++)
+        n.params[n.nparams++] = (struct pcb_name_kv){
+            wl->params[p].name,
+            pcb_param_format(&wl->params[p], values[p], text.v[p], sizeof(text.v[p]))};
+    return pcb_name_format(&n, out, cap) < 0 ? -1 : 0;
 }
 
 pcb_gb_case *pcb_case_register(const struct pcb_case_spec *spec, const struct pcb_options *o)
@@ -412,8 +436,7 @@ pcb_gb_case *pcb_case_register(const struct pcb_case_spec *spec, const struct pc
     const struct pcb_workload *wl = spec->workload;
     struct group *g = find_group(wl, spec->values, o->seed);
     struct pcb_case *c = g ? calloc(1, sizeof(*c)) : NULL;
-    char name[256];
-    int len;
+    char name[PCB_NAME_MAX];
 
     if (!c || own(c) != 0)
         return NULL;
@@ -424,18 +447,9 @@ pcb_gb_case *pcb_case_register(const struct pcb_case_spec *spec, const struct pc
                            .chunk = (r->flags & PCB_RUNNER_CHUNK) ? spec->chunk : 1,
                            .pin = o->pin};
     memcpy(c->variant, spec->variant, sizeof(c->variant));
-    len = snprintf(name, sizeof(name), "%s/%s/", r->name, wl->name);
-    len += case_axes(name + len, sizeof(name) - (size_t)len, r, c->workers, c->variant);
-    len += snprintf(name + len, sizeof(name) - (size_t)len, "/tasks:%llu",
-                    (unsigned long long)c->tasks);
-    if (r->flags & PCB_RUNNER_CHUNK)
-        len += snprintf(name + len, sizeof(name) - (size_t)len, "/chunk:%llu",
-                        (unsigned long long)c->chunk);
-    for (size_t pi = 0; pi < wl->nparams; pi++)
-        len += snprintf(name + len, sizeof(name) - (size_t)len, "/%s:%llu", wl->params[pi].name,
-                        (unsigned long long)spec->values[pi]);
-    if (o->pin != PCB_PIN_NONE)
-        len += snprintf(name + len, sizeof(name) - (size_t)len, "/pin:%s", pcb_pin_name(o->pin));
+    if (case_name(name, sizeof(name), r, c->workers, c->variant, wl, c->tasks, c->chunk,
+                  spec->values, o->pin) != 0)
+        return NULL;
     pcb_gb_case *gc = pcb_gb_register(name, run_case, c);
     pcb_gb_use_manual_time(gc);
     pcb_gb_unit(gc, PCB_GB_US);
@@ -650,7 +664,7 @@ static int register_lifecycle(const struct pcb_options *o)
         for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
             unsigned k = (unsigned)counts[i];
             static const unsigned defaults[PCB_MAX_VARIANTS];
-            char name[256];
+            char name[PCB_NAME_MAX];
             if (!(r->flags & PCB_RUNNER_WORKERS) && k > 1)
                 break;
             if (k > r->max_workers)
@@ -659,10 +673,8 @@ static int register_lifecycle(const struct pcb_options *o)
             if (!c || own(c) != 0)
                 return -1;
             *c = (struct life_case){.runner = r, .group = g, .workers = k, .pin = o->pin};
-            int len = snprintf(name, sizeof(name), "Lifecycle/%s/start/", r->name);
-            len += case_axes(name + len, sizeof(name) - (size_t)len, r, k, defaults);
-            if (o->pin != PCB_PIN_NONE)
-                snprintf(name + len, sizeof(name) - (size_t)len, "/pin:%s", pcb_pin_name(o->pin));
+            if (case_name(name, sizeof(name), r, k, defaults, NULL, 0, 0, NULL, o->pin) != 0)
+                return -1;
             pcb_gb_case *gc = pcb_gb_register(name, run_life, c);
             pcb_gb_use_manual_time(gc);
             pcb_gb_unit(gc, PCB_GB_US);

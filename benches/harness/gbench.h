@@ -135,11 +135,17 @@ struct pcb_gb_run_options {
     bool tabular;           /* console counters as columns */
     const char *out_path;   /* result file, or NULL */
     const char *out_format; /* its format: "json", "console" or "csv" */
+    bool list_only;         /* print the selected cases' names to stdout instead of running */
 };
 
-/* Runs every registered case the filter selects. Returns how many ran, or -1 after printing
- * one line when the result file cannot be written or the filter selects no case (or is not a
- * regular expression). Once per process. */
+/*
+ * Runs every registered case --benchmark_filter selects (a POSIX extended regex searched in the
+ * case's name; a leading '-' selects the others), or lists them with list_only. Names are the
+ * registered name plus the time type (/manual_time, /real_time): settings such as
+ * pcb_gb_min_time() never show in a name, in the filter's view or in any report. Returns how
+ * many ran (or were listed), or -1 after printing one line when the result file cannot be
+ * written or the filter selects no case (or is not a regular expression). Once per process.
+ */
 long pcb_gb_run(const struct pcb_gb_run_options *opt);
 void pcb_gb_shutdown(void);
 

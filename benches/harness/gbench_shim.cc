@@ -1,8 +1,14 @@
 // gbench_shim.cc - the extern "C" API of gbench.h over Google Benchmark. The only C++ file.
 //
-// Opaque C handles are the library's own objects, cast: pcb_gb_case is benchmark::internal::
-// Benchmark, pcb_gb_state is benchmark::State. Nothing here allocates per iteration; the batch
-// form hands the whole run to the C loop at once (see gbench.h).
+// pcb_gb_state is the library's benchmark::State, cast. pcb_gb_case is the shim's own record of
+// a case (CaseInfo): the library learns of a case only in pcb_gb_run(), once the shim has
+// applied --benchmark_filter itself, so that names carry no tuning. Google Benchmark 1.7.1
+// appends /min_time:T, /min_warmup_time:T, /iterations:N and /repeats:R to a case's name when
+// the case sets them, and matches the filter against that name; the shim matches the filter
+// against the name without them, lists cases itself, and writes every report without them. A
+// case's name is its registered name plus the time type (/manual_time, /real_time), under
+// every profile and flag. Nothing here allocates per iteration; the batch form hands the whole
+// run to the C loop at once (see gbench.h).
 #include "gbench.h"
 
 #include <benchmark/benchmark.h>
@@ -16,44 +22,36 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <regex.h>
+
 #include <atomic>
 #include <memory>
 #include <sstream>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace
 {
 
-// What a case's run name is made of besides its registered name, recorded by the builders so
-// that pcb_gb_abort_case() can name the case that is running exactly as the library does:
-// name[/min_time:T][/min_warmup_time:T][/iterations:N][/repeats:R][/manual_time|/real_time].
+// One registered case: what to call, and the builder settings, applied to the library's
+// Benchmark when pcb_gb_run() hands the case over.
 struct CaseInfo {
-    std::string name;
+    std::string name;       // the registered name
+    pcb_gb_fn fn = nullptr; // the case's function (NULL: the native empty loop)
+    void *arg = nullptr;    // its argument
     double min_time = 0, min_warmup_time = 0;
     int64_t iterations = 0;
     int repetitions = 0;
     bool manual_time = false, real_time = false, process_time = false;
+    bool has_unit = false;
     benchmark::TimeUnit unit = benchmark::kNanosecond;
 
+    // The case's name as every report shows it and as the filter sees it: the registered name
+    // and the time type, never the tuning (see the top of this file).
     benchmark::BenchmarkName RunName() const
     {
         benchmark::BenchmarkName n;
-        char buf[64];
         n.function_name = name;
-        if (min_time != 0) {
-            snprintf(buf, sizeof(buf), "min_time:%0.3f", min_time);
-            n.min_time = buf;
-        }
-        if (min_warmup_time > 0) {
-            snprintf(buf, sizeof(buf), "min_warmup_time:%0.3f", min_warmup_time);
-            n.min_warmup_time = buf;
-        }
-        if (iterations != 0)
-            n.iterations = "iterations:" + std::to_string(iterations);
-        if (repetitions != 0)
-            n.repetitions = "repeats:" + std::to_string(repetitions);
         if (process_time)
             n.time_type = "process_time";
         if (manual_time)
@@ -64,33 +62,40 @@ struct CaseInfo {
     }
 };
 
-// Every registered case's CaseInfo, by the library's Benchmark; kept for the process's life.
-// The map owns them, so they are freed with it at exit (a case's lambda keeps a plain pointer,
-// used only while the case runs).
-std::unordered_map<const void *, std::unique_ptr<CaseInfo>> &case_infos()
+// Every registered case, in registration order; kept for the process's life (the library's
+// lambdas keep plain pointers to them, used only while a case runs).
+std::vector<std::unique_ptr<CaseInfo>> &case_infos()
 {
-    static std::unordered_map<const void *, std::unique_ptr<CaseInfo>> m;
-    return m;
+    static std::vector<std::unique_ptr<CaseInfo>> v;
+    return v;
 }
 
-CaseInfo *info_of(pcb_gb_case *c)
+CaseInfo *I(pcb_gb_case *c)
 {
-    auto it = case_infos().find(c);
-    return it == case_infos().end() ? nullptr : it->second.get();
+    return reinterpret_cast<CaseInfo *>(c);
+}
+
+pcb_gb_case *C(CaseInfo *i)
+{
+    return reinterpret_cast<pcb_gb_case *>(i);
+}
+
+// The runs as the library made them, less the tuning parts of their names.
+std::vector<benchmark::BenchmarkReporter::Run>
+untuned(const std::vector<benchmark::BenchmarkReporter::Run> &runs)
+{
+    std::vector<benchmark::BenchmarkReporter::Run> copy(runs);
+    for (auto &r : copy) {
+        r.run_name.min_time.clear();
+        r.run_name.min_warmup_time.clear();
+        r.run_name.iterations.clear();
+        r.run_name.repetitions.clear();
+    }
+    return copy;
 }
 
 // The case whose function is running now (set around the call, on the library's thread).
 std::atomic<const CaseInfo *> g_running{nullptr};
-
-benchmark::internal::Benchmark *B(pcb_gb_case *c)
-{
-    return reinterpret_cast<benchmark::internal::Benchmark *>(c);
-}
-
-pcb_gb_case *C(benchmark::internal::Benchmark *b)
-{
-    return reinterpret_cast<pcb_gb_case *>(b);
-}
 
 benchmark::State &S(pcb_gb_state *st)
 {
@@ -162,8 +167,9 @@ class Forwarding : public benchmark::BenchmarkReporter
         return inner_->ReportContext(c);
     }
 
-    void ReportRuns(const std::vector<Run> &runs) override
+    void ReportRuns(const std::vector<Run> &lib_runs) override
     {
+        std::vector<Run> runs = untuned(lib_runs);
         if (on_case_)
             on_case_(nullptr, ctx_); // "the library is about to print"
         inner_->ReportRuns(runs);
@@ -279,7 +285,7 @@ class AtomicFile : public benchmark::BenchmarkReporter
 
     void ReportRuns(const std::vector<Run> &runs) override
     {
-        inner_->ReportRuns(runs);
+        inner_->ReportRuns(untuned(runs));
         Snapshot(false, runs.empty() ? 0 : 1);
     }
 
@@ -330,11 +336,6 @@ class AtomicFile : public benchmark::BenchmarkReporter
     bool warned_ = false;
 };
 
-struct CallArg {
-    pcb_gb_fn fn;
-    void *arg;
-};
-
 // The reporters of the run in progress, for pcb_gb_abort_case().
 Forwarding *g_display = nullptr;
 AtomicFile *g_file = nullptr;
@@ -372,89 +373,68 @@ void pcb_gb_add_run_hooks(pcb_gb_run_hook before, pcb_gb_run_hook after)
 
 pcb_gb_case *pcb_gb_register(const char *name, pcb_gb_fn fn, void *arg)
 {
-    // The lambda captures by value; the registry keeps it for the life of the process.
-    CaseInfo *info = new CaseInfo;
+    case_infos().emplace_back(new CaseInfo);
+    CaseInfo *info = case_infos().back().get();
     info->name = name;
-    pcb_gb_case *c = C(benchmark::RegisterBenchmark(name, [fn, arg, info](benchmark::State &st) {
-        g_running.store(info, std::memory_order_release);
-        pcb_gb_state *s = reinterpret_cast<pcb_gb_state *>(&st);
-        for (const RunHooks &h : g_hooks)
-            if (h.before)
-                h.before(info->name.c_str(), s);
-        fn(s, arg);
-        for (auto h = g_hooks.rbegin(); h != g_hooks.rend(); ++h)
-            if (h->after)
-                h->after(info->name.c_str(), s);
-        g_running.store(nullptr, std::memory_order_release);
-    }));
-    case_infos()[c].reset(info);
-    return c;
+    info->fn = fn;
+    info->arg = arg;
+    return C(info);
 }
 
 pcb_gb_case *pcb_gb_use_manual_time(pcb_gb_case *c)
 {
-    if (CaseInfo *i = info_of(c))
-        i->manual_time = true;
-    return C(B(c)->UseManualTime());
+    I(c)->manual_time = true;
+    return c;
 }
 
 pcb_gb_case *pcb_gb_use_real_time(pcb_gb_case *c)
 {
-    if (CaseInfo *i = info_of(c))
-        i->real_time = true;
-    return C(B(c)->UseRealTime());
+    I(c)->real_time = true;
+    return c;
 }
 
 pcb_gb_case *pcb_gb_unit(pcb_gb_case *c, enum pcb_gb_unit unit)
 {
     static const benchmark::TimeUnit map[] = {benchmark::kNanosecond, benchmark::kMicrosecond,
                                               benchmark::kMillisecond, benchmark::kSecond};
-    if (CaseInfo *i = info_of(c))
-        i->unit = map[unit];
-    return C(B(c)->Unit(map[unit]));
+    I(c)->unit = map[unit];
+    I(c)->has_unit = true;
+    return c;
 }
 
 pcb_gb_case *pcb_gb_repetitions(pcb_gb_case *c, int n)
 {
-    if (CaseInfo *i = info_of(c))
-        i->repetitions = n;
-    return C(B(c)->Repetitions(n));
+    I(c)->repetitions = n;
+    return c;
 }
 
 pcb_gb_case *pcb_gb_min_time(pcb_gb_case *c, double seconds)
 {
-    if (CaseInfo *i = info_of(c))
-        i->min_time = seconds;
-    return C(B(c)->MinTime(seconds));
+    I(c)->min_time = seconds;
+    return c;
 }
 
 pcb_gb_case *pcb_gb_min_warmup_time(pcb_gb_case *c, double seconds)
 {
-    if (CaseInfo *i = info_of(c))
-        i->min_warmup_time = seconds;
-    return C(B(c)->MinWarmUpTime(seconds));
+    I(c)->min_warmup_time = seconds;
+    return c;
 }
 
 pcb_gb_case *pcb_gb_iterations(pcb_gb_case *c, int64_t n)
 {
-    if (CaseInfo *i = info_of(c))
-        i->iterations = n;
-    return C(B(c)->Iterations(n));
+    I(c)->iterations = n;
+    return c;
 }
 
 pcb_gb_case *pcb_gb_measure_process_cpu_time(pcb_gb_case *c)
 {
-    if (CaseInfo *i = info_of(c))
-        i->process_time = true;
-    return C(B(c)->MeasureProcessCPUTime());
+    I(c)->process_time = true;
+    return c;
 }
 
 pcb_gb_case *pcb_gb_register_native_empty_loop(const char *name)
 {
-    return C(benchmark::RegisterBenchmark(name, [](benchmark::State &st) {
-        for (auto _ : st)
-            benchmark::ClobberMemory();
-    }));
+    return pcb_gb_register(name, nullptr, nullptr);
 }
 
 bool pcb_gb_keep_running(pcb_gb_state *st)
@@ -538,27 +518,100 @@ void pcb_gb_counter(pcb_gb_state *st, const char *name, double value, unsigned f
     S(st).counters[name] = benchmark::Counter(value, f, k);
 }
 
-// A run that selected no case: one line naming --benchmark_filter, in place of the library's
-// message. Returns -1 (the caller exits 2; nothing was written).
-static long no_case(const std::ostringstream &lib_err)
+// The run of one case, as the library calls it: the hooks around the case's function.
+static void call_case(benchmark::State &st, CaseInfo *info)
 {
-    std::string filter = benchmark::GetBenchmarkFilter();
-    bool bad = lib_err.str().find("Could not compile") != std::string::npos;
-    fprintf(stderr, "pcbench: --benchmark_filter=%s: %s\n", filter.c_str(),
-            bad ? "not a valid regular expression"
-                : "matches no case; expected a regex matching some of --benchmark_list_tests");
-    return -1;
+    g_running.store(info, std::memory_order_release);
+    pcb_gb_state *s = reinterpret_cast<pcb_gb_state *>(&st);
+    for (const RunHooks &h : g_hooks)
+        if (h.before)
+            h.before(info->name.c_str(), s);
+    info->fn(s, info->arg);
+    for (auto h = g_hooks.rbegin(); h != g_hooks.rend(); ++h)
+        if (h->after)
+            h->after(info->name.c_str(), s);
+    g_running.store(nullptr, std::memory_order_release);
 }
 
-// A run that selected cases: whatever the library said on the error stream, as it said it.
-static long pass_on(long n, const std::ostringstream &lib_err)
+// Hands one case to the library, with its settings.
+static void hand_over(CaseInfo *info)
 {
-    fputs(lib_err.str().c_str(), stderr);
-    return n;
+    benchmark::internal::Benchmark *b;
+    if (info->fn)
+        b = benchmark::RegisterBenchmark(info->name.c_str(),
+                                         [info](benchmark::State &st) { call_case(st, info); });
+    else
+        b = benchmark::RegisterBenchmark(info->name.c_str(), [](benchmark::State &st) {
+            for (auto _ : st)
+                benchmark::ClobberMemory();
+        });
+    if (info->manual_time)
+        b->UseManualTime();
+    if (info->real_time)
+        b->UseRealTime();
+    if (info->process_time)
+        b->MeasureProcessCPUTime();
+    if (info->has_unit)
+        b->Unit(info->unit);
+    if (info->repetitions)
+        b->Repetitions(info->repetitions);
+    if (info->iterations)
+        b->Iterations(info->iterations);
+    if (info->min_time != 0)
+        b->MinTime(info->min_time);
+    if (info->min_warmup_time > 0)
+        b->MinWarmUpTime(info->min_warmup_time);
+}
+
+// The cases --benchmark_filter selects, in registration order: the library's rules (empty or
+// "all" is everything; a leading '-' selects what does not match) with a POSIX extended regex
+// (as compare's --filter) searched in the name as reports show it. Returns false after one line
+// when the filter is not a regex.
+static bool select_cases(std::vector<CaseInfo *> &out)
+{
+    std::string spec = benchmark::GetBenchmarkFilter();
+    bool negative = !spec.empty() && spec[0] == '-';
+    std::string re_text = negative ? spec.substr(1) : spec;
+    if (re_text.empty() || re_text == "all")
+        re_text = ".";
+    regex_t re;
+    if (regcomp(&re, re_text.c_str(), REG_EXTENDED | REG_NOSUB) != 0) {
+        fprintf(stderr, "pcbench: --benchmark_filter=%s: not a valid regular expression\n",
+                spec.c_str());
+        return false;
+    }
+    for (const auto &c : case_infos()) {
+        std::string name = c->RunName().str();
+        if ((regexec(&re, name.c_str(), 0, nullptr, 0) == 0) != negative)
+            out.push_back(c.get());
+    }
+    regfree(&re);
+    return true;
+}
+
+// A run that selected no case: one line naming --benchmark_filter. Returns -1 (the caller
+// exits 2; nothing was written).
+static long no_case()
+{
+    fprintf(stderr,
+            "pcbench: --benchmark_filter=%s: matches no case; expected a regex matching some of "
+            "--benchmark_list_tests\n",
+            benchmark::GetBenchmarkFilter().c_str());
+    return -1;
 }
 
 long pcb_gb_run(const struct pcb_gb_run_options *opt)
 {
+    std::vector<CaseInfo *> chosen;
+    if (!select_cases(chosen))
+        return -1;
+    if (chosen.empty())
+        return no_case();
+    if (opt->list_only) {
+        for (CaseInfo *c : chosen)
+            printf("%s\n", c->RunName().str().c_str());
+        return static_cast<long>(chosen.size());
+    }
     int oo = benchmark::ConsoleReporter::OO_None;
     if (opt->color)
         oo |= benchmark::ConsoleReporter::OO_Color;
@@ -570,32 +623,30 @@ long pcb_gb_run(const struct pcb_gb_run_options *opt)
                 opt->format);
         return -1;
     }
-    bool console = std::string(opt->format ? opt->format : "console") == "console";
-    Forwarding fwd(std::move(display), console ? opt->on_run : nullptr, opt->on_case, opt->ctx);
-    // The library's own complaints (a filter that selects nothing or does not compile) go to
-    // the display reporter's error stream: kept here and turned into one line by no_case().
-    std::ostringstream lib_err;
-    fwd.SetErrorStream(&lib_err);
-    g_display = &fwd;
-    if (!opt->out_path) {
-        long n = static_cast<long>(benchmark::RunSpecifiedBenchmarks(&fwd));
-        g_display = nullptr;
-        return n ? pass_on(n, lib_err) : no_case(lib_err);
-    }
-
+    std::unique_ptr<benchmark::BenchmarkReporter> inner;
     std::string fmt = opt->out_format ? opt->out_format : "json";
-    auto inner = make_reporter(fmt, benchmark::ConsoleReporter::OO_None);
-    if (!inner) {
+    if (opt->out_path && !(inner = make_reporter(fmt, benchmark::ConsoleReporter::OO_None))) {
         fprintf(stderr, "pcbench: --benchmark_out_format=%s: expected json, console or csv\n",
                 fmt.c_str());
         return -1;
     }
-    AtomicFile file(std::move(inner), opt->out_path, fmt == "json");
-    g_file = &file;
-    long n = static_cast<long>(benchmark::RunSpecifiedBenchmarks(&fwd, &file));
-    g_file = nullptr;
+    for (CaseInfo *c : chosen)
+        hand_over(c);
+    bool console = std::string(opt->format ? opt->format : "console") == "console";
+    Forwarding fwd(std::move(display), console ? opt->on_run : nullptr, opt->on_case, opt->ctx);
+    g_display = &fwd;
+    long n;
+    // The shim chose the cases: the library runs every one it was given.
+    if (!opt->out_path) {
+        n = static_cast<long>(benchmark::RunSpecifiedBenchmarks(&fwd, "."));
+    } else {
+        AtomicFile file(std::move(inner), opt->out_path, fmt == "json");
+        g_file = &file;
+        n = static_cast<long>(benchmark::RunSpecifiedBenchmarks(&fwd, &file, "."));
+        g_file = nullptr;
+    }
     g_display = nullptr;
-    return n ? pass_on(n, lib_err) : no_case(lib_err);
+    return n;
 }
 
 const char *pcb_gb_running_case(void)

@@ -1,15 +1,16 @@
 /*
- * options.c - parsing and validation of pcbench's own options; see options.h.
+ * options.c - pcbench's own options: one table (below) drives their parsing, their environment
+ * variables, the usage text and every refusal, through the engine of benches/common/opts.h.
  *
- * Every number is parsed strictly: decimal digits only, no sign, no spaces, no overflow. A
- * list is comma-separated with no empty items and no repeats (a repeat would register the same
- * case name twice).
+ * Every number is parsed strictly: decimal digits only, no sign, no spaces, no overflow. A list
+ * is comma-separated with no empty items and no repeats (a repeat would register the same case
+ * name twice). Google Benchmark's flags pass through untouched; the few pcbench must know about
+ * are in the table too, checked and kept (PCB_OPT_KEEP).
  */
 #define _GNU_SOURCE
 #include "options.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -23,132 +24,8 @@
 #include "../../runners/support.h"
 #include "../../workloads/cpu_text.h"
 
-/*
- * fprintf(stderr, ...) for the one-line messages about bad input: a value is printed as given,
- * except that control characters in it (a newline in an environment variable, say) show as '?',
- * so the message stays one line.
- */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
-    for (size_t i = 0; i + 1 < len; i++)
-        if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-            line[i] = '?';
-    if (len && line[len - 1] != '\n')
-        line[len - 1] = '\n'; /* cut short: still one whole line */
-    fputs(line, stderr);
-}
-
-static int fail(const char *what, const char *value, const char *allowed)
-{
-    say("pcbench: %s=%s: %s\n", what, value, allowed);
-    return 2;
-}
-
-/* Strict unsigned decimal. Returns 0 and *out, or -1. */
-static int parse_u64(const char *s, size_t len, uint64_t *out)
-{
-    uint64_t v = 0;
-
-    if (len == 0 || len > 20)
-        return -1;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        uint64_t d = (uint64_t)(s[i] - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 0;
-}
-
-static int parse_list(const char *what, const char *s, uint64_t min, uint64_t max,
-                      struct pcb_list *l)
-{
-    char allowed[160];
-    const char *p = s;
-
-    snprintf(allowed, sizeof(allowed),
-             "expected a comma-separated list of up to %d distinct integers from %llu to %llu",
-             PCB_MAX_LIST, (unsigned long long)min, (unsigned long long)max);
-    l->n = 0;
-    for (;;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        uint64_t v;
-
-        if (parse_u64(p, len, &v) || v < min || v > max || l->n == PCB_MAX_LIST)
-            return fail(what, s, allowed);
-        for (size_t i = 0; i < l->n; i++)
-            if (l->v[i] == v)
-                return fail(what, s, allowed);
-        l->v[l->n++] = v;
-        if (!comma)
-            return 0;
-        p = comma + 1;
-    }
-}
-
-static int parse_param(const char *what, const char *s, struct pcb_options *o)
-{
-    const char *eq = strchr(s, '=');
-    size_t nwl, nlen = eq ? (size_t)(eq - s) : 0;
-    const struct pcb_workload *const *wls = pcb_workloads(&nwl);
-    const struct pcb_param_spec *spec = NULL;
-    uint64_t min = 0, max = UINT64_MAX;
-
-    if (!eq || nlen == 0 || nlen >= sizeof(o->params[0].name))
-        return fail(what, s, "expected NAME=LIST, e.g. kib=64,1024 (see --help for names)");
-    /* The name must belong to some workload; the allowed range is the narrowest among them. */
-    for (size_t i = 0; i < nwl; i++)
-        for (size_t j = 0; j < wls[i]->nparams; j++)
-            if (strlen(wls[i]->params[j].name) == nlen &&
-                strncmp(wls[i]->params[j].name, s, nlen) == 0) {
-                spec = &wls[i]->params[j];
-                if (spec->min > min)
-                    min = spec->min;
-                if (spec->max < max)
-                    max = spec->max;
-            }
-    if (!spec) {
-        char names[256] = "";
-        for (size_t i = 0; i < nwl; i++)
-            for (size_t j = 0; j < wls[i]->nparams; j++) {
-                strncat(names, names[0] ? ", " : "", sizeof(names) - strlen(names) - 1);
-                strncat(names, wls[i]->params[j].name, sizeof(names) - strlen(names) - 1);
-            }
-        char allowed[320];
-        snprintf(allowed, sizeof(allowed), "unknown parameter; known: %s", names);
-        return fail(what, s, allowed);
-    }
-    struct pcb_param_override *ov = NULL;
-    for (size_t i = 0; i < o->nparams; i++)
-        if (strlen(o->params[i].name) == nlen && strncmp(o->params[i].name, s, nlen) == 0)
-            ov = &o->params[i];
-    if (!ov) {
-        if (o->nparams == PCB_MAX_PARAM_SETS)
-            return fail(what, s, "too many distinct parameters");
-        ov = &o->params[o->nparams++];
-        memcpy(ov->name, s, nlen);
-        ov->name[nlen] = '\0';
-    }
-    /* The list is what follows '='; messages still name the parameter ("--pcb_param=kib=0"). */
-    char named[80];
-    snprintf(named, sizeof(named), "%s=%s", what, ov->name);
-    return parse_list(named, eq + 1, min, max, &ov->list) ? 2 : 0;
-}
+#define STR(x) #x
+#define XSTR(x) STR(x)
 
 /* The largest worker count this user may fork without hitting RLIMIT_NPROC. */
 static uint64_t workers_max(void)
@@ -207,212 +84,369 @@ static const char *check_text(const char *path, char *buf, size_t cap)
     return buf;
 }
 
-/* Checks PCB_TEXT (paths separated by ':', empty items skipped, as CPU.text reads it). Returns
- * 0 and the number of paths, or 2 after the message. */
-static int check_text_env(const char *v, size_t *n)
+/* The "allowed" part for a list of distinct integers in [min, max]. */
+static void list_allowed(char *why, size_t cap, uint64_t min, uint64_t max)
 {
-    char path[4096], allowed[4480];
+    snprintf(why, cap,
+             "expected a comma-separated list of up to %d distinct integers from %llu to %llu",
+             PCB_OPT_LIST_MAX, (unsigned long long)min, (unsigned long long)max);
+}
 
-    *n = 0;
-    for (const char *p = v; *p;) {
+static int set_workers(void *opts, const char *value, char *why, size_t cap)
+{
+    struct pcb_options *o = opts;
+    uint64_t max = workers_max();
+
+    if (pcb_parse_list(value, 1, max, &o->workers) == 0)
+        return 0;
+    list_allowed(why, cap, 1, max);
+    return -1;
+}
+
+/*
+ * --pcb_param=NAME=LIST: NAME must be a parameter of some workload, and every item of LIST a
+ * value every workload with that parameter accepts (a number in the narrowest range, or a name
+ * of a named parameter: alloc=glibc,jemalloc). Repeatable; a name given again replaces its list.
+ */
+static int set_param(void *opts, const char *value, char *why, size_t cap)
+{
+    struct pcb_options *o = opts;
+    const char *eq = strchr(value, '=');
+    size_t nwl, nlen = eq ? (size_t)(eq - value) : 0;
+    const struct pcb_workload *const *wls = pcb_workloads(&nwl);
+    const struct pcb_param_spec *specs[64];
+    size_t nspecs = 0;
+
+    if (!eq || nlen == 0 || nlen >= sizeof(o->params[0].name)) {
+        snprintf(why, cap, "expected NAME=LIST, e.g. kib=64,1024 (see --help for names)");
+        return -1;
+    }
+    for (size_t i = 0; i < nwl; i++)
+        for (size_t j = 0; j < wls[i]->nparams && nspecs < 64; j++)
+            if (strlen(wls[i]->params[j].name) == nlen &&
+                strncmp(wls[i]->params[j].name, value, nlen) == 0)
+                specs[nspecs++] = &wls[i]->params[j];
+    if (nspecs == 0) {
+        size_t len = (size_t)snprintf(why, cap, "unknown parameter; known:");
+        for (size_t i = 0; i < nwl; i++)
+            for (size_t j = 0; j < wls[i]->nparams && len < cap; j++)
+                len += (size_t)snprintf(why + len, cap - len, " %s", wls[i]->params[j].name);
+        return -1;
+    }
+    struct pcb_list l = {.n = 0};
+    bool ok = true;
+    for (const char *p = eq + 1; ok;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char item[64];
+        uint64_t v = 0, w;
+        ok = len > 0 && len < sizeof(item) && l.n < PCB_OPT_LIST_MAX;
+        if (ok) {
+            memcpy(item, p, len);
+            item[len] = '\0';
+        }
+        for (size_t s = 0; s < nspecs && ok; s++)
+            ok = pcb_param_parse(specs[s], item, &w) == 0 && (s == 0 || w == v) && ((v = w), 1);
+        for (size_t i = 0; i < l.n && ok; i++)
+            ok = l.v[i] != v;
+        if (ok)
+            l.v[l.n++] = v;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    if (!ok) {
+        char allowed[256];
+        snprintf(why, cap,
+                 "expected a comma-separated list of up to %d distinct values of %.*s: %s",
+                 PCB_OPT_LIST_MAX, (int)nlen, value,
+                 pcb_param_allowed(specs[0], allowed, sizeof(allowed)));
+        return -1;
+    }
+    struct pcb_param_override *ov = NULL;
+    for (size_t i = 0; i < o->nparams; i++)
+        if (strlen(o->params[i].name) == nlen && strncmp(o->params[i].name, value, nlen) == 0)
+            ov = &o->params[i];
+    if (!ov) {
+        if (o->nparams == PCB_MAX_PARAM_SETS) {
+            snprintf(why, cap, "too many distinct parameters");
+            return -1;
+        }
+        ov = &o->params[o->nparams++];
+        memcpy(ov->name, value, nlen);
+        ov->name[nlen] = '\0';
+    }
+    ov->list = l;
+    return 0;
+}
+
+/* --pcb_text=PATH: one more text for CPU.text, checked now. */
+static int set_text(void *opts, const char *value, char *why, size_t cap)
+{
+    struct pcb_options *o = opts;
+
+    if (check_text(value, why, cap))
+        return -1;
+    int err = pcb_wl_text_add_file(value);
+    if (err) {
+        snprintf(why, cap, "%s",
+                 err == PCB_EPARAM ? "too many --pcb_text files (at most 13)" : "out of memory");
+        return -1;
+    }
+    o->ntext++;
+    return 0;
+}
+
+/* PCB_TEXT: paths separated by ':' (empty items skipped), which CPU.text reads itself; each is
+ * checked here, before anything runs. The command line's --pcb_text files replace them. */
+static int set_text_env(void *opts, const char *value, char *why, size_t cap)
+{
+    struct pcb_options *o = opts;
+    char path[4096];
+
+    o->ntext_env = 0;
+    for (const char *p = value; *p;) {
         const char *e = strchr(p, ':');
         size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len >= sizeof(path))
-            return fail("PCB_TEXT", v, "a path is too long");
+        if (len >= sizeof(path)) {
+            snprintf(why, cap, "a path is too long");
+            return -1;
+        }
         if (len) {
-            char why[320];
+            char problem[320];
             memcpy(path, p, len);
             path[len] = '\0';
-            if (check_text(path, why, sizeof(why))) {
-                snprintf(allowed, sizeof(allowed), "%s: %s", path, why);
-                return fail("PCB_TEXT", v, allowed);
+            if (check_text(path, problem, sizeof(problem))) {
+                snprintf(why, cap, "%s: %s", path, problem);
+                return -1;
             }
-            ++*n;
+            o->ntext_env++;
         }
         p += len + (e != NULL);
     }
     return 0;
 }
 
-/* A Google Benchmark time flag's value: seconds, a finite number >= 0. Returns 0 or -1. */
-static int parse_seconds(const char *s)
+/* Google Benchmark's time flags: seconds, a finite number >= 0 (the library would print two
+ * lines and go on). */
+static int set_gb_seconds(void *opts, const char *value, char *why, size_t cap)
 {
-    char *end;
-    double v;
+    double d;
 
-    if (!*s)
-        return -1;
-    errno = 0;
-    v = strtod(s, &end);
-    return *end || errno || !isfinite(v) || v < 0 ? -1 : 0;
+    (void)opts;
+    if (pcb_parse_double(value, 0, INFINITY, false, &d) == 0)
+        return 0;
+    snprintf(why, cap, "expected seconds, a number >= 0");
+    return -1;
 }
 
-/* Applies one option (from argv or the environment). `what` names it in messages. */
-static int apply(const char *key, const char *what, const char *val, struct pcb_options *o)
-{
-    char allowed[128];
-
-    if (strcmp(key, "workers") == 0)
-        return parse_list(what, val, 1, workers_max(), &o->workers);
-    if (strcmp(key, "tasks") == 0)
-        return parse_list(what, val, 1, PCB_OPT_TASKS_MAX, &o->tasks);
-    if (strcmp(key, "chunk") == 0)
-        return parse_list(what, val, 1, PCB_OPT_CHUNK_MAX, &o->chunk);
-    if (strcmp(key, "param") == 0)
-        return parse_param(what, val, o);
-    if (strcmp(key, "text") == 0) {
-        char why[320];
-        if (check_text(val, why, sizeof(why)))
-            return fail(what, val, why);
-        int err = pcb_wl_text_add_file(val);
-        if (err == PCB_EPARAM)
-            return fail(what, val, "too many --pcb_text files (at most 13)");
-        return err ? fail(what, val, "out of memory") : 0;
-    }
-    if (strcmp(key, "seed") == 0) {
-        if (parse_u64(val, strlen(val), &o->seed))
-            return fail(what, val, "expected an integer from 0 to 18446744073709551615");
-        return 0;
-    }
-    if (strcmp(key, "timer_slack_ns") == 0) {
-        uint64_t v;
-        snprintf(allowed, sizeof(allowed), "expected an integer from 1 to %llu",
-                 (unsigned long long)PCB_OPT_SLACK_MAX);
-        if (parse_u64(val, strlen(val), &v) || v < 1 || v > PCB_OPT_SLACK_MAX)
-            return fail(what, val, allowed);
-        o->timer_slack_ns = v;
-        return 0;
-    }
-    if (strcmp(key, "case_timeout") == 0) {
-        uint64_t v;
-        snprintf(allowed, sizeof(allowed),
-                 "expected seconds, an integer from 0 (no watchdog) to %llu",
-                 (unsigned long long)PCB_OPT_CASE_TIMEOUT_MAX);
-        if (parse_u64(val, strlen(val), &v) || v > PCB_OPT_CASE_TIMEOUT_MAX)
-            return fail(what, val, allowed);
-        o->case_timeout_s = v;
-        return 0;
-    }
-    if (strcmp(key, "pin") == 0) {
-        for (int i = 0; i < 3; i++)
-            if (strcmp(val, pcb_pin_name(i)) == 0) {
-                o->pin = i;
-                return 0;
-            }
-        return fail(what, val, "expected none, compact or spread");
-    }
-    if (strcmp(key, "profile") == 0) {
-        if (strcmp(val, "default") == 0)
-            o->profile = PCB_PROFILE_DEFAULT;
-        else if (strcmp(val, "quick") == 0)
-            o->profile = PCB_PROFILE_QUICK;
-        else
-            return fail(what, val, "expected default or quick");
-        return 0;
-    }
-    say("pcbench: %s: unknown option; see --help for the --pcb_ options\n", what);
-    return 2;
-}
-
+/* Google Benchmark's boolean flags: bare, or =true|false|yes|no|1|0 (as the library reads). */
 static bool gb_true(const char *v)
 {
-    return strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 ||
+    return !v || strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 ||
            strcmp(v, "") == 0;
+}
+
+static int set_gb_list(void *opts, const char *value, char *why, size_t cap)
+{
+    (void)why;
+    (void)cap;
+    ((struct pcb_options *)opts)->gb_list_only = gb_true(value);
+    return 0;
+}
+
+static int set_gb_tabular(void *opts, const char *value, char *why, size_t cap)
+{
+    (void)why;
+    (void)cap;
+    ((struct pcb_options *)opts)->gb_tabular = gb_true(value);
+    return 0;
+}
+
+static const char *const profiles[] = {"default", "quick", NULL};
+static const char *const pins[] = {"none", "compact", "spread", NULL};
+static const char *const gb_formats[] = {"console", "json", "csv", NULL};
+static const char *const gb_out_formats[] = {"json", "console", "csv", NULL};
+
+#define OFF(field) offsetof(struct pcb_options, field)
+
+/* The table: pcbench's own options, then the Google Benchmark flags it checks and keeps. */
+static const struct pcb_opt table[] = {
+    {.name = "--pcb_workers",
+     .env = "PCB_WORKERS",
+     .arg = "LIST",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_workers,
+     .help = "worker counts, 1.." XSTR(
+         PCB_OPT_WORKERS_MAX) "\n"
+                              "default: 1..2x CPUs for CPU work; for waiting work threads\n"
+                              "1,8,32,256,1024, processes 1,8,32, event loops 1,1000,10000\n"
+                              "tasks in flight (a batch grows to K tasks when K > N)"},
+    {.name = "--pcb_tasks",
+     .env = "PCB_TASKS",
+     .arg = "LIST",
+     .kind = PCB_OPT_LIST,
+     .offset = OFF(tasks),
+     .min = 1,
+     .max = PCB_OPT_TASKS_MAX,
+     .help = "tasks per batch, 1.." XSTR(PCB_OPT_TASKS_MAX) " (default 256)"},
+    {.name = "--pcb_chunk",
+     .env = "PCB_CHUNK",
+     .arg = "LIST",
+     .kind = PCB_OPT_LIST,
+     .offset = OFF(chunk),
+     .min = 1,
+     .max = PCB_OPT_CHUNK_MAX,
+     .help = "tasks per hand-out for queue strategies, 1.." XSTR(
+         PCB_OPT_CHUNK_MAX) "\n"
+                            "(default 1,5; quick: 1)"},
+    {.name = "--pcb_param",
+     .env = "PCB_PARAM",
+     .arg = "NAME=LIST",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_param,
+     .help = "workload parameter values (numbers, or names such as\n"
+             "alloc=glibc,jemalloc), repeatable"},
+    {.name = "--pcb_text",
+     .env = "PCB_TEXT",
+     .arg = "PATH",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_text,
+     .set_env = set_text_env,
+     .help = "a real text for CPU.text (corpus:3 is the first), repeatable;\n"
+             "the variable takes paths separated by ':'"},
+    {.name = "--pcb_seed",
+     .env = "PCB_SEED",
+     .arg = "N",
+     .kind = PCB_OPT_U64,
+     .offset = OFF(seed),
+     .min = 0,
+     .max = UINT64_MAX,
+     .help = "seed of every generated input (default 42)"},
+    {.name = "--pcb_profile",
+     .env = "PCB_PROFILE",
+     .arg = "P",
+     .kind = PCB_OPT_CHOICE,
+     .offset = OFF(profile),
+     .choices = profiles,
+     .help = "default | quick (every pair once, small sizes)"},
+    {.name = "--pcb_timer_slack_ns",
+     .env = "PCB_TIMER_SLACK_NS",
+     .arg = "N",
+     .kind = PCB_OPT_U64,
+     .offset = OFF(timer_slack_ns),
+     .min = 1,
+     .max = PCB_OPT_SLACK_MAX,
+     .help = "timer slack of every thread, 1.." XSTR(
+         PCB_OPT_SLACK_MAX) " ns\n"
+                            "(default 1; Linux's own is 50000)"},
+    {.name = "--pcb_pin",
+     .env = "PCB_PIN",
+     .arg = "P",
+     .kind = PCB_OPT_CHOICE,
+     .offset = OFF(pin),
+     .choices = pins,
+     .help = "none | compact | spread: placement of workers\n"
+             "compact: all on the first allowed CPU; spread: worker i on\n"
+             "CPU i mod n; shown as /pin:P in case names unless none"},
+    {.name = "--pcb_case_timeout",
+     .env = "PCB_CASE_TIMEOUT",
+     .arg = "S",
+     .kind = PCB_OPT_U64,
+     .offset = OFF(case_timeout_s),
+     .min = 0,
+     .max = PCB_OPT_CASE_TIMEOUT_MAX,
+     .help = "watchdog: a case fails when S seconds pass without a batch\n"
+             "finishing; 0 turns it off (default " XSTR(
+                 PCB_OPT_CASE_TIMEOUT_DEFAULT) ", at most " XSTR(PCB_OPT_CASE_TIMEOUT_MAX) ")"},
+    {.name = "--pcb_help",
+     .help = "this text only",
+     .kind = PCB_OPT_FLAG,
+     .offset = OFF(help),
+     .flags = PCB_OPT_HELP},
+    {.name = "--help",
+     .alias = "-h",
+     .help = "this text, then Google Benchmark's flags",
+     .kind = PCB_OPT_FLAG,
+     .offset = OFF(help),
+     .flags = PCB_OPT_HELP | PCB_OPT_KEEP},
+    /* Google Benchmark's, checked here: the library would print its usage and exit 0, or print
+     * two lines and go on. */
+    {.name = "--benchmark_min_time",
+     .arg = "S",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_gb_seconds,
+     .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN},
+    {.name = "--benchmark_min_warmup_time",
+     .arg = "S",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_gb_seconds,
+     .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN},
+    {.name = "--benchmark_list_tests",
+     .arg = "BOOL",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_gb_list,
+     .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN | PCB_OPT_VALUE_OPTIONAL},
+    {.name = "--benchmark_format",
+     .arg = "F",
+     .kind = PCB_OPT_CHOICE,
+     .offset = OFF(gb_format),
+     .choices = gb_formats,
+     .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN},
+    {.name = "--benchmark_out_format",
+     .arg = "F",
+     .kind = PCB_OPT_CHOICE,
+     .offset = OFF(gb_out_format),
+     .choices = gb_out_formats,
+     .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN},
+    {.name = "--benchmark_color",
+     .arg = "WHEN",
+     .kind = PCB_OPT_TEXT,
+     .offset = OFF(gb_color),
+     .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN | PCB_OPT_EMPTY_OK},
+    {.name = "--benchmark_counters_tabular",
+     .arg = "BOOL",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_gb_tabular,
+     .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN | PCB_OPT_VALUE_OPTIONAL},
+};
+
+#define NOPTS (sizeof(table) / sizeof(table[0]))
+
+static bool given[NOPTS];
+
+static const struct pcb_optset set = {.prog = "pcbench",
+                                      .opts = table,
+                                      .nopts = NOPTS,
+                                      .equals_only = true,
+                                      .own_prefix = "--pcb_",
+                                      .pass_on = true,
+                                      .given = given};
+
+const char *pcb_options_gb_format(const struct pcb_options *o)
+{
+    return gb_formats[o->gb_format];
 }
 
 int pcb_options_parse(int *argc, char **argv, struct pcb_options *o)
 {
-    static const char *const env_keys[] = {"workers", "tasks",   "chunk",
-                                           "seed",    "profile", "timer_slack_ns",
-                                           "param",   "pin",     "case_timeout"};
-    int rc, out = 1;
-    size_t ntext = 0, ntext_env = 0;
-
     memset(o, 0, sizeof(*o));
     o->seed = 42;
     o->timer_slack_ns = 1;
     o->case_timeout_s = PCB_OPT_CASE_TIMEOUT_DEFAULT;
-    o->gb_format = "console";
     o->gb_color = "auto";
 
-    for (size_t i = 0; i < sizeof(env_keys) / sizeof(env_keys[0]); i++) {
-        char env[64], upper[32];
-        size_t k;
-        for (k = 0; env_keys[i][k] && k < sizeof(upper) - 1; k++)
-            upper[k] =
-                (char)(env_keys[i][k] >= 'a' && env_keys[i][k] <= 'z' ? env_keys[i][k] - 'a' + 'A'
-                                                                      : env_keys[i][k]);
-        upper[k] = '\0';
-        snprintf(env, sizeof(env), "PCB_%s", upper);
-        const char *v = getenv(env);
-        if (v && (rc = apply(env_keys[i], env, v, o)) != 0)
-            return rc;
-    }
-    /* CPU.text reads PCB_TEXT itself; its files are checked here, before anything runs. */
-    if (getenv("PCB_TEXT") && (rc = check_text_env(getenv("PCB_TEXT"), &ntext_env)) != 0)
-        return rc;
-
-    for (int i = 1; i < *argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || strcmp(a, "--pcb_help") == 0) {
-            o->help = true;
-            if (strcmp(a, "--pcb_help") == 0)
-                continue; /* ours alone: do not pass on */
-        } else if (strncmp(a, "--pcb_", 6) == 0) {
-            const char *eq = strchr(a, '=');
-            char key[32], what[48];
-            size_t klen = eq ? (size_t)(eq - a - 6) : strlen(a + 6);
-            if (klen >= sizeof(key)) {
-                say("pcbench: %s: unknown option; see --help for the --pcb_ options\n", a);
-                return 2;
-            }
-            memcpy(key, a + 6, klen);
-            key[klen] = '\0';
-            snprintf(what, sizeof(what), "--pcb_%s", key);
-            if (!eq) {
-                if (strcmp(key, "workers") && strcmp(key, "tasks") && strcmp(key, "chunk") &&
-                    strcmp(key, "seed") && strcmp(key, "profile") &&
-                    strcmp(key, "timer_slack_ns") && strcmp(key, "param") && strcmp(key, "pin") &&
-                    strcmp(key, "text") && strcmp(key, "case_timeout")) {
-                    say("pcbench: %s: unknown option; see --help for the --pcb_ options\n", a);
-                    return 2;
-                }
-                say("pcbench: %s: needs a value (%s=VALUE)\n", a, a);
-                return 2;
-            }
-            if ((rc = apply(key, what, eq + 1, o)) != 0)
-                return rc;
-            ntext += strcmp(key, "text") == 0;
-            continue; /* consumed */
-        } else if (strncmp(a, "--benchmark_min_time=", 21) == 0) {
-            /* Checked here: the library would print two lines and go on parsing. */
-            if (parse_seconds(a + 21))
-                return fail("--benchmark_min_time", a + 21, "expected seconds, a number >= 0");
-            o->gb_min_time_given = true;
-        } else if (strncmp(a, "--benchmark_min_warmup_time=", 28) == 0) {
-            if (parse_seconds(a + 28))
-                return fail("--benchmark_min_warmup_time", a + 28,
-                            "expected seconds, a number >= 0");
-            o->gb_warmup_given = true;
-        } else if (strncmp(a, "--benchmark_list_tests", 22) == 0) {
-            o->gb_list_only = a[22] == '\0' || (a[22] == '=' && gb_true(a + 23));
-        } else if (strncmp(a, "--benchmark_format=", 19) == 0) {
-            /* Checked here: the library prints its usage and exits 0 on a bad value. */
-            if (strcmp(a + 19, "console") && strcmp(a + 19, "json") && strcmp(a + 19, "csv"))
-                return fail("--benchmark_format", a + 19, "expected console, json or csv");
-            o->gb_format = a + 19;
-        } else if (strncmp(a, "--benchmark_out_format=", 23) == 0) {
-            if (strcmp(a + 23, "json") && strcmp(a + 23, "console") && strcmp(a + 23, "csv"))
-                return fail("--benchmark_out_format", a + 23, "expected json, console or csv");
-        } else if (strncmp(a, "--benchmark_color=", 18) == 0) {
-            o->gb_color = a + 18;
-        } else if (strncmp(a, "--benchmark_counters_tabular", 28) == 0) {
-            o->gb_tabular = a[28] == '\0' || (a[28] == '=' && gb_true(a + 29));
-        }
-        argv[out++] = argv[i];
-    }
+    int rc = pcb_opts_parse(&set, argc, argv, o);
+    if (rc == PCB_OPTS_ERROR)
+        return 2;
+    o->help = rc == PCB_OPTS_HELP;
+    o->help_library = o->help && pcb_opts_given(&set, "--help");
+    o->gb_min_time_given = pcb_opts_given(&set, "--benchmark_min_time");
+    o->gb_warmup_given = pcb_opts_given(&set, "--benchmark_min_warmup_time");
+    if (o->help)
+        return 0;
     /* CPU.text's corpus:3 and up are the text files, in order: each must have been given. */
-    size_t nfiles = ntext ? ntext : ntext_env;
+    size_t nfiles = o->ntext ? o->ntext : o->ntext_env;
     for (size_t i = 0; i < o->nparams; i++) {
         const struct pcb_list *l = &o->params[i].list;
         if (strcmp(o->params[i].name, "corpus") != 0)
@@ -424,11 +458,9 @@ int pcb_options_parse(int *argc, char **argv, struct pcb_options *o)
                 snprintf(allowed, sizeof(allowed),
                          "corpus 3 and up are the --pcb_text (or PCB_TEXT) files, and %zu %s given",
                          nfiles, nfiles == 1 ? "was" : "were");
-                return fail("--pcb_param=corpus", value, allowed);
+                return pcb_opts_refuse("pcbench", "--pcb_param=corpus", value, allowed);
             }
     }
-    *argc = out;
-    argv[out] = NULL;
     return 0;
 }
 
@@ -438,41 +470,20 @@ void pcb_options_help(void)
     const struct pcb_workload *const *wls = pcb_workloads(&nwl);
     const struct pcb_runner *const *rs = pcb_runners(&nr);
 
-    printf(
-        "pcbench - concurrency strategies x workloads, as Google Benchmark cases\n\n"
-        "usage: pcbench [--pcb_OPTION=VALUE ...] [--benchmark_FLAG=VALUE ...]\n"
-        "       pcbench run --strategy NAME --workload NAME ...   (one batch outside Google\n"
-        "                   Benchmark, with its speedup; see pcbench run --help)\n\n"
-        "Case names: "
-        "<Strategy>/<Workload>/workers:K[/<variant>:<v>]/tasks:N[/chunk:C]/<param>:<v>\n"
-        "            /manual_time (Hybrid: procs:P/threads:T in place of workers:K)\n"
-        "One iteration runs one batch of N tasks. Every case checks its merged digest against\n"
-        "the sequential reference and fails with \"result mismatch\" when they differ.\n\n"
-        "pcbench options (each also read from the environment variable in brackets;\n"
-        "the command line wins):\n"
-        "  --pcb_workers=LIST      worker counts, 1..%d   [PCB_WORKERS]\n"
-        "                          default: 1..2x CPUs for CPU work; for waiting work threads\n"
-        "                          1,8,32,256,1024, processes 1,8,32, event loops 1,1000,10000\n"
-        "                          tasks in flight (a batch grows to K tasks when K > N)\n"
-        "  --pcb_tasks=LIST        tasks per batch, 1..%llu   [PCB_TASKS] (default 256)\n"
-        "  --pcb_chunk=LIST        tasks per hand-out for queue strategies, 1..%llu\n"
-        "                          [PCB_CHUNK] (default 1,5; quick: 1)\n"
-        "  --pcb_param=NAME=LIST   workload parameter values, repeatable   [PCB_PARAM]\n"
-        "  --pcb_text=PATH         a real text for CPU.text (corpus:3 is the first), repeatable\n"
-        "                          [PCB_TEXT: paths separated by ':']\n"
-        "  --pcb_seed=N            seed of every generated input   [PCB_SEED] (default 42)\n"
-        "  --pcb_profile=P         default | quick (every pair once, small sizes)   [PCB_PROFILE]\n"
-        "  --pcb_timer_slack_ns=N  timer slack of every thread, 1..%llu ns\n"
-        "                          [PCB_TIMER_SLACK_NS] (default 1; Linux's own is 50000)\n"
-        "  --pcb_pin=P             none | compact | spread: placement of workers   [PCB_PIN]\n"
-        "                          compact: all on the first allowed CPU; spread: worker i on\n"
-        "                          CPU i mod n; shown as /pin:P in case names unless none\n"
-        "  --pcb_case_timeout=S    watchdog: a case fails when S seconds pass without a batch\n"
-        "                          finishing; 0 turns it off   [PCB_CASE_TIMEOUT] (default %llu)\n"
-        "  --pcb_help              this text only\n\n",
-        PCB_OPT_WORKERS_MAX, PCB_OPT_TASKS_MAX, PCB_OPT_CHUNK_MAX, PCB_OPT_SLACK_MAX,
-        PCB_OPT_CASE_TIMEOUT_DEFAULT);
-    printf("Strategies:\n");
+    printf("pcbench - concurrency strategies x workloads, as Google Benchmark cases\n\n"
+           "usage: pcbench [--pcb_OPTION=VALUE ...] [--benchmark_FLAG=VALUE ...]\n"
+           "       pcbench run --strategy NAME --workload NAME ...   (one batch outside Google\n"
+           "                   Benchmark, with its speedup; see pcbench run --help)\n\n"
+           "Case names: "
+           "<Strategy>/<Workload>/workers:K[/<variant>:<v>]/tasks:N[/chunk:C]/<param>:<v>\n"
+           "            /manual_time (Hybrid: procs:P/threads:T in place of workers:K); the same\n"
+           "            under every profile and flag (no tuning in names)\n"
+           "One iteration runs one batch of N tasks. Every case checks its merged digest against\n"
+           "the sequential reference and fails with \"result mismatch\" when they differ.\n\n"
+           "pcbench options (each also read from the environment variable in brackets;\n"
+           "the command line wins):\n");
+    pcb_opts_usage(&set, stdout);
+    printf("\nStrategies:\n");
     for (size_t i = 0; i < nr; i++) {
         printf("  %-14s %s\n", rs[i]->name, rs[i]->summary);
         if (rs[i]->workers_name)
@@ -490,9 +501,10 @@ void pcb_options_help(void)
         printf("  %-14s %s\n", wls[i]->name, wls[i]->summary);
         for (size_t j = 0; j < wls[i]->nparams; j++) {
             const struct pcb_param_spec *p = &wls[i]->params[j];
-            printf("    %-12s %s; %llu..%llu, default %llu\n", p->name, p->help,
-                   (unsigned long long)p->min, (unsigned long long)p->max,
-                   (unsigned long long)p->defaults[0]);
+            char allowed[160], def[32];
+            printf("    %-12s %s; %s, default %s\n", p->name, p->help,
+                   pcb_param_allowed(p, allowed, sizeof(allowed)),
+                   pcb_param_format(p, p->defaults[0], def, sizeof(def)));
         }
     }
 }

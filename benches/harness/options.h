@@ -3,7 +3,8 @@
  *
  * They are validated in full before anything runs: a bad value prints one line naming the
  * option and the allowed range, and pcbench exits with status 2 before any worker starts.
- * They are removed from argv, so Google Benchmark sees only its own flags.
+ * They are removed from argv, so Google Benchmark sees only its own flags. One table in
+ * options.c drives the parsing, the environment variables, the usage and the refusals.
  */
 #ifndef PCB_OPTIONS_H
 #define PCB_OPTIONS_H
@@ -12,14 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PCB_MAX_LIST 16      /* values one list option may hold */
-#define PCB_MAX_PARAM_SETS 8 /* distinct --pcb_param names */
+#include "../common/opts.h"
 
-/* A list of unsigned values from "1,2,4"; n == 0 means "not given: use the defaults". */
-struct pcb_list {
-    uint64_t v[PCB_MAX_LIST]; /* the values, in the order given */
-    size_t n;                 /* how many */
-};
+#define PCB_MAX_LIST PCB_OPT_LIST_MAX /* values one list option may hold */
+#define PCB_MAX_PARAM_SETS 8          /* distinct --pcb_param names */
 
 /* One --pcb_param=NAME=LIST. */
 struct pcb_param_override {
@@ -37,29 +34,33 @@ struct pcb_options {
     enum pcb_profile profile; /* --pcb_profile */
     uint64_t timer_slack_ns;  /* --pcb_timer_slack_ns */
     int pin;                  /* --pcb_pin: enum pcb_pin (none, compact, spread) */
+    size_t ntext;             /* --pcb_text files given */
+    size_t ntext_env;         /* PCB_TEXT files given */
     uint64_t case_timeout_s;  /* --pcb_case_timeout: seconds a case may go without finishing a
                                  batch (0: no watchdog) */
     struct pcb_param_override params[PCB_MAX_PARAM_SETS]; /* --pcb_param, repeatable */
     size_t nparams;
-    bool help; /* --help or --pcb_help was given */
+    bool help;         /* --help or --pcb_help was given */
+    bool help_library; /* --help (or -h): Google Benchmark's help follows pcbench's */
     /* Google Benchmark flags pcbench needs to know about (they stay in argv). The values of
      * --benchmark_format, _out_format, _min_time and _min_warmup_time are checked here too:
      * the library would print its usage and exit 0, or print two lines. */
     bool gb_min_time_given; /* --benchmark_min_time */
     bool gb_warmup_given;   /* --benchmark_min_warmup_time */
     bool gb_list_only;      /* --benchmark_list_tests=true */
-    const char *gb_format;  /* --benchmark_format, "console" if absent */
+    int gb_format;          /* --benchmark_format: 0 console (default), 1 json, 2 csv */
+    int gb_out_format;      /* --benchmark_out_format: 0 json (default), 1 console, 2 csv */
     const char *gb_color;   /* --benchmark_color, "auto" if absent */
     bool gb_tabular;        /* --benchmark_counters_tabular=true */
 };
 
 /* Limits, shared by the parser, --help and the tests. */
 #define PCB_OPT_WORKERS_MAX 10000
-#define PCB_OPT_TASKS_MAX 10000000ULL
-#define PCB_OPT_CHUNK_MAX 1000000ULL
-#define PCB_OPT_SLACK_MAX 1000000000ULL
-#define PCB_OPT_CASE_TIMEOUT_MAX 86400ULL /* a day */
-#define PCB_OPT_CASE_TIMEOUT_DEFAULT 300ULL
+#define PCB_OPT_TASKS_MAX 10000000
+#define PCB_OPT_CHUNK_MAX 1000000
+#define PCB_OPT_SLACK_MAX 1000000000
+#define PCB_OPT_CASE_TIMEOUT_MAX 86400 /* a day */
+#define PCB_OPT_CASE_TIMEOUT_DEFAULT 300
 
 /*
  * Parses PCB_* environment variables, then --pcb_* arguments (which win), removing the latter
@@ -69,7 +70,10 @@ struct pcb_options {
  */
 int pcb_options_parse(int *argc, char **argv, struct pcb_options *o);
 
-/* Prints the --pcb_* help to stdout. */
+/* Prints the --pcb_* help to stdout: the usage, the option table, strategies and workloads. */
 void pcb_options_help(void);
+
+/* --benchmark_format's value as the library names it: "console", "json" or "csv". */
+const char *pcb_options_gb_format(const struct pcb_options *o);
 
 #endif

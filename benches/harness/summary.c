@@ -10,6 +10,7 @@
 
 #include "../../runners/runner.h"
 #include "../../workloads/workload.h"
+#include "../common/casename.h"
 
 #define MAX_SAMPLES 64
 
@@ -18,7 +19,7 @@ struct entry {
     char strategy[96];     /* first part, plus the strategy's own variant parts (wait:, queue:) */
     char group[192];       /* workload, tasks and parameters: what speedup is relative to */
     unsigned workers;      /* workers:K, 0 when absent */
-    char chunk[16];        /* chunk:C or "-" */
+    char chunk[24];        /* chunk:C or "-" */
     double t[MAX_SAMPLES]; /* real ns per iteration, per repetition */
     size_t nt;
     double agg_median;                   /* the library's median aggregate, 0 when not reported */
@@ -38,64 +39,47 @@ static double counter(const struct pcb_gb_run_info *r, const char *name)
     return 0;
 }
 
-/* Whether `part` ("kib:1024") is a parameter of the workload named `wl`. */
-static int is_workload_param(const char *wl, const char *part)
+/* Appends " text" to buf (cap bytes), or "text" to an empty buf. */
+static void add(char *buf, size_t cap, const char *key, const char *value)
 {
-    const struct pcb_workload *w = pcb_workload_find(wl);
-    const char *colon = strchr(part, ':');
+    size_t len = strlen(buf);
 
-    if (!w || !colon)
-        return 0;
-    for (size_t i = 0; i < w->nparams; i++)
-        if (strlen(w->params[i].name) == (size_t)(colon - part) &&
-            strncmp(w->params[i].name, part, (size_t)(colon - part)) == 0)
-            return 1;
-    return 0;
+    if (len < cap)
+        snprintf(buf + len, cap - len, "%s%s%s%s", len ? " " : "", key, value ? ":" : "",
+                 value ? value : "");
 }
 
 /*
- * Splits a matrix case name into the strategy (with its own variant parts, such as wait:spin),
- * the group key (workload, tasks and the workload's parameters: what speedup is relative to),
- * workers and chunk. Workload parameters are told apart by asking the workload registry.
+ * Splits a matrix case name (casename.h) into the strategy with its own variant parts (wait:spin,
+ * threads:2) and pin, the group key (workload, tasks and the workload's parameters: what speedup
+ * is relative to), the total workers and the chunk. Other names get no workers: they are not rows
+ * of the matrix.
  */
 static void parse_name(struct entry *e)
 {
-    char tmp[256], wl[64] = "";
-    char *save = NULL, *part;
-    int i = 0;
-    size_t glen = 0, slen;
+    struct pcb_name n;
+    char tasks[24];
 
-    snprintf(tmp, sizeof(tmp), "%s", e->name);
     strcpy(e->chunk, "-");
-    for (part = strtok_r(tmp, "/", &save); part; part = strtok_r(NULL, "/", &save), i++) {
-        if (i == 0) {
-            snprintf(e->strategy, sizeof(e->strategy), "%s", part);
-        } else if (i == 1) {
-            snprintf(wl, sizeof(wl), "%s", part);
-            glen = (size_t)snprintf(e->group, sizeof(e->group), "%s", part);
-        } else if (strncmp(part, "workers:", 8) == 0) {
-            e->workers = (unsigned)strtoul(part + 8, NULL, 10);
-        } else if (strncmp(part, "procs:", 6) == 0) {
-            /* Hybrid: P processes x T threads; the threads: part multiplies below. */
-            e->workers = (unsigned)strtoul(part + 6, NULL, 10);
-        } else if (strncmp(part, "threads:", 8) == 0 && e->workers) {
-            e->workers *= (unsigned)strtoul(part + 8, NULL, 10);
-            slen = strlen(e->strategy);
-            snprintf(e->strategy + slen, sizeof(e->strategy) - slen, " %s", part);
-        } else if (strncmp(part, "chunk:", 6) == 0) {
-            snprintf(e->chunk, sizeof(e->chunk), "%s", part + 6);
-        } else if (strcmp(part, "manual_time") == 0 || strcmp(part, "real_time") == 0 ||
-                   strncmp(part, "min_time:", 9) == 0) {
-            continue;
-        } else if (strncmp(part, "tasks:", 6) == 0 || is_workload_param(wl, part)) {
-            int k = snprintf(e->group + glen, sizeof(e->group) - glen, " %s", part);
-            if (k > 0 && (size_t)k < sizeof(e->group) - glen)
-                glen += (size_t)k;
-        } else {
-            slen = strlen(e->strategy);
-            snprintf(e->strategy + slen, sizeof(e->strategy) - slen, " %s", part);
-        }
+    if (pcb_name_parse(e->name, NULL, &n) != 0 || n.family != PCB_NAME_MATRIX) {
+        snprintf(e->strategy, sizeof(e->strategy), "%.*s", (int)strcspn(e->name, "/"), e->name);
+        snprintf(e->group, sizeof(e->group), "%.*s", (int)sizeof(e->group) - 1, e->name);
+        return;
     }
+    add(e->strategy, sizeof(e->strategy), n.strategy, NULL);
+    for (size_t i = 0; i < n.nvariants; i++)
+        add(e->strategy, sizeof(e->strategy), n.variants[i].key, n.variants[i].value);
+    if (n.pin)
+        add(e->strategy, sizeof(e->strategy), "pin", n.pin);
+    snprintf(tasks, sizeof(tasks), "%llu", (unsigned long long)n.tasks);
+    add(e->group, sizeof(e->group), n.workload, NULL);
+    add(e->group, sizeof(e->group), "tasks", tasks);
+    for (size_t i = 0; i < n.nparams; i++)
+        add(e->group, sizeof(e->group), n.params[i].key, n.params[i].value);
+    if (n.chunk)
+        snprintf(e->chunk, sizeof(e->chunk), "%llu", (unsigned long long)n.chunk);
+    uint64_t total = pcb_name_total_workers(&n);
+    e->workers = total > 0 && total < 1000000 ? (unsigned)total : 0;
 }
 
 void pcb_summary_collect(const struct pcb_gb_run_info *r, void *ctx)
@@ -123,13 +107,6 @@ void pcb_summary_collect(const struct pcb_gb_run_info *r, void *ctx)
         memset(e, 0, sizeof(*e));
         snprintf(e->name, sizeof(e->name), "%s", r->run_name);
         parse_name(e);
-        /* Only strategy x workload cases have a speedup; other families (IPC/, Lifecycle/)
-         * may carry workers: too, but are not rows of the matrix. */
-        char first[sizeof(e->strategy)];
-        snprintf(first, sizeof(first), "%s", e->strategy);
-        first[strcspn(first, " ")] = '\0';
-        if (!pcb_runner_find(first))
-            e->workers = 0;
     }
     if (r->error_occurred) {
         e->failed = 1;

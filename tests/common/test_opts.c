@@ -214,7 +214,7 @@ static void test_bad_values_get_one_line_naming_option_and_value(void **state)
         {"--param=bad", "tool: --param=bad: expected NAME=VALUE\n"},
         {"--output=", "tool: --output=: expected a non-empty value\n"},
         {"--verbose=yes", "tool: --verbose: takes no value\n"},
-        {"--frob", "tool: --frob: unknown option; see --help\n"},
+        {"--frob", "tool: --frob: unknown option; see tool --help\n"},
         {"--count", "tool: --count: needs a value (--count=N)\n"},
         {"--count=\n2", "tool: --count=?2: expected an integer from 1 to 100\n"},
     };
@@ -249,16 +249,19 @@ static void test_dashes_and_files_reach_the_positional_callback(void **state)
     assert_string_equal(err, "tool: --: given twice\n");
 }
 
-static void test_help_stops_parsing_and_passes_the_rest_on(void **state)
+static void test_help_is_returned_once_every_argument_parsed(void **state)
 {
-    const char *args[] = {"tool", "--count=5", "-h", "--frob"};
+    const char *args[] = {"tool", "--count=5", "-h", "x.json", "--count=6"};
+    const char *bad[] = {"tool", "-h", "--frob"};
     struct cfg c;
     char err[256];
 
     (void)state;
-    assert_int_equal(parse(&files_set, 4, args, &c, err, sizeof(err)), PCB_OPTS_HELP);
-    assert_int_equal(c.count, 5);
+    assert_int_equal(parse(&files_set, 5, args, &c, err, sizeof(err)), PCB_OPTS_HELP);
+    assert_int_equal(c.count, 6);
+    assert_int_equal(c.nfiles, 1);
     assert_string_equal(err, "");
+    assert_int_equal(parse(&files_set, 3, bad, &c, err, sizeof(err)), PCB_OPTS_ERROR);
 }
 
 static void test_pass_on_keeps_foreign_flags_and_refuses_own_unknown_ones(void **state)
@@ -305,7 +308,7 @@ static void test_pass_on_keeps_foreign_flags_and_refuses_own_unknown_ones(void *
 
     const char *unknown[] = {"pcbench", "--pcb_frob=1"};
     assert_int_equal(parse(&set, 2, unknown, &c, err, sizeof(err)), PCB_OPTS_ERROR);
-    assert_string_equal(err, "pcbench: --pcb_frob: unknown option; see --help\n");
+    assert_string_equal(err, "pcbench: --pcb_frob: unknown option; see pcbench --help\n");
     const char *spaced[] = {"pcbench", "--pcb_count", "2"};
     assert_int_equal(parse(&set, 3, spaced, &c, err, sizeof(err)), PCB_OPTS_ERROR);
     assert_string_equal(err, "pcbench: --pcb_count: needs a value (--pcb_count=N)\n");
@@ -354,7 +357,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_environment_is_read_first_and_the_command_line_wins),
         cmocka_unit_test(test_bad_values_get_one_line_naming_option_and_value),
         cmocka_unit_test(test_dashes_and_files_reach_the_positional_callback),
-        cmocka_unit_test(test_help_stops_parsing_and_passes_the_rest_on),
+        cmocka_unit_test(test_help_is_returned_once_every_argument_parsed),
         cmocka_unit_test(test_pass_on_keeps_foreign_flags_and_refuses_own_unknown_ones),
         cmocka_unit_test(test_usage_lists_every_option_from_the_table),
         cmocka_unit_test(test_strict_number_parsers),

@@ -98,7 +98,7 @@ static int run_child(const char *argv0, const char *mode, const char *out_path)
     o.seed = 42;
     o.gb_min_time_given = true;
     o.gb_warmup_given = true;
-    o.gb_format = "console";
+    o.gb_format = 0; /* console */
     o.gb_color = "false";
     pcb_gb_init(&nargs, args);
     if (pcb_gb_report_unrecognized(nargs, args))

@@ -97,7 +97,7 @@ static void check_values(const struct pcb_options *o)
         for (size_t j = 0; j < i; j++)
             CHECK(strcmp(o->params[j].name, p->name) != 0);
     }
-    CHECK(o->gb_format != NULL && o->gb_color != NULL);
+    CHECK(o->gb_format >= 0 && o->gb_format <= 2 && o->gb_color != NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

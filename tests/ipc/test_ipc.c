@@ -72,7 +72,7 @@ static long run_families(const char *filter, enum pcb__ipc_fault_kind fault, uin
     o.profile = PCB_PROFILE_QUICK;
     o.gb_min_time_given = true;
     o.gb_warmup_given = true;
-    o.gb_format = "console";
+    o.gb_format = 0; /* console */
     o.gb_color = "false";
     pcb_gb_init(&nargs, args);
     pcb__ipc_fault.kind = fault;

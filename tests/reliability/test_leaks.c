@@ -323,7 +323,7 @@ static const char *error_message(const cJSON *run)
 
 static void test_a_case_that_leaks_after_its_loop_is_an_errored_run(void **state)
 {
-    const char *m = error_message(run_named("Leaks/leaks_a_descriptor/iterations:3/manual_time"));
+    const char *m = error_message(run_named("Leaks/leaks_a_descriptor/manual_time"));
 
     (void)state;
     assert_non_null(m);
@@ -334,14 +334,14 @@ static void test_a_case_that_leaks_after_its_loop_is_an_errored_run(void **state
 static void test_clean_cases_before_and_after_a_leak_pass(void **state)
 {
     (void)state;
-    assert_null(error_message(run_named("Leaks/clean_first/iterations:3/manual_time")));
+    assert_null(error_message(run_named("Leaks/clean_first/manual_time")));
     /* The leaked descriptor is still open, but it is not this case's. */
-    assert_null(error_message(run_named("Leaks/clean_after/iterations:3/manual_time")));
+    assert_null(error_message(run_named("Leaks/clean_after/manual_time")));
 }
 
 static void test_a_failed_run_keeps_its_own_message(void **state)
 {
-    const char *m = error_message(run_named("Leaks/fails_and_leaks/iterations:3"));
+    const char *m = error_message(run_named("Leaks/fails_and_leaks"));
 
     (void)state;
     assert_non_null(m);
@@ -350,8 +350,7 @@ static void test_a_failed_run_keeps_its_own_message(void **state)
 
 static void test_a_leak_in_the_warm_up_fails_the_reported_run(void **state)
 {
-    const char *m = error_message(
-        run_named("Leaks/leaks_in_warmup/min_time:0.010/min_warmup_time:0.010/manual_time"));
+    const char *m = error_message(run_named("Leaks/leaks_in_warmup/manual_time"));
 
     (void)state;
     assert_non_null(m);
