@@ -186,15 +186,15 @@ oneshot)
     [[ $(wc -l <"$dir/err") -eq 1 ]] || fail "run $*: expected one line, got: $(cat "$dir/err")"
   }
   bad --strategy nosuch --workload CPU.hash
-  has "$dir/err" "--strategy nosuch: unknown strategy; valid: Sequential, Threaded"
+  has "$dir/err" "--strategy=nosuch: unknown strategy; valid: Sequential, Threaded"
   bad --strategy Threaded --workload nosuch
-  has "$dir/err" "--workload nosuch: unknown workload; valid: CPU.hash"
+  has "$dir/err" "--workload=nosuch: unknown workload; valid: CPU.hash"
   bad --strategy Threaded --workload CPU.hash --tasks 0
-  has "$dir/err" "--tasks 0: expected an integer from 1 to "
+  has "$dir/err" "--tasks=0: expected an integer from 1 to "
   bad --strategy Threaded --workload CPU.hash --workers 99999999
-  has "$dir/err" "--workers 99999999: expected an integer from 1 to "
+  has "$dir/err" "--workers=99999999: expected an integer from 1 to "
   bad --strategy Threaded --workload CPU.hash --param kib=0
-  has "$dir/err" "--param kib=0: kib of CPU.hash is an integer from 1 to "
+  has "$dir/err" "--param=kib=0: kib of CPU.hash is an integer from 1 to "
   bad --strategy Threaded --workload CPU.hash --param nosuch=1
   has "$dir/err" "parameter of CPU.hash: kib"
   bad --strategy Threaded --workload CPU.hash --frobnicate
