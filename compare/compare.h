@@ -5,7 +5,7 @@
  * the cases by name and gives each pair a verdict. This header is the only
  * contract between the parts: load.c fills a pcb_cmp_side from files,
  * stats.c holds the pure statistics, decide.c turns two sides into a list of
- * pcb_cmp_result, report.c prints them, main.c parses the command line.
+ * pcb_cmp_result, print.c prints them, main.c parses the command line.
  *
  * Every function that can fail returns 0 or a negative pcb_cmp error code and,
  * where it has one, writes a single human-readable line into the caller's
@@ -209,7 +209,7 @@ enum pcb_cmp_verdict {
 /* Returns the lower-case name of a verdict. */
 const char *pcb_cmp_verdict_name(enum pcb_cmp_verdict v);
 
-/* One side of one compared case, as the report shows it. */
+/* One side of one compared case, as the output shows it. */
 struct pcb_cmp_stat {
     int present;   /* 1 when the case exists on this side */
     size_t n;      /* raw samples, or the aggregates' repetition count */
@@ -275,8 +275,8 @@ struct pcb_cmp_geo {
     double logsum;  /* running sum of log(ratio) */
 };
 
-/* The whole comparison. */
-struct pcb_cmp_report {
+/* The outcome of a whole comparison: every verdict and the summary. */
+struct pcb_cmp_outcome {
     struct pcb_cmp_result *results;   /* one per case, base order then new */
     size_t n;                         /* number of results */
     size_t counts[PCB_CMP_NVERDICTS]; /* results per verdict */
@@ -291,18 +291,18 @@ struct pcb_cmp_report {
 };
 
 /* Compares two sides. Returns 0, or a negative error with a message in err
- * (e.g. the calibration case is missing). The report borrows names from the
- * sides, which must outlive it. */
+ * (e.g. the calibration case is missing). The outcome borrows names from
+ * the sides, which must outlive it. */
 int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
-                   const struct pcb_cmp_decide_opts *opts, struct pcb_cmp_report *rep, char *err);
+                   const struct pcb_cmp_decide_opts *opts, struct pcb_cmp_outcome *oc, char *err);
 /* Frees what pcb_cmp_decide allocated. */
-void pcb_cmp_report_close(struct pcb_cmp_report *rep);
+void pcb_cmp_outcome_close(struct pcb_cmp_outcome *oc);
 
 /* Writes per-case thresholds derived from an A/A comparison (thresholds.c).
  * Returns 0 or PCB_CMP_EIO. */
-int pcb_cmp_thresholds_write(FILE *out, const struct pcb_cmp_report *rep);
+int pcb_cmp_thresholds_write(FILE *out, const struct pcb_cmp_outcome *oc);
 
-/* ---- output (report.c) ---- */
+/* ---- output (print.c) ---- */
 
 enum pcb_cmp_format { PCB_CMP_FMT_TABLE, PCB_CMP_FMT_MD, PCB_CMP_FMT_JSON };
 
@@ -313,8 +313,8 @@ struct pcb_cmp_print_opts {
     const struct pcb_cmp_decide_opts *decide; /* for the header */
 };
 
-/* Prints the report. Returns 0 or PCB_CMP_EIO when writing failed. */
+/* Prints the outcome. Returns 0 or PCB_CMP_EIO when writing failed. */
 int pcb_cmp_print(FILE *out, const struct pcb_cmp_side *base, const struct pcb_cmp_side *new_,
-                  const struct pcb_cmp_report *rep, const struct pcb_cmp_print_opts *opts);
+                  const struct pcb_cmp_outcome *oc, const struct pcb_cmp_print_opts *opts);
 
 #endif /* PCB_COMPARE_H */

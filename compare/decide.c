@@ -106,25 +106,25 @@ static int side_stat(const struct pcb_cmp_case *c, double scale, struct pcb_cmp_
 }
 
 /* Finds or adds the geometric-mean group of a strategy. */
-static struct pcb_cmp_geo *strategy_geo(struct pcb_cmp_report *rep, const char *name)
+static struct pcb_cmp_geo *strategy_geo(struct pcb_cmp_outcome *oc, const char *name)
 {
     size_t len = strcspn(name, "/"), i;
     struct pcb_cmp_geo *g;
 
-    for (i = 0; i < rep->nstrategies; i++)
-        if (strlen(rep->strategies[i].strategy) == len &&
-            strncmp(rep->strategies[i].strategy, name, len) == 0)
-            return &rep->strategies[i];
-    g = realloc(rep->strategies, (rep->nstrategies + 1) * sizeof(*g));
+    for (i = 0; i < oc->nstrategies; i++)
+        if (strlen(oc->strategies[i].strategy) == len &&
+            strncmp(oc->strategies[i].strategy, name, len) == 0)
+            return &oc->strategies[i];
+    g = realloc(oc->strategies, (oc->nstrategies + 1) * sizeof(*g));
     if (g == NULL)
         return NULL;
-    rep->strategies = g;
-    g = &g[rep->nstrategies];
+    oc->strategies = g;
+    g = &g[oc->nstrategies];
     memset(g, 0, sizeof(*g));
     g->strategy = strndup(name, len);
     if (g->strategy == NULL)
         return NULL;
-    rep->nstrategies++;
+    oc->nstrategies++;
     return g;
 }
 
@@ -145,14 +145,14 @@ static long needed_reps(double cv, double threshold, double za, double zb, long 
     return (long)n > min_n ? (long)n : min_n;
 }
 
-void pcb_cmp_report_close(struct pcb_cmp_report *rep)
+void pcb_cmp_outcome_close(struct pcb_cmp_outcome *oc)
 {
     size_t i;
-    for (i = 0; i < rep->nstrategies; i++)
-        free(rep->strategies[i].strategy);
-    free(rep->strategies);
-    free(rep->results);
-    memset(rep, 0, sizeof(*rep));
+    for (i = 0; i < oc->nstrategies; i++)
+        free(oc->strategies[i].strategy);
+    free(oc->strategies);
+    free(oc->results);
+    memset(oc, 0, sizeof(*oc));
 }
 
 static int selected(const struct pcb_cmp_decide_opts *o, const char *name)
@@ -161,22 +161,22 @@ static int selected(const struct pcb_cmp_decide_opts *o, const char *name)
 }
 
 int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
-                   const struct pcb_cmp_decide_opts *opts, struct pcb_cmp_report *rep, char *err)
+                   const struct pcb_cmp_decide_opts *opts, struct pcb_cmp_outcome *oc, char *err)
 {
     size_t cap = base->ncases + new_->ncases, i, j;
     double *pv = NULL, *qv = NULL, sb, sn;
     double z = pcb__norm_isf(opts->alpha / 2), zb = pcb__norm_isf(0.2);
     int rc = PCB_CMP_ENOMEM;
 
-    memset(rep, 0, sizeof(*rep));
-    rep->norm_base = rep->norm_new = NAN;
-    rep->overall.geomean = NAN;
-    rep->min_n = pcb__mwu_min_n(opts->alpha);
+    memset(oc, 0, sizeof(*oc));
+    oc->norm_base = oc->norm_new = NAN;
+    oc->overall.geomean = NAN;
+    oc->min_n = pcb__mwu_min_n(opts->alpha);
     if (opts->normalize != NULL) {
-        rep->norm_base = calibration(base, opts->normalize);
-        rep->norm_new = calibration(new_, opts->normalize);
-        if (!(rep->norm_base > 0) || !(rep->norm_new > 0)) {
-            const struct pcb_cmp_side *s = !(rep->norm_base > 0) ? base : new_;
+        oc->norm_base = calibration(base, opts->normalize);
+        oc->norm_new = calibration(new_, opts->normalize);
+        if (!(oc->norm_base > 0) || !(oc->norm_new > 0)) {
+            const struct pcb_cmp_side *s = !(oc->norm_base > 0) ? base : new_;
             snprintf(err, PCB_CMP_ERRLEN,
                      "%s: calibration case \"%s\" for --normalize is missing, "
                      "failed or has a zero time",
@@ -184,13 +184,13 @@ int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
             return PCB_CMP_EUSAGE;
         }
     }
-    sb = scale_for(&opts->metric, rep->norm_base);
-    sn = scale_for(&opts->metric, rep->norm_new);
+    sb = scale_for(&opts->metric, oc->norm_base);
+    sn = scale_for(&opts->metric, oc->norm_new);
 
-    rep->results = calloc(cap ? cap : 1, sizeof(*rep->results));
+    oc->results = calloc(cap ? cap : 1, sizeof(*oc->results));
     pv = malloc((cap ? cap : 1) * sizeof(*pv));
     qv = malloc((cap ? cap : 1) * sizeof(*qv));
-    if (rep->results == NULL || pv == NULL || qv == NULL)
+    if (oc->results == NULL || pv == NULL || qv == NULL)
         goto nomem;
 
     /* Pass 1: statistics and p-values, base order then new-only cases. */
@@ -198,7 +198,7 @@ int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
         const struct pcb_cmp_side *from = j ? new_ : base;
         for (i = 0; i < from->ncases; i++) {
             const struct pcb_cmp_case *cb, *cn;
-            struct pcb_cmp_result *r = &rep->results[rep->n];
+            struct pcb_cmp_result *r = &oc->results[oc->n];
             double *xs = NULL, *ys = NULL;
             int hb = 0, hn = 0;
 
@@ -223,14 +223,14 @@ int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
             r->label_new = cn ? cn->label : NULL;
             /* cppcheck-suppress nullPointerRedundantCheck ; one of cb and cn is always set */
             r->threads = cn ? cn->threads : cb->threads;
-            pv[rep->n] = NAN;
+            pv[oc->n] = NAN;
             if ((cb && cb->failed) || (cn && cn->failed)) {
                 r->verdict = PCB_CMP_FAILED;
                 r->base.present = cb != NULL;
                 r->new_.present = cn != NULL;
                 snprintf(r->note, sizeof(r->note), "%s: %s", cb && cb->failed ? "base" : "new",
                          cb && cb->failed ? cb->error_message : cn->error_message);
-                rep->n++;
+                oc->n++;
                 continue;
             }
             if (cb && (hb = side_stat(cb, sb, &r->base, &xs)) < 0)
@@ -241,7 +241,7 @@ int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
             }
             if ((cb && !hb) || (cn && !hn)) {
                 /* The metric is absent on a side where the case exists. */
-                rep->skipped_no_metric++;
+                oc->skipped_no_metric++;
                 free(xs);
                 free(ys);
                 continue;
@@ -265,24 +265,24 @@ int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
                     }
                     r->p = u.p;
                     r->test = u.test;
-                    pv[rep->n] = u.p;
+                    pv[oc->n] = u.p;
                 } else {
-                    rep->no_raw_samples = 1;
+                    oc->no_raw_samples = 1;
                 }
                 r->band = z * sqrt(r->base.cv * r->base.cv / (double)r->base.n +
                                    r->new_.cv * r->new_.cv / (double)r->new_.n);
             }
             free(xs);
             free(ys);
-            rep->n++;
+            oc->n++;
         }
     }
 
     /* Pass 2: adjust the p-values as one family, then decide. */
-    if (pcb__bh_adjust(pv, rep->n, qv))
+    if (pcb__bh_adjust(pv, oc->n, qv))
         goto nomem;
-    for (i = 0; i < rep->n; i++) {
-        struct pcb_cmp_result *r = &rep->results[i];
+    for (i = 0; i < oc->n; i++) {
+        struct pcb_cmp_result *r = &oc->results[i];
         double eff, t = opts->threshold, cv;
         int worse, sig;
         double own = pcb_cmp_threshold_for(opts->per_case, r->name);
@@ -301,7 +301,7 @@ int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
             if (isnan(r->change)) {
                 snprintf(r->note, sizeof(r->note), "base median is zero");
             } else if (r->base.raw && r->new_.raw) {
-                long need = needed_reps(cv, t, z, zb, rep->min_n);
+                long need = needed_reps(cv, t, z, zb, oc->min_n);
                 if (sig && eff >= t) {
                     r->verdict = worse ? PCB_CMP_REGRESSED : PCB_CMP_IMPROVED;
                 } else if (eff + r->band <= t) {
@@ -331,7 +331,7 @@ int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
                 else if (eff + r->band <= t)
                     r->verdict = PCB_CMP_SAME;
                 else
-                    r->needed = needed_reps(cv, t, z, zb, rep->min_n);
+                    r->needed = needed_reps(cv, t, z, zb, oc->min_n);
                 if (r->needed)
                     snprintf(r->note, sizeof(r->note),
                              "no raw samples (aggregates only); too noisy, need %ld "
@@ -350,31 +350,31 @@ int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
             snprintf(r->note + l, sizeof(r->note) - l, "%slabel \"%s\" -> \"%s\"", l ? "; " : "",
                      r->label_base, r->label_new);
         }
-        rep->counts[r->verdict]++;
+        oc->counts[r->verdict]++;
         /* Every paired case with two positive medians enters the means. */
         if (r->verdict != PCB_CMP_FAILED && r->verdict != PCB_CMP_NEW &&
             r->verdict != PCB_CMP_MISSING && r->base.median > 0 && r->new_.median > 0) {
             double l = log(r->new_.median / r->base.median);
-            struct pcb_cmp_geo *g = strategy_geo(rep, r->name);
+            struct pcb_cmp_geo *g = strategy_geo(oc, r->name);
             if (g == NULL)
                 goto nomem;
             g->logsum += l;
             g->n++;
-            rep->overall.logsum += l;
-            rep->overall.n++;
+            oc->overall.logsum += l;
+            oc->overall.n++;
         }
     }
-    if (rep->overall.n)
-        rep->overall.geomean = exp(rep->overall.logsum / (double)rep->overall.n);
-    for (i = 0; i < rep->nstrategies; i++)
-        rep->strategies[i].geomean = exp(rep->strategies[i].logsum / (double)rep->strategies[i].n);
+    if (oc->overall.n)
+        oc->overall.geomean = exp(oc->overall.logsum / (double)oc->overall.n);
+    for (i = 0; i < oc->nstrategies; i++)
+        oc->strategies[i].geomean = exp(oc->strategies[i].logsum / (double)oc->strategies[i].n);
     free(pv);
     free(qv);
     return 0;
 nomem:
     free(pv);
     free(qv);
-    pcb_cmp_report_close(rep);
+    pcb_cmp_outcome_close(oc);
     snprintf(err, PCB_CMP_ERRLEN, "compare: out of memory");
     return rc;
 }

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct pcb_cmp_decide_opts dopts;
     struct pcb_cmp_print_opts popts;
     struct pcb_cmp_side a, b;
-    struct pcb_cmp_report rep;
+    struct pcb_cmp_outcome oc;
     char err[PCB_CMP_ERRLEN];
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t span = (size + page - 1) / page * page;
@@ -71,13 +71,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dopts.metric = ro.metric;
         dopts.threshold = 0.05;
         dopts.alpha = 0.05;
-        if (pcb_cmp_decide(&a, &b, &dopts, &rep, err) == 0) {
+        if (pcb_cmp_decide(&a, &b, &dopts, &oc, err) == 0) {
             memset(&popts, 0, sizeof(popts));
             popts.decide = &dopts;
             popts.format = (enum pcb_cmp_format)(size > 1 ? data[1] % 3 : 0);
             if (devnull)
-                pcb_cmp_print(devnull, &a, &b, &rep, &popts);
-            pcb_cmp_report_close(&rep);
+                pcb_cmp_print(devnull, &a, &b, &oc, &popts);
+            pcb_cmp_outcome_close(&oc);
         }
     }
     pcb_cmp_side_close(&a);

@@ -325,7 +325,7 @@ int main(int argc, char **argv)
     struct cli cli;
     struct pcb_cmp_side base, new_;
     struct pcb_cmp_read_opts ropts;
-    struct pcb_cmp_report rep;
+    struct pcb_cmp_outcome oc;
     struct pcb_cmp_thresholds own;
     regex_t re;
     char err[PCB_CMP_ERRLEN];
@@ -380,7 +380,7 @@ int main(int argc, char **argv)
             goto out;
         }
     }
-    rc = pcb_cmp_decide(&base, &new_, &cli.decide, &rep, err);
+    rc = pcb_cmp_decide(&base, &new_, &cli.decide, &oc, err);
     if (rc) {
         fprintf(stderr, "compare: %s\n", err);
         status = 2;
@@ -394,7 +394,7 @@ int main(int argc, char **argv)
         if (snprintf(tmp, sizeof(tmp), "%s.partial", cli.write_thresholds) < (int)sizeof(tmp))
             f = fopen(tmp, "we");
         if (f) {
-            wrc = pcb_cmp_thresholds_write(f, &rep);
+            wrc = pcb_cmp_thresholds_write(f, &oc);
             if (fclose(f) != 0)
                 wrc = -1;
             if (wrc == 0 && rename(tmp, cli.write_thresholds) != 0)
@@ -406,23 +406,23 @@ int main(int argc, char **argv)
             fprintf(stderr, "compare: --write-thresholds=%s: cannot write it\n",
                     cli.write_thresholds);
             status = 2;
-            pcb_cmp_report_close(&rep);
+            pcb_cmp_outcome_close(&oc);
             goto out;
         }
     }
     cli.print.decide = &cli.decide;
     cli.print.color = cli.color_mode == 1 ||
                       (cli.color_mode == 0 && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL);
-    if (pcb_cmp_print(stdout, &base, &new_, &rep, &cli.print)) {
+    if (pcb_cmp_print(stdout, &base, &new_, &oc, &cli.print)) {
         fprintf(stderr, "compare: cannot write the output\n");
         status = 2;
     } else {
-        status = rep.counts[PCB_CMP_REGRESSED] ? 1 : 0;
+        status = oc.counts[PCB_CMP_REGRESSED] ? 1 : 0;
         for (i = 0; i < PCB_CMP_NVERDICTS; i++)
-            if ((cli.fail_on >> i & 1u) && rep.counts[i])
+            if ((cli.fail_on >> i & 1u) && oc.counts[i])
                 status = 1;
     }
-    pcb_cmp_report_close(&rep);
+    pcb_cmp_outcome_close(&oc);
 out:
     pcb_cmp_side_close(&base);
     pcb_cmp_side_close(&new_);

@@ -112,13 +112,13 @@ void pcb_cmp_thresholds_close(struct pcb_cmp_thresholds *t)
     memset(t, 0, sizeof(*t));
 }
 
-int pcb_cmp_thresholds_write(FILE *out, const struct pcb_cmp_report *rep)
+int pcb_cmp_thresholds_write(FILE *out, const struct pcb_cmp_outcome *oc)
 {
     fprintf(out, "# Per-case thresholds from an A/A comparison (same build "
                  "twice).\n# threshold %% <TAB> case: clamp(3 x max(|change|, "
                  "noise band), 2%%, 50%%)\n");
-    for (size_t i = 0; i < rep->n; i++) {
-        const struct pcb_cmp_result *r = &rep->results[i];
+    for (size_t i = 0; i < oc->n; i++) {
+        const struct pcb_cmp_result *r = &oc->results[i];
         double spread, t;
         if (!r->base.present || !r->new_.present || isnan(r->change))
             continue;

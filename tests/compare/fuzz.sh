@@ -24,7 +24,7 @@ mkdir -p "$work/corpus" "$work/artifacts"
 if ! clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
     -fno-sanitize-recover=undefined -I"$src/compare" $cflags \
     "$src/compare/fuzz_readers.c" "$src/compare/load.c" \
-    "$src/compare/stats.c" "$src/compare/decide.c" "$src/compare/thresholds.c" "$src/compare/report.c" \
+    "$src/compare/stats.c" "$src/compare/decide.c" "$src/compare/thresholds.c" "$src/compare/print.c" \
     $libs -lm -lpthread -o "$work/fuzz_readers" 2>"$work/build.log"; then
   if grep -q -e "fuzzer" -e "libclang_rt" "$work/build.log"; then
     cat "$work/build.log"

@@ -1,4 +1,5 @@
-/* report.c - prints a comparison as a terminal table, Markdown or JSON.
+/* print.c - prints the outcome of a comparison as a terminal table, Markdown
+ * or JSON.
  *
  * The three printers show the same facts: the machine differences, the
  * warnings, one row per case and the summary. Human formats (table, md)
@@ -89,7 +90,7 @@ static void machine_differences(const struct pcb_cmp_side *b, const struct pcb_c
 
 /* Collects the warnings for the header; returns how many (at most 4). */
 static size_t warnings(const struct pcb_cmp_side *b, const struct pcb_cmp_side *n,
-                       const struct pcb_cmp_report *rep, const struct pcb_cmp_decide_opts *o,
+                       const struct pcb_cmp_outcome *oc, const struct pcb_cmp_decide_opts *o,
                        char w[4][512])
 {
     size_t k = 0;
@@ -107,10 +108,10 @@ static size_t warnings(const struct pcb_cmp_side *b, const struct pcb_cmp_side *
                  "the %s files come from different machines; their samples were "
                  "merged anyway",
                  b->mixed_machines ? "base" : "new");
-    if (rep->n == 0)
+    if (oc->n == 0)
         snprintf(w[k++], 512, "no cases to compare: the files have no benchmarks%s",
                  o->filter ? ", or --filter matched none" : "");
-    if (rep->no_raw_samples)
+    if (oc->no_raw_samples)
         snprintf(w[k++], 512,
                  "no raw samples were available for some cases (aggregates "
                  "only): they were decided from medians and cv, without a U "
@@ -170,21 +171,21 @@ static void fmt_p(char *buf, size_t len, double p)
 }
 
 /* Writes the one-line summary, without a newline. */
-static void print_summary(FILE *out, const struct pcb_cmp_report *rep)
+static void print_summary(FILE *out, const struct pcb_cmp_outcome *oc)
 {
     static const enum pcb_cmp_verdict extra[] = {PCB_CMP_NEW, PCB_CMP_MISSING, PCB_CMP_FAILED};
     size_t i;
 
     fprintf(out, "%zu regressed, %zu improved, %zu same, %zu inconclusive",
-            rep->counts[PCB_CMP_REGRESSED], rep->counts[PCB_CMP_IMPROVED],
-            rep->counts[PCB_CMP_SAME], rep->counts[PCB_CMP_INCONCLUSIVE]);
+            oc->counts[PCB_CMP_REGRESSED], oc->counts[PCB_CMP_IMPROVED], oc->counts[PCB_CMP_SAME],
+            oc->counts[PCB_CMP_INCONCLUSIVE]);
     for (i = 0; i < 3; i++)
-        if (rep->counts[extra[i]])
-            fprintf(out, ", %zu %s", rep->counts[extra[i]], pcb_cmp_verdict_name(extra[i]));
-    if (isnan(rep->overall.geomean))
+        if (oc->counts[extra[i]])
+            fprintf(out, ", %zu %s", oc->counts[extra[i]], pcb_cmp_verdict_name(extra[i]));
+    if (isnan(oc->overall.geomean))
         fprintf(out, " (geomean n/a)");
     else
-        fprintf(out, " (geomean \xc3\x97%.3f)", rep->overall.geomean);
+        fprintf(out, " (geomean \xc3\x97%.3f)", oc->overall.geomean);
 }
 
 static const char *verdict_color(enum pcb_cmp_verdict v)
@@ -219,29 +220,29 @@ static void print_files(FILE *out, const char *prefix, const struct pcb_cmp_side
 }
 
 static void print_metric_line(FILE *out, const struct pcb_cmp_print_opts *po,
-                              const struct pcb_cmp_report *rep)
+                              const struct pcb_cmp_outcome *oc)
 {
     const struct pcb_cmp_decide_opts *o = po->decide;
     fprintf(out, "metric: %s (%s is better), threshold %g%%, alpha %g", o->metric.name,
             o->metric.higher_is_better ? "higher" : "lower", 100 * o->threshold, o->alpha);
     if (o->normalize)
         fprintf(out, ", normalised by \"%s\" (base %.4g ns, new %.4g ns)", o->normalize,
-                rep->norm_base, rep->norm_new);
+                oc->norm_base, oc->norm_new);
     fprintf(out, "\n");
 }
 
 static int print_table(FILE *out, const struct pcb_cmp_side *b, const struct pcb_cmp_side *n,
-                       const struct pcb_cmp_report *rep, const struct pcb_cmp_print_opts *po)
+                       const struct pcb_cmp_outcome *oc, const struct pcb_cmp_print_opts *po)
 {
     struct diff d[64];
     char w[4][512];
-    size_t nd = context_diff(b, n, d, 64), nw = warnings(b, n, rep, po->decide, w);
+    size_t nd = context_diff(b, n, d, 64), nw = warnings(b, n, oc, po->decide, w);
     size_t i, namew = 4;
     const char *on = po->color ? "\033[1m" : "", *off = po->color ? "\033[0m" : "";
 
     print_files(out, "base: ", b);
     print_files(out, "new:  ", n);
-    print_metric_line(out, po, rep);
+    print_metric_line(out, po, oc);
     if (nd) {
         fprintf(out, "\nmachine and build differences:\n");
         for (i = 0; i < nd; i++)
@@ -250,18 +251,18 @@ static int print_table(FILE *out, const struct pcb_cmp_side *b, const struct pcb
     }
     for (i = 0; i < nw; i++)
         fprintf(out, "\n%sWARNING: %s%s\n", po->color ? "\033[1;31m" : "", w[i], off);
-    if (rep->skipped_no_metric)
+    if (oc->skipped_no_metric)
         fprintf(out,
                 "\nnote: %zu cases have no \"%s\" on a side and were left "
                 "out\n",
-                rep->skipped_no_metric, po->decide->metric.name);
-    for (i = 0; i < rep->n; i++)
-        if (strlen(rep->results[i].name) > namew)
-            namew = strlen(rep->results[i].name);
+                oc->skipped_no_metric, po->decide->metric.name);
+    for (i = 0; i < oc->n; i++)
+        if (strlen(oc->results[i].name) > namew)
+            namew = strlen(oc->results[i].name);
     fprintf(out, "\n%s%-*s  %12s  %12s  %8s  %8s  %8s  %-12s  %s%s\n", on, (int)namew, "Case",
             "Base", "New", "Change", "p", "q", "Verdict", "Note", off);
-    for (i = 0; i < rep->n; i++) {
-        const struct pcb_cmp_result *r = &rep->results[i];
+    for (i = 0; i < oc->n; i++) {
+        const struct pcb_cmp_result *r = &oc->results[i];
         char vb[32], vn[32], ch[32], p[32], q[32];
         fmt_value(vb, sizeof(vb), r->base.median, po->decide);
         fmt_value(vn, sizeof(vn), r->new_.median, po->decide);
@@ -273,7 +274,7 @@ static int print_table(FILE *out, const struct pcb_cmp_side *b, const struct pcb
                 pcb_cmp_verdict_name(r->verdict), off, r->note);
     }
     fprintf(out, "\n");
-    print_summary(out, rep);
+    print_summary(out, oc);
     fprintf(out, "\n");
     return 0;
 }
@@ -290,7 +291,7 @@ static void md_escape(FILE *out, const char *s)
 }
 
 static int print_md(FILE *out, const struct pcb_cmp_side *b, const struct pcb_cmp_side *n,
-                    const struct pcb_cmp_report *rep, const struct pcb_cmp_print_opts *po)
+                    const struct pcb_cmp_outcome *oc, const struct pcb_cmp_print_opts *po)
 {
     /* Regressions first, then what needs a look, then the rest. */
     static const enum pcb_cmp_verdict order[] = {
@@ -298,11 +299,11 @@ static int print_md(FILE *out, const struct pcb_cmp_side *b, const struct pcb_cm
         PCB_CMP_NEW,       PCB_CMP_IMPROVED, PCB_CMP_SAME};
     struct diff d[64];
     char w[4][512];
-    size_t nd = context_diff(b, n, d, 64), nw = warnings(b, n, rep, po->decide, w);
+    size_t nd = context_diff(b, n, d, 64), nw = warnings(b, n, oc, po->decide, w);
     size_t i, k;
 
     fprintf(out, "**");
-    print_summary(out, rep);
+    print_summary(out, oc);
     fprintf(out, "**\n\n");
     for (i = 0; i < nw; i++)
         fprintf(out, "> **Warning:** %s\n\n", w[i]);
@@ -323,14 +324,14 @@ static int print_md(FILE *out, const struct pcb_cmp_side *b, const struct pcb_cm
         }
         fprintf(out, "\n");
     }
-    if (rep->skipped_no_metric)
+    if (oc->skipped_no_metric)
         fprintf(out, "%zu cases have no `%s` on a side and were left out.\n\n",
-                rep->skipped_no_metric, po->decide->metric.name);
+                oc->skipped_no_metric, po->decide->metric.name);
     fprintf(out, "| Case | Base | New | Change | p | q | Verdict | Note |\n"
                  "|---|--:|--:|--:|--:|--:|---|---|\n");
     for (k = 0; k < sizeof(order) / sizeof(order[0]); k++)
-        for (i = 0; i < rep->n; i++) {
-            const struct pcb_cmp_result *r = &rep->results[i];
+        for (i = 0; i < oc->n; i++) {
+            const struct pcb_cmp_result *r = &oc->results[i];
             char vb[32], vn[32], ch[32], p[32], q[32];
             if (r->verdict != order[k])
                 continue;
@@ -349,7 +350,7 @@ static int print_md(FILE *out, const struct pcb_cmp_side *b, const struct pcb_cm
             fprintf(out, " |\n");
         }
     fprintf(out, "\n");
-    print_summary(out, rep);
+    print_summary(out, oc);
     fprintf(out, "\n");
     return 0;
 }
@@ -424,13 +425,13 @@ static void json_files(FILE *out, const struct pcb_cmp_side *s)
 }
 
 static int print_json(FILE *out, const struct pcb_cmp_side *b, const struct pcb_cmp_side *n,
-                      const struct pcb_cmp_report *rep, const struct pcb_cmp_print_opts *po)
+                      const struct pcb_cmp_outcome *oc, const struct pcb_cmp_print_opts *po)
 {
     static const char *const tests[] = {NULL, "exact", "asymptotic"};
     const struct pcb_cmp_decide_opts *o = po->decide;
     struct diff d[64];
     char w[4][512];
-    size_t nd = context_diff(b, n, d, 64), nw = warnings(b, n, rep, o, w);
+    size_t nd = context_diff(b, n, d, 64), nw = warnings(b, n, oc, o, w);
     size_t i;
 
     fprintf(out, "{\n  \"schema\": \"pcbench-compare/1\",\n  \"metric\": ");
@@ -448,9 +449,9 @@ static int print_json(FILE *out, const struct pcb_cmp_side *b, const struct pcb_
         fprintf(out, "{\"case\": ");
         json_str(out, o->normalize);
         fprintf(out, ", \"base_ns\": ");
-        json_num(out, rep->norm_base);
+        json_num(out, oc->norm_base);
         fprintf(out, ", \"new_ns\": ");
-        json_num(out, rep->norm_new);
+        json_num(out, oc->norm_new);
         fprintf(out, "}");
     } else {
         fprintf(out, "null");
@@ -481,8 +482,8 @@ static int print_json(FILE *out, const struct pcb_cmp_side *b, const struct pcb_
         json_str(out, w[i]);
     }
     fprintf(out, "%s],\n  \"cases\": [", nw ? "\n  " : "");
-    for (i = 0; i < rep->n; i++) {
-        const struct pcb_cmp_result *r = &rep->results[i];
+    for (i = 0; i < oc->n; i++) {
+        const struct pcb_cmp_result *r = &oc->results[i];
         fprintf(out, "%s\n    {\"name\": ", i ? "," : "");
         json_str(out, r->name);
         fprintf(out, ", \"verdict\": \"%s\", \"base\": ", pcb_cmp_verdict_name(r->verdict));
@@ -516,36 +517,35 @@ static int print_json(FILE *out, const struct pcb_cmp_side *b, const struct pcb_
         json_str(out, r->note);
         fputc('}', out);
     }
-    fprintf(out, "%s],\n  \"summary\": {", rep->n ? "\n  " : "");
+    fprintf(out, "%s],\n  \"summary\": {", oc->n ? "\n  " : "");
     for (i = 0; i < PCB_CMP_NVERDICTS; i++)
-        fprintf(out, "\"%s\": %zu, ", pcb_cmp_verdict_name((enum pcb_cmp_verdict)i),
-                rep->counts[i]);
-    fprintf(out, "\"skipped_no_metric\": %zu, \"geomean_ratio\": ", rep->skipped_no_metric);
-    json_num(out, rep->overall.geomean);
-    fprintf(out, ", \"geomean_cases\": %zu,\n    \"strategies\": {", rep->overall.n);
-    for (i = 0; i < rep->nstrategies; i++) {
+        fprintf(out, "\"%s\": %zu, ", pcb_cmp_verdict_name((enum pcb_cmp_verdict)i), oc->counts[i]);
+    fprintf(out, "\"skipped_no_metric\": %zu, \"geomean_ratio\": ", oc->skipped_no_metric);
+    json_num(out, oc->overall.geomean);
+    fprintf(out, ", \"geomean_cases\": %zu,\n    \"strategies\": {", oc->overall.n);
+    for (i = 0; i < oc->nstrategies; i++) {
         fprintf(out, "%s\n      ", i ? "," : "");
-        json_str(out, rep->strategies[i].strategy);
+        json_str(out, oc->strategies[i].strategy);
         fprintf(out, ": {\"geomean_ratio\": ");
-        json_num(out, rep->strategies[i].geomean);
-        fprintf(out, ", \"cases\": %zu}", rep->strategies[i].n);
+        json_num(out, oc->strategies[i].geomean);
+        fprintf(out, ", \"cases\": %zu}", oc->strategies[i].n);
     }
-    fprintf(out, "%s}}\n}\n", rep->nstrategies ? "\n    " : "");
+    fprintf(out, "%s}}\n}\n", oc->nstrategies ? "\n    " : "");
     return 0;
 }
 
 int pcb_cmp_print(FILE *out, const struct pcb_cmp_side *base, const struct pcb_cmp_side *new_,
-                  const struct pcb_cmp_report *rep, const struct pcb_cmp_print_opts *opts)
+                  const struct pcb_cmp_outcome *oc, const struct pcb_cmp_print_opts *opts)
 {
     switch (opts->format) {
     case PCB_CMP_FMT_MD:
-        print_md(out, base, new_, rep, opts);
+        print_md(out, base, new_, oc, opts);
         break;
     case PCB_CMP_FMT_JSON:
-        print_json(out, base, new_, rep, opts);
+        print_json(out, base, new_, oc, opts);
         break;
     default:
-        print_table(out, base, new_, rep, opts);
+        print_table(out, base, new_, oc, opts);
         break;
     }
     if (fflush(out) != 0 || ferror(out))
