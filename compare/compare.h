@@ -1,11 +1,13 @@
 /* compare.h - the types and internal interfaces of the compare tool.
  *
  * The tool reads benchmark result files (Google Benchmark JSON, hyperfine
- * --export-json), groups them into cases per side ("base" and "new"), pairs
- * the cases by name and gives each pair a verdict. This header is the only
- * contract between the parts: load.c fills a pcb_cmp_side from files,
- * stats.c holds the pure statistics, decide.c turns two sides into a list of
- * pcb_cmp_result, print.c prints them, main.c parses the command line.
+ * --export-json) with the one reader of result files (results.h), groups
+ * their cases per side ("base" and "new"), pairs the cases by key and gives
+ * each pair a verdict. This header is the only contract between the parts:
+ * side.c merges the files of a side, stats.c holds the pure statistics,
+ * decide.c takes each case's samples of the chosen metric from the files and
+ * turns two sides into a list of pcb_cmp_result, print.c prints them, main.c
+ * parses the command line.
  *
  * Every function that can fail returns 0 or a negative pcb_cmp error code and,
  * where it has one, writes a single human-readable line into the caller's
@@ -14,17 +16,18 @@
 #ifndef PCB_COMPARE_H
 #define PCB_COMPARE_H
 
+#include "results.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-/* Error codes, libuv style: one X-macro makes the enum and the strings. */
+/* Error codes of compare's own work, libuv style: one X-macro makes the enum
+ * and the strings. Reading files has its own (results.h). */
 #define PCB_CMP_ERRNO_MAP(XX)                                                                      \
-    XX(EIO, -1, "cannot read file")                                                                \
+    XX(EIO, -1, "input/output error")                                                              \
     XX(ENOMEM, -2, "out of memory")                                                                \
-    XX(EJSON, -3, "invalid JSON")                                                                  \
-    XX(EFORMAT, -4, "not a valid benchmark result file")                                           \
-    XX(ETOOBIG, -5, "file too large")                                                              \
+    XX(EFORMAT, -4, "not a valid thresholds file")                                                 \
     XX(EUSAGE, -6, "bad usage")
 
 enum pcb_cmp_errno {
@@ -36,116 +39,62 @@ enum pcb_cmp_errno {
 /* Returns a static string describing a pcb_cmp error code. */
 const char *pcb_cmp_strerror(int err);
 
-/* Files larger than this are rejected with a clear message before parsing.
- * A Google Benchmark file of 10 000 cases x 10 repetitions with aggregates is
- * about 71 MB and is read in about 0.3 s; files are mapped and parsed one
- * entry at a time, so memory stays near the file size. The limit keeps a
- * runaway file from taking seconds and is far above any real result file. */
-#define PCB_CMP_MAX_FILE_SIZE ((size_t)256 * 1024 * 1024)
-
-/* Times must be finite, not negative and at most this many nanoseconds (one
- * year): a larger value is a corrupted file, not a measurement. */
-#define PCB_CMP_MAX_TIME_NS 3.1536e16
-
 /* Size of the buffers that receive one-line error messages. */
-#define PCB_CMP_ERRLEN 1024
+#define PCB_CMP_ERRLEN PCB_RESULTS_ERRLEN
 
 /* Which value of a result entry is compared, and which direction is good. */
 struct pcb_cmp_metric {
     const char *name;     /* "real_time", "cpu_time" or a counter name */
-    int is_time;          /* 1 for real_time/cpu_time: converted to ns */
+    int is_time;          /* 1 for real_time/cpu_time: in ns */
     int higher_is_better; /* 1 when a larger value is an improvement */
 };
 
-/* The aggregate statistics Google Benchmark writes with repetitions, used
- * when a side has no raw repetitions for a case. */
-struct pcb_cmp_agg {
-    double mean;        /* "mean" aggregate, metric units (ns for times) */
-    double median;      /* "median" aggregate */
-    double stddev;      /* "stddev" aggregate */
-    double cv;          /* "cv" aggregate, a fraction (0.01 = 1 %) */
-    unsigned has;       /* bit set of PCB_CMP_AGG_* saying which are present */
-    long reps;          /* number of repetitions behind the aggregates, 0 unknown */
-    double time_median; /* median of the normalisation time (ns) */
+/* One file's part of a case: the case as that file has it. */
+struct pcb_cmp_part {
+    const struct pcb_results *file;     /* the file */
+    const struct pcb_results_case *cas; /* its case */
 };
 
-#define PCB_CMP_AGG_MEAN 1u
-#define PCB_CMP_AGG_MEDIAN 2u
-#define PCB_CMP_AGG_STDDEV 4u
-#define PCB_CMP_AGG_CV 8u
-#define PCB_CMP_AGG_TIME_MEDIAN 16u
-
-/* One benchmark case on one side: all its samples merged over the side's
- * files. Owned by its pcb_cmp_side. */
+/* One benchmark case on one side: the same key in every file of the side.
+ * Owned by its pcb_cmp_side. */
 struct pcb_cmp_case {
-    char *name;             /* case name: run_name, name, or hyperfine command */
-    double *samples;        /* raw values of the metric, one per repetition */
-    double *times;          /* raw normalisation times (ns), parallel to samples */
-    long *rep_index;        /* repetition_index per sample, -1 when absent */
-    int *file_no;           /* index of the file each sample came from */
-    size_t n;               /* number of raw samples */
-    size_t cap;             /* allocated length of the four arrays above */
-    struct pcb_cmp_agg agg; /* aggregates, used only when n == 0 */
-    int failed;             /* 1 when any entry reported an error */
-    char *error_message;    /* first error message seen, or NULL */
-    char *label;            /* label of the first entry that had one, or NULL */
-    long threads;           /* "threads" of the entries, 0 when absent */
-    int last_file;          /* 1 + number of the last file with an entry here,
-                               to find duplicate hyperfine commands */
+    const char *key;           /* what the sides are paired by (owned by a file) */
+    const char *name;          /* the name as the first file with it wrote it */
+    struct pcb_cmp_part first; /* the first file's part */
+    struct pcb_cmp_part *more; /* the parts of later files, in file order */
+    size_t nparts;             /* 1 + the length of more */
 };
 
-/* One context key whose value is compared between the sides. */
-struct pcb_cmp_kv {
-    char *key;   /* context key, e.g. "num_cpus" or "pcbench_commit" */
-    char *value; /* the value rendered as text */
-};
+/* The part k (0 <= k < nparts) of a case. */
+const struct pcb_cmp_part *pcb_cmp_case_part(const struct pcb_cmp_case *c, size_t k);
 
 /* Everything read for one side of the comparison. */
 struct pcb_cmp_side {
-    const char *label;          /* "base" or "new"; not owned */
-    struct pcb_cmp_case *cases; /* cases in order of first appearance */
-    size_t ncases;              /* number of cases */
-    size_t capcases;            /* allocated length of cases */
-    size_t *table;              /* open-addressing hash: case index + 1 */
-    size_t tcap;                /* table size, a power of two, 0 if none */
-    struct pcb_cmp_kv *ctx;     /* context of the first file with one */
-    size_t nctx;                /* number of context entries */
-    const char **files;         /* file names, not owned */
-    size_t nfiles;              /* number of files read */
-    int mixed_machines;         /* 1 when two files of this side disagree on
-                                   host_name, num_cpus or mhz_per_cpu */
-    int n_hyperfine;            /* how many of the files were hyperfine */
-    int n_gbench;               /* how many were Google Benchmark */
-};
-
-/* What the reader needs to know besides the file. */
-struct pcb_cmp_read_opts {
-    struct pcb_cmp_metric metric; /* value to extract */
-    const char *time_key;         /* "real_time" or "cpu_time": the time used
-                                     for --normalize */
+    const char *label;                /* "base" or "new"; not owned */
+    struct pcb_results **files;       /* the side's files, owned */
+    size_t nfiles;                    /* how many */
+    struct pcb_cmp_case *cases;       /* cases in order of first appearance */
+    size_t ncases;                    /* number of cases */
+    size_t capcases;                  /* allocated length of cases */
+    size_t *table;                    /* open-addressing hash by key: case index + 1 */
+    size_t tcap;                      /* table size, a power of two, 0 if none */
+    const struct pcb_results_kv *ctx; /* context of the first file with one */
+    size_t nctx;                      /* number of context entries */
+    int mixed_machines;               /* 1 when two files of this side disagree on
+                                         host_name, num_cpus or mhz_per_cpu */
+    int n_hyperfine;                  /* how many of the files were hyperfine */
+    int n_gbench;                     /* how many were Google Benchmark */
 };
 
 /* Initialises an empty side. */
 void pcb_cmp_side_init(struct pcb_cmp_side *side, const char *label);
-/* Frees everything the side owns. */
+/* Frees everything the side owns, its files included. */
 void pcb_cmp_side_close(struct pcb_cmp_side *side);
-/* Returns the case called name, or NULL. */
-struct pcb_cmp_case *pcb_cmp_side_find(const struct pcb_cmp_side *side, const char *name);
-
-/* Reads one file (either kind, detected from its content) into side.
- * Returns 0, or a negative error with a one-line message in err naming path.
- * On error the side may hold part of the file; callers discard it. */
-int pcb_cmp_read_file(struct pcb_cmp_side *side, const char *path,
-                      const struct pcb_cmp_read_opts *opts, char *err);
-
-/* Same as pcb_cmp_read_file but from memory (the fuzzer's entry point).
- * buf need not be NUL-terminated. */
-int pcb_cmp_read_buffer(struct pcb_cmp_side *side, const char *name, const char *buf, size_t len,
-                        const struct pcb_cmp_read_opts *opts, char *err);
-
-/* Frees the parser memory the calling thread keeps between files (see
- * arena_malloc in load.c). Call once per reading thread when done. */
-void pcb_cmp_read_cleanup(void);
+/* Adds a file's cases to the side, which takes the file over (also on
+ * failure). Returns 0 or PCB_CMP_ENOMEM. */
+int pcb_cmp_side_add(struct pcb_cmp_side *side, struct pcb_results *file);
+/* Returns the case whose key is key, or NULL. */
+const struct pcb_cmp_case *pcb_cmp_side_find(const struct pcb_cmp_side *side, const char *key);
 
 /* ---- statistics (stats.c); all pure functions ---- */
 
@@ -220,7 +169,8 @@ struct pcb_cmp_stat {
 
 /* The decision for one case. */
 struct pcb_cmp_result {
-    const char *name;             /* case name, owned by a side */
+    const char *name;             /* case name as written (new's when on both), owned by a file */
+    const char *key;              /* the key it was paired by, owned by a file */
     struct pcb_cmp_stat base;     /* base side */
     struct pcb_cmp_stat new_;     /* new side */
     double change;                /* new median / base median - 1, or NaN */
@@ -239,11 +189,11 @@ struct pcb_cmp_result {
 
 /* One case's own threshold (thresholds.c). */
 struct pcb_cmp_threshold {
-    char *name;       /* case name */
+    char *key;        /* the case's key (pcb_name_key of the name in the file) */
     double threshold; /* minimum relative effect for this case, e.g. 0.08 */
 };
 
-/* Per-case thresholds, sorted by name. */
+/* Per-case thresholds, sorted by key. */
 struct pcb_cmp_thresholds {
     struct pcb_cmp_threshold *v; /* the entries */
     size_t n;                    /* how many */
@@ -253,8 +203,8 @@ struct pcb_cmp_thresholds {
 /* Reads a thresholds file ("PCT<TAB>case name" per line). Returns 0, or a
  * negative error with a one-line message in err naming the file and line. */
 int pcb_cmp_thresholds_load(struct pcb_cmp_thresholds *t, const char *path, char *err);
-/* The case's own threshold, or NaN when it has none. */
-double pcb_cmp_threshold_for(const struct pcb_cmp_thresholds *t, const char *name);
+/* The own threshold of the case with this key, or NaN when it has none. */
+double pcb_cmp_threshold_for(const struct pcb_cmp_thresholds *t, const char *key);
 void pcb_cmp_thresholds_close(struct pcb_cmp_thresholds *t);
 
 /* Options of the decision. */
@@ -263,6 +213,7 @@ struct pcb_cmp_decide_opts {
     double threshold;                          /* minimum relative effect, e.g. 0.05 */
     double alpha;                              /* false discovery rate, e.g. 0.05 */
     const char *normalize;                     /* calibration case name, or NULL */
+    int cpu_time;                              /* 1: normalise by cpu_time, else real_time */
     const void *filter;                        /* compiled regex_t, or NULL for all */
     const struct pcb_cmp_thresholds *per_case; /* own thresholds, or NULL */
 };
@@ -291,9 +242,9 @@ struct pcb_cmp_outcome {
 };
 
 /* Compares two sides. Returns 0, or a negative error with a message in err
- * (e.g. the calibration case is missing). The outcome borrows names from
- * the sides, which must outlive it. */
-int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
+ * (the calibration case is missing, a metric value is not a finite number).
+ * The outcome borrows names from the sides' files, which must outlive it. */
+int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *new_,
                    const struct pcb_cmp_decide_opts *opts, struct pcb_cmp_outcome *oc, char *err);
 /* Frees what pcb_cmp_decide allocated. */
 void pcb_cmp_outcome_close(struct pcb_cmp_outcome *oc);

@@ -1,5 +1,12 @@
 /* decide.c - pairs the cases of two sides and gives each pair a verdict.
  *
+ * Cases are paired by key (results.h). A side's values of the chosen metric
+ * are taken from its files' entries here: every raw repetition that has the
+ * metric, merged over the side's files, and the mean, median, stddev and cv
+ * aggregates (hyperfine's own statistics for a file without per-run times).
+ * A metric value that is NaN or infinite is refused, naming the file and the
+ * entry; a repetition that lacks the metric is passed over.
+ *
  * For a case present on both sides the rules are, in order:
  *   failed        an entry reported an error on either side;
  *   regressed /   raw samples on both sides, the Benjamini-Hochberg adjusted
@@ -23,10 +30,24 @@
  */
 #include "compare.h"
 
+#include "casename.h"
+
 #include <math.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
+
+const char *pcb_cmp_strerror(int err)
+{
+    switch (err) {
+#define XX(name, value, text)                                                                      \
+    case PCB_CMP_##name:                                                                           \
+        return text;
+        PCB_CMP_ERRNO_MAP(XX)
+#undef XX
+    }
+    return "unknown error";
+}
 
 const char *pcb_cmp_verdict_name(enum pcb_cmp_verdict v)
 {
@@ -38,18 +59,259 @@ const char *pcb_cmp_verdict_name(enum pcb_cmp_verdict v)
     return (unsigned)v < PCB_CMP_NVERDICTS ? names[v] : "?";
 }
 
-/* Median of the normalisation times of the calibration case on one side;
- * NaN when the case or its times are missing. */
-static double calibration(const struct pcb_cmp_side *side, const char *name)
+/* The aggregate statistics of a case (Google Benchmark's aggregate entries,
+ * hyperfine's summary), used when a side has no raw repetitions of it. */
+struct agg {
+    double mean;        /* "mean" aggregate, metric units (ns for times) */
+    double median;      /* "median" aggregate */
+    double stddev;      /* "stddev" aggregate */
+    double cv;          /* "cv" aggregate, a fraction (0.01 = 1 %) */
+    unsigned has;       /* bit set of AGG_* saying which are present */
+    long reps;          /* number of repetitions behind the aggregates, 0 unknown */
+    double time_median; /* median of the normalisation time (ns) */
+};
+
+#define AGG_MEAN 1u
+#define AGG_MEDIAN 2u
+#define AGG_STDDEV 4u
+#define AGG_CV 8u
+#define AGG_TIME_MEDIAN 16u
+
+/* What one side has of one case, for one metric: its samples merged over
+ * the side's files. */
+struct values {
+    double *v;         /* raw values of the metric, one per repetition having it */
+    double *t;         /* normalisation time (ns) of each, parallel to v */
+    size_t n;          /* number of raw values */
+    size_t cap;        /* allocated length of v and t */
+    struct agg agg;    /* aggregates, used only when n == 0 */
+    const char *error; /* why the case failed on this side, or NULL */
+    char why[64];      /* room for a hyperfine exit status as error */
+    const char *label; /* label of the first entry that had one, or NULL */
+    long threads;      /* "threads" of the entries, 0 when absent */
+};
+
+static void values_free(struct values *x)
 {
-    const struct pcb_cmp_case *c = pcb_cmp_side_find(side, name);
-    if (c == NULL || c->failed)
-        return NAN;
-    if (c->n > 0)
-        return pcb__median(c->times, c->n);
-    if (c->agg.has & PCB_CMP_AGG_TIME_MEDIAN)
-        return c->agg.time_median;
-    return NAN;
+    free(x->v);
+    free(x->t);
+}
+
+/* The value of the metric in entry e: 1 with *v set, 0 when the entry has
+ * none. Times are NaN where the entry has no such time (hyperfine's CPU time,
+ * errored runs). */
+static int metric_value(const struct pcb_results_entry *e, const struct pcb_cmp_metric *m,
+                        double *v)
+{
+    const struct pcb_results_counter *c;
+
+    if (m->is_time) {
+        *v = strcmp(m->name, "cpu_time") == 0 ? e->cpu_ns : e->real_ns;
+        return !isnan(*v);
+    }
+    if (strcmp(m->name, "iterations") == 0) {
+        *v = e->iterations;
+        return !isnan(*v);
+    }
+    if ((c = pcb_results_counter(e, m->name)) == NULL)
+        return 0;
+    *v = c->value;
+    return 1;
+}
+
+/* The message for a metric value that is NaN or infinite. */
+static int not_finite(const struct pcb_cmp_part *p, const struct pcb_results_entry *e,
+                      const char *metric, char *err)
+{
+    snprintf(err, PCB_CMP_ERRLEN, "%s: benchmark #%zu (\"%s\"): \"%s\" is not a finite number",
+             p->file->path, (size_t)e->entry, e->name, metric);
+    return PCB_CMP_EFORMAT;
+}
+
+static int add_value(struct values *x, double v, double t)
+{
+    if (x->n == x->cap) {
+        size_t ncap = x->cap ? x->cap * 2 : 16;
+        double *nv = realloc(x->v, ncap * sizeof(*nv));
+        if (nv == NULL)
+            return PCB_CMP_ENOMEM;
+        x->v = nv;
+        nv = realloc(x->t, ncap * sizeof(*nv));
+        if (nv == NULL)
+            return PCB_CMP_ENOMEM;
+        x->t = nv;
+        x->cap = ncap;
+    }
+    x->v[x->n] = v;
+    x->t[x->n++] = t;
+    return 0;
+}
+
+/* Takes one aggregate entry of a Google Benchmark case into x->agg. */
+static int take_aggregate(const struct pcb_cmp_part *p, const struct pcb_results_entry *e,
+                          const struct pcb_cmp_metric *m, int cpu_time, struct values *x, char *err)
+{
+    static const struct {
+        const char *name; /* aggregate_name */
+        unsigned bit;     /* its AGG_ bit */
+    } known[] = {
+        {"mean", AGG_MEAN}, {"median", AGG_MEDIAN}, {"stddev", AGG_STDDEV}, {"cv", AGG_CV}};
+    unsigned bit = 0;
+    double v;
+
+    if (e->error)
+        return 0;
+    if (e->repetitions >= 1)
+        x->agg.reps = e->repetitions;
+    for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+        if (strcmp(e->aggregate, known[k].name) == 0)
+            bit = known[k].bit;
+    if (bit == 0 || !metric_value(e, m, &v))
+        return 0; /* BigO, RMS and user statistics are not compared */
+    if (bit == AGG_CV && !isfinite(v))
+        return 0; /* Google Benchmark writes NaN for the cv of a counter that is always 0 */
+    if (!isfinite(v))
+        return not_finite(p, e, m->name, err);
+    if (x->agg.has & bit) {
+        snprintf(err, PCB_CMP_ERRLEN,
+                 "%s: benchmark #%zu: duplicate case \"%s\" (aggregate \"%s\" appears twice)",
+                 p->file->path, (size_t)e->entry, p->cas->name, e->aggregate);
+        return PCB_CMP_EFORMAT;
+    }
+    x->agg.has |= bit;
+    if (bit == AGG_MEAN) {
+        x->agg.mean = v;
+    } else if (bit == AGG_MEDIAN) {
+        x->agg.median = v;
+        x->agg.time_median = cpu_time ? e->cpu_ns : e->real_ns;
+        x->agg.has |= AGG_TIME_MEDIAN;
+    } else if (bit == AGG_STDDEV) {
+        x->agg.stddev = v;
+    } else {
+        x->agg.cv = v;
+    }
+    return 0;
+}
+
+/*
+ * Collects the values of metric m of case c over the parts of its side:
+ * raw values and normalisation times of every repetition that has the
+ * metric, or, when there are none, the aggregates; whether it failed, its
+ * label and threads. Returns
+ * 0, PCB_CMP_ENOMEM, or PCB_CMP_EFORMAT with a message (a value that is not
+ * finite, an aggregate that two files of the side both have).
+ */
+static int gather(const struct pcb_cmp_case *c, const struct pcb_cmp_metric *m, int cpu_time,
+                  struct values *x, char *err)
+{
+    double v;
+    int rc;
+
+    memset(x, 0, sizeof(*x));
+    for (size_t k = 0; k < c->nparts; k++) {
+        const struct pcb_results_case *pc = pcb_cmp_case_part(c, k)->cas;
+        const char *label = NULL;
+        size_t at = 0;
+        if (x->error == NULL)
+            x->error = pcb_results_case_error(pc, x->why, sizeof(x->why));
+        for (size_t i = 0; i < pc->nreps + pc->naggs; i++) {
+            const struct pcb_results_entry *e =
+                i < pc->nreps ? &pc->reps[i] : &pc->aggs[i - pc->nreps];
+            if (e->threads)
+                x->threads = e->threads;
+            if (e->label && (label == NULL || e->entry < at)) {
+                label = e->label; /* the first in file order */
+                at = e->entry;
+            }
+        }
+        if (x->label == NULL)
+            x->label = label;
+    }
+    if (x->error)
+        return 0; /* a failed case has no values to compare */
+    for (size_t k = 0; k < c->nparts; k++) {
+        const struct pcb_cmp_part *p = pcb_cmp_case_part(c, k);
+        const struct pcb_results_case *pc = p->cas;
+        for (size_t i = 0; i < pc->nreps; i++) {
+            const struct pcb_results_entry *e = &pc->reps[i];
+            if (e->error || !metric_value(e, m, &v))
+                continue; /* a case without the metric is counted in skipped_no_metric */
+            if (!isfinite(v))
+                return not_finite(p, e, m->name, err);
+            if ((rc = add_value(x, v, cpu_time ? e->cpu_ns : e->real_ns)))
+                return rc;
+        }
+    }
+    if (x->n > 0)
+        return 0; /* aggregates are only used without raw values */
+    for (size_t k = 0; k < c->nparts; k++) {
+        const struct pcb_cmp_part *p = pcb_cmp_case_part(c, k);
+        const struct pcb_results_case *pc = p->cas;
+        if (p->file->kind == PCB_RESULTS_HYPERFINE) {
+            /* No per-run times: hyperfine's own statistics stand in. */
+            const struct pcb_results_summary *s = &pc->summary;
+            if (pc->nreps > 0 || !m->is_time || strcmp(m->name, "real_time") != 0)
+                continue;
+            if (!isnan(s->mean_ns)) {
+                x->agg.mean = s->mean_ns;
+                x->agg.has |= AGG_MEAN;
+            }
+            if (!isnan(s->median_ns)) {
+                x->agg.median = x->agg.time_median = s->median_ns;
+                x->agg.has |= AGG_MEDIAN | AGG_TIME_MEDIAN;
+            }
+            if (!isnan(s->stddev_ns)) {
+                x->agg.stddev = s->stddev_ns;
+                x->agg.has |= AGG_STDDEV;
+            }
+            continue;
+        }
+        for (size_t i = 0; i < pc->naggs; i++)
+            if ((rc = take_aggregate(p, &pc->aggs[i], m, cpu_time, x, err)))
+                return rc;
+    }
+    return 0;
+}
+
+/* The case of a side called `name` (any name with the same key), or NULL. */
+static const struct pcb_cmp_case *find_named(const struct pcb_cmp_side *side, const char *name)
+{
+    char buf[PCB_NAME_MAX], *key = buf;
+    const struct pcb_cmp_case *c;
+    size_t len = pcb_name_key(name, NULL, buf, sizeof(buf));
+
+    if (len >= sizeof(buf)) {
+        if ((key = malloc(len + 1)) == NULL)
+            return NULL;
+        pcb_name_key(name, NULL, key, len + 1);
+    }
+    c = pcb_cmp_side_find(side, key);
+    if (key != buf)
+        free(key);
+    return c;
+}
+
+/* Median of the normalisation times of the calibration case on one side;
+ * NaN when the case or its times are missing. Returns 0 or an error. */
+static int calibration(const struct pcb_cmp_side *side, const struct pcb_cmp_decide_opts *o,
+                       double *norm, char *err)
+{
+    const struct pcb_cmp_case *c = find_named(side, o->normalize);
+    struct pcb_cmp_metric time = {o->cpu_time ? "cpu_time" : "real_time", 1, 0};
+    struct values x;
+    int rc;
+
+    *norm = NAN;
+    if (c == NULL)
+        return 0;
+    if ((rc = gather(c, &time, o->cpu_time, &x, err)) != 0)
+        return rc;
+    if (x.error == NULL && x.n > 0)
+        *norm = pcb__median(x.t, x.n);
+    else if (x.error == NULL && (x.agg.has & AGG_TIME_MEDIAN))
+        *norm = x.agg.time_median;
+    values_free(&x);
+    return 0;
 }
 
 /* Scale applied to every value on a side: 1/calibration for times, the
@@ -61,11 +323,11 @@ static double scale_for(const struct pcb_cmp_metric *m, double norm)
     return m->is_time ? 1 / norm : norm * 1e-9;
 }
 
-/* Fills st from a case. Returns 1 when the side has values of the metric, 0
- * when not, PCB_CMP_ENOMEM on failure. *scaled receives a malloc'ed copy of
- * the raw samples multiplied by scale (NULL when there are none). */
-static int side_stat(const struct pcb_cmp_case *c, double scale, struct pcb_cmp_stat *st,
-                     double **scaled)
+/* Fills st from a side's values. Returns 1 when the side has values of the
+ * metric, 0 when not, PCB_CMP_ENOMEM on failure. *scaled receives a
+ * malloc'ed copy of the raw samples multiplied by scale (NULL when there are
+ * none). */
+static int side_stat(const struct values *c, double scale, struct pcb_cmp_stat *st, double **scaled)
 {
     size_t i;
     double mean, sd;
@@ -81,7 +343,7 @@ static int side_stat(const struct pcb_cmp_case *c, double scale, struct pcb_cmp_
         if (s == NULL)
             return PCB_CMP_ENOMEM;
         for (i = 0; i < c->n; i++)
-            s[i] = c->samples[i] * scale;
+            s[i] = c->v[i] * scale;
         st->n = c->n;
         st->raw = 1;
         st->median = pcb__median(s, c->n);
@@ -90,16 +352,15 @@ static int side_stat(const struct pcb_cmp_case *c, double scale, struct pcb_cmp_
         *scaled = s;
         return 1;
     }
-    if (!(c->agg.has & (PCB_CMP_AGG_MEDIAN | PCB_CMP_AGG_MEAN)))
+    if (!(c->agg.has & (AGG_MEDIAN | AGG_MEAN)))
         return 0;
     /* Aggregates only: the median, else the mean, is the centre; the cv
      * aggregate, else stddev/mean, is the noise. */
-    st->median = (c->agg.has & PCB_CMP_AGG_MEDIAN) ? c->agg.median : c->agg.mean;
+    st->median = (c->agg.has & AGG_MEDIAN) ? c->agg.median : c->agg.mean;
     st->median *= scale;
-    if (c->agg.has & PCB_CMP_AGG_CV)
+    if (c->agg.has & AGG_CV)
         st->cv = fabs(c->agg.cv);
-    else if ((c->agg.has & PCB_CMP_AGG_STDDEV) && (c->agg.has & PCB_CMP_AGG_MEAN) &&
-             c->agg.mean != 0)
+    else if ((c->agg.has & AGG_STDDEV) && (c->agg.has & AGG_MEAN) && c->agg.mean != 0)
         st->cv = fabs(c->agg.stddev / c->agg.mean);
     st->n = c->agg.reps > 0 ? (size_t)c->agg.reps : 1;
     return 1;
@@ -160,7 +421,7 @@ static int selected(const struct pcb_cmp_decide_opts *o, const char *name)
     return o->filter == NULL || regexec((const regex_t *)o->filter, name, 0, NULL, 0) == 0;
 }
 
-int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
+int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *new_,
                    const struct pcb_cmp_decide_opts *opts, struct pcb_cmp_outcome *oc, char *err)
 {
     size_t cap = base->ncases + new_->ncases, i, j;
@@ -173,16 +434,18 @@ int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
     oc->overall.geomean = NAN;
     oc->min_n = pcb__mwu_min_n(opts->alpha);
     if (opts->normalize != NULL) {
-        oc->norm_base = calibration(base, opts->normalize);
-        oc->norm_new = calibration(new_, opts->normalize);
+        if ((rc = calibration(base, opts, &oc->norm_base, err)) != 0 ||
+            (rc = calibration(new_, opts, &oc->norm_new, err)) != 0)
+            return rc;
         if (!(oc->norm_base > 0) || !(oc->norm_new > 0)) {
             const struct pcb_cmp_side *s = !(oc->norm_base > 0) ? base : new_;
             snprintf(err, PCB_CMP_ERRLEN,
                      "%s: calibration case \"%s\" for --normalize is missing, "
                      "failed or has a zero time",
-                     s->nfiles ? s->files[0] : s->label, opts->normalize);
+                     s->nfiles ? s->files[0]->path : s->label, opts->normalize);
             return PCB_CMP_EUSAGE;
         }
+        rc = PCB_CMP_ENOMEM;
     }
     sb = scale_for(&opts->metric, oc->norm_base);
     sn = scale_for(&opts->metric, oc->norm_new);
@@ -199,46 +462,61 @@ int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
         for (i = 0; i < from->ncases; i++) {
             const struct pcb_cmp_case *cb, *cn;
             struct pcb_cmp_result *r = &oc->results[oc->n];
+            struct values vb, vn;
             double *xs = NULL, *ys = NULL;
             int hb = 0, hn = 0;
 
             if (j == 0) {
                 cb = &base->cases[i];
-                cn = pcb_cmp_side_find(new_, cb->name);
+                cn = pcb_cmp_side_find(new_, cb->key);
             } else {
                 cn = &new_->cases[i];
-                if (pcb_cmp_side_find(base, cn->name) != NULL)
+                if (pcb_cmp_side_find(base, cn->key) != NULL)
                     continue;
                 cb = NULL;
             }
+            /* The name as today's file writes it: new's when the case is on both sides. */
             /* cppcheck-suppress nullPointerRedundantCheck ; one of cb and cn is always set */
-            if (!selected(opts, (cb ? cb : cn)->name))
+            const struct pcb_cmp_case *shown = cn ? cn : cb;
+            if (!selected(opts, shown->name))
                 continue;
+            memset(&vb, 0, sizeof(vb));
+            memset(&vn, 0, sizeof(vn));
+            if ((cb && (rc = gather(cb, &opts->metric, opts->cpu_time, &vb, err)) != 0) ||
+                (cn && (rc = gather(cn, &opts->metric, opts->cpu_time, &vn, err)) != 0)) {
+                values_free(&vb);
+                values_free(&vn);
+                goto fail;
+            }
+            rc = PCB_CMP_ENOMEM;
             memset(r, 0, sizeof(*r));
-            /* cppcheck-suppress nullPointerRedundantCheck ; one of cb and cn is always set */
-            r->name = (cb ? cb : cn)->name;
+            r->name = shown->name;
+            r->key = shown->key;
             r->change = r->band = r->p = r->q = NAN;
             r->base.median = r->base.cv = r->new_.median = r->new_.cv = NAN;
-            r->label_base = cb ? cb->label : NULL;
-            r->label_new = cn ? cn->label : NULL;
-            /* cppcheck-suppress nullPointerRedundantCheck ; one of cb and cn is always set */
-            r->threads = cn ? cn->threads : cb->threads;
+            r->label_base = vb.label;
+            r->label_new = vn.label;
+            r->threads = cn ? vn.threads : vb.threads;
             pv[oc->n] = NAN;
-            if ((cb && cb->failed) || (cn && cn->failed)) {
+            if (vb.error || vn.error) {
                 r->verdict = PCB_CMP_FAILED;
                 r->base.present = cb != NULL;
                 r->new_.present = cn != NULL;
-                snprintf(r->note, sizeof(r->note), "%s: %s", cb && cb->failed ? "base" : "new",
-                         cb && cb->failed ? cb->error_message : cn->error_message);
+                snprintf(r->note, sizeof(r->note), "%s: %s", vb.error ? "base" : "new",
+                         vb.error ? vb.error : vn.error);
                 oc->n++;
+                values_free(&vb);
+                values_free(&vn);
                 continue;
             }
-            if (cb && (hb = side_stat(cb, sb, &r->base, &xs)) < 0)
-                goto nomem;
-            if (cn && (hn = side_stat(cn, sn, &r->new_, &ys)) < 0) {
+            if (cb && (hb = side_stat(&vb, sb, &r->base, &xs)) < 0)
+                goto nomem_values;
+            if (cn && (hn = side_stat(&vn, sn, &r->new_, &ys)) < 0) {
                 free(xs);
-                goto nomem;
+                goto nomem_values;
             }
+            values_free(&vb);
+            values_free(&vn);
             if ((cb && !hb) || (cn && !hn)) {
                 /* The metric is absent on a side where the case exists. */
                 oc->skipped_no_metric++;
@@ -275,6 +553,11 @@ int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
             free(xs);
             free(ys);
             oc->n++;
+            continue;
+        nomem_values:
+            values_free(&vb);
+            values_free(&vn);
+            goto nomem;
         }
     }
 
@@ -285,7 +568,7 @@ int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
         struct pcb_cmp_result *r = &oc->results[i];
         double eff, t = opts->threshold, cv;
         int worse, sig;
-        double own = pcb_cmp_threshold_for(opts->per_case, r->name);
+        double own = pcb_cmp_threshold_for(opts->per_case, r->key);
 
         if (!isnan(own))
             t = own; /* this case's band, from an A/A calibration */
@@ -372,9 +655,11 @@ int pcb_cmp_decide(struct pcb_cmp_side *base, struct pcb_cmp_side *new_,
     free(qv);
     return 0;
 nomem:
+    rc = PCB_CMP_ENOMEM;
+    snprintf(err, PCB_CMP_ERRLEN, "out of memory");
+fail:
     free(pv);
     free(qv);
     pcb_cmp_outcome_close(oc);
-    snprintf(err, PCB_CMP_ERRLEN, "compare: out of memory");
     return rc;
 }

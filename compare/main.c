@@ -11,6 +11,8 @@
 #define _GNU_SOURCE
 #include "compare.h"
 
+#include "opts.h"
+
 #include <pthread.h>
 #include <regex.h>
 #include <stdlib.h>
@@ -28,7 +30,10 @@ static const char usage_text[] =
     "(samples of the same case add up); with exactly two files and no --,\n"
     "the first is BASE and the second NEW.\n"
     "\n"
-    "Cases are paired by name (Google Benchmark run_name, hyperfine command).\n"
+    "Cases are paired by name (Google Benchmark run_name, hyperfine command),\n"
+    "leaving out the parts Google Benchmark appends for tuning (min_time:,\n"
+    "min_warmup_time:, iterations:, repeats:), so files from before pcbench\n"
+    "dropped them pair with today's.\n"
     "Per pair: relative change of the medians (new/base - 1), a two-sided\n"
     "Mann-Whitney U test over the repetitions (p-values as\n"
     "scipy.stats.mannwhitneyu with method='auto'), Benjamini-Hochberg\n"
@@ -61,7 +66,8 @@ static const char usage_text[] =
     "  --normalize=CASE      divide every time on each side by that side's\n"
     "                        median time of CASE (a calibration case), so\n"
     "                        different machines can be compared; *_per_second\n"
-    "                        rates are multiplied by it instead. Without it, a\n"
+    "                        rates are multiplied by it instead. Without it, "
+    "a\n"
     "                        comparison across machines (host_name, num_cpus\n"
     "                        or mhz_per_cpu differ) prints a warning.\n"
     "  --filter=REGEX        compare only cases whose name matches the POSIX\n"
@@ -83,40 +89,39 @@ static const char usage_text[] =
     "Input checks: a missing, empty, truncated or non-JSON file, a JSON file\n"
     "that is not a benchmark result, a wrong type, a case repeated with the\n"
     "same repetition_index in one file, a NaN, negative or implausible (more\n"
-    "than a year) time, a missing or unknown time_unit, or a file larger than\n"
-    "256 MiB is reported as one line naming the file, with exit status 2.\n"
-    "Different time units on the two sides are converted.\n"
+    "than a year) time, a missing or unknown time_unit, a compared counter\n"
+    "that is NaN, or a file larger than 256 MiB is reported as one line "
+    "naming\n"
+    "the file, with exit status 2. Different time units on the two sides are\n"
+    "converted.\n"
     "\n"
     "Exit status: 0 nothing regressed, 1 something regressed (or a --fail-on\n"
     "verdict occurred), 2 bad usage or bad input.\n";
 
 /* The files of one side, read by one thread. */
 struct reader {
-    struct pcb_cmp_side *side;            /* where the cases go */
-    const char **files;                   /* the side's files */
-    size_t nfiles;                        /* how many */
-    const struct pcb_cmp_read_opts *opts; /* what to extract */
-    int rc;                               /* 0 or the first error */
-    char err[PCB_CMP_ERRLEN];             /* its message */
+    struct pcb_cmp_side *side; /* where the cases go */
+    const char **files;        /* the side's files */
+    size_t nfiles;             /* how many */
+    int rc;                    /* 0 or the first error */
+    char err[PCB_CMP_ERRLEN];  /* its message */
 };
 
 /* Reads the files of one side in order; stops at the first error. The two
- * sides share nothing of ours, so they are read by two threads at once:
- * parsing is most of the run time on large files. libcjson's parser is
- * reentrant except for one global: every cJSON_Parse* call stores a reset
- * error position into a static struct (cJSON_GetErrorPtr's). compare never
- * reads it (it takes the position from return_parse_end), so the two
- * threads' concurrent stores there change nothing compare sees; it is the
- * only shared write, and ThreadSanitizer would report it. */
+ * sides share nothing, so they are read by two threads at once: parsing is
+ * most of the run time on large files (results.h says why that is safe). */
 static void *read_side(void *arg)
 {
     struct reader *r = arg;
-    size_t i;
 
     r->rc = 0;
-    for (i = 0; i < r->nfiles && r->rc == 0; i++)
-        r->rc = pcb_cmp_read_file(r->side, r->files[i], r->opts, r->err);
-    pcb_cmp_read_cleanup();
+    for (size_t i = 0; i < r->nfiles && r->rc == 0; i++) {
+        struct pcb_results *f;
+        r->rc = pcb_results_read(r->files[i], &f, r->err);
+        if (r->rc == 0 && (r->rc = pcb_cmp_side_add(r->side, f)) != 0)
+            snprintf(r->err, sizeof(r->err), "%s: out of memory", r->files[i]);
+    }
+    pcb_results_thread_cleanup();
     return NULL;
 }
 
@@ -316,15 +321,32 @@ static int parse_args(int argc, char **argv, struct cli *cli)
             return usage_error("--normalize applies to times and *_per_second "
                                "rates, not to \"%s\"",
                                m->name);
+        cli->decide.cpu_time = strcmp(m->name, "cpu_time") == 0;
     }
     return -1;
+}
+
+/* hyperfine files hold wall-clock times only: any other metric is refused,
+ * naming the first such file. Returns 0 or 2 after the message. */
+static int check_metric(const struct pcb_cmp_side *side, const struct pcb_cmp_metric *m)
+{
+    if (strcmp(m->name, "real_time") == 0)
+        return 0;
+    for (size_t i = 0; i < side->nfiles; i++)
+        if (side->files[i]->kind == PCB_RESULTS_HYPERFINE) {
+            pcb_say("compare: %s: hyperfine files hold wall-clock times only; "
+                    "--metric %s is not "
+                    "available\n",
+                    side->files[i]->path, m->name);
+            return 2;
+        }
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     struct cli cli;
     struct pcb_cmp_side base, new_;
-    struct pcb_cmp_read_opts ropts;
     struct pcb_cmp_outcome oc;
     struct pcb_cmp_thresholds own;
     regex_t re;
@@ -334,6 +356,8 @@ int main(int argc, char **argv)
 
     memset(&cli, 0, sizeof(cli));
     memset(&own, 0, sizeof(own));
+    pcb_cmp_side_init(&base, "base");
+    pcb_cmp_side_init(&new_, "new");
     rc = parse_args(argc, argv, &cli);
     if (rc >= 0) {
         free(cli.base);
@@ -359,13 +383,9 @@ int main(int argc, char **argv)
         }
         cli.decide.filter = &re;
     }
-    ropts.metric = cli.decide.metric;
-    ropts.time_key = strcmp(cli.decide.metric.name, "cpu_time") == 0 ? "cpu_time" : "real_time";
-    pcb_cmp_side_init(&base, "base");
-    pcb_cmp_side_init(&new_, "new");
     {
-        struct reader rb = {&base, cli.base, cli.nbase, &ropts, 0, ""};
-        struct reader rn = {&new_, cli.new_, cli.nnew, &ropts, 0, ""};
+        struct reader rb = {&base, cli.base, cli.nbase, 0, ""};
+        struct reader rn = {&new_, cli.new_, cli.nnew, 0, ""};
         pthread_t t;
         int threaded = pthread_create(&t, NULL, read_side, &rn) == 0;
         read_side(&rb);
@@ -373,16 +393,25 @@ int main(int argc, char **argv)
             pthread_join(t, NULL);
         else
             read_side(&rn);
-        /* Report the base side's error first, whatever finished first. */
-        if (rb.rc || rn.rc) {
-            fprintf(stderr, "compare: %s\n", rb.rc ? rb.err : rn.err);
+        /* The base side's problem first, whatever finished first. */
+        if (rb.rc) {
+            pcb_say("compare: %s\n", rb.err);
             status = 2;
             goto out;
         }
+        if ((status = check_metric(&base, &cli.decide.metric)) != 0)
+            goto out;
+        if (rn.rc) {
+            pcb_say("compare: %s\n", rn.err);
+            status = 2;
+            goto out;
+        }
+        if ((status = check_metric(&new_, &cli.decide.metric)) != 0)
+            goto out;
     }
     rc = pcb_cmp_decide(&base, &new_, &cli.decide, &oc, err);
     if (rc) {
-        fprintf(stderr, "compare: %s\n", err);
+        pcb_say("compare: %s\n", err);
         status = 2;
         goto out;
     }

@@ -213,7 +213,7 @@ static void print_files(FILE *out, const char *prefix, const struct pcb_cmp_side
     size_t i;
     fprintf(out, "%s", prefix);
     for (i = 0; i < s->nfiles; i++)
-        fprintf(out, "%s%s", i ? ", " : "", s->files[i]);
+        fprintf(out, "%s%s", i ? ", " : "", s->files[i]->path);
     fprintf(out, "  (%s%s%s, %zu case%s)\n", s->n_gbench ? "Google Benchmark" : "",
             s->n_gbench && s->n_hyperfine ? " + " : "", s->n_hyperfine ? "hyperfine" : "",
             s->ncases, s->ncases == 1 ? "" : "s");
@@ -411,7 +411,7 @@ static void json_files(FILE *out, const struct pcb_cmp_side *s)
     for (i = 0; i < s->nfiles; i++) {
         if (i)
             fputs(", ", out);
-        json_str(out, s->files[i]);
+        json_str(out, s->files[i]->path);
     }
     fprintf(out, "], \"cases\": %zu, \"context\": {", s->ncases);
     for (i = 0; i < s->nctx; i++) {

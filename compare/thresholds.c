@@ -5,6 +5,8 @@
  * case name (names may contain spaces, never tabs). Blank lines and lines
  * starting with '#' are ignored. A case listed there is judged against its
  * own threshold instead of --threshold; unlisted cases keep --threshold.
+ * Names are matched by key (casename.h), so a file written with names that
+ * carry Google Benchmark's tuning parts still applies.
  *
  * From an A/A pair (two runs of the same build), a case's threshold is
  *   clamp(3 x max(|change|, noise band), 2 %, 50 %), rounded up to 0.5 %:
@@ -15,15 +17,17 @@
 #define _GNU_SOURCE
 #include "compare.h"
 
+#include "casename.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int by_name(const void *a, const void *b)
+static int by_key(const void *a, const void *b)
 {
     const struct pcb_cmp_threshold *x = a, *y = b;
-    return strcmp(x->name, y->name);
+    return strcmp(x->key, y->key);
 }
 
 int pcb_cmp_thresholds_load(struct pcb_cmp_thresholds *t, const char *path, char *err)
@@ -69,12 +73,14 @@ int pcb_cmp_thresholds_load(struct pcb_cmp_thresholds *t, const char *path, char
             t->v = v;
             t->cap = ncap;
         }
-        t->v[t->n].name = strdup(tab + 1);
-        if (!t->v[t->n].name) {
+        size_t klen = pcb_name_key(tab + 1, NULL, NULL, 0);
+        t->v[t->n].key = malloc(klen + 1);
+        if (!t->v[t->n].key) {
             rc = PCB_CMP_ENOMEM;
             snprintf(err, PCB_CMP_ERRLEN, "%s: out of memory", path);
             break;
         }
+        pcb_name_key(tab + 1, NULL, t->v[t->n].key, klen + 1);
         t->v[t->n].threshold = pct / 100;
         t->n++;
     }
@@ -84,30 +90,30 @@ int pcb_cmp_thresholds_load(struct pcb_cmp_thresholds *t, const char *path, char
         pcb_cmp_thresholds_close(t);
         return rc;
     }
-    qsort(t->v, t->n, sizeof(*t->v), by_name);
+    qsort(t->v, t->n, sizeof(*t->v), by_key);
     for (size_t i = 1; i < t->n; i++)
-        if (strcmp(t->v[i - 1].name, t->v[i].name) == 0) {
-            snprintf(err, PCB_CMP_ERRLEN, "%s: case listed twice: %s", path, t->v[i].name);
+        if (strcmp(t->v[i - 1].key, t->v[i].key) == 0) {
+            snprintf(err, PCB_CMP_ERRLEN, "%s: case listed twice: %s", path, t->v[i].key);
             pcb_cmp_thresholds_close(t);
             return PCB_CMP_EFORMAT;
         }
     return 0;
 }
 
-double pcb_cmp_threshold_for(const struct pcb_cmp_thresholds *t, const char *name)
+double pcb_cmp_threshold_for(const struct pcb_cmp_thresholds *t, const char *key)
 {
-    struct pcb_cmp_threshold key = {(char *)name, 0}, *hit;
+    struct pcb_cmp_threshold want = {(char *)key, 0}, *hit;
 
     if (t == NULL || t->n == 0)
         return NAN;
-    hit = bsearch(&key, t->v, t->n, sizeof(*t->v), by_name);
+    hit = bsearch(&want, t->v, t->n, sizeof(*t->v), by_key);
     return hit ? hit->threshold : NAN;
 }
 
 void pcb_cmp_thresholds_close(struct pcb_cmp_thresholds *t)
 {
     for (size_t i = 0; i < t->n; i++)
-        free(t->v[i].name);
+        free(t->v[i].key);
     free(t->v);
     memset(t, 0, sizeof(*t));
 }

@@ -306,8 +306,8 @@ static void whole_section(FILE *f, const struct pcb_rp_report *r, const char *di
                 pcb_rp_fmt_time(sd, sizeof(sd), c->stddev_ns),
                 pcb_rp_fmt_time(mn, sizeof(mn), c->min_ns),
                 pcb_rp_fmt_time(mx, sizeof(mx), c->max_ns),
-                pcb_rp_fmt_time(us, sizeof(us), c->user_s * 1e9),
-                pcb_rp_fmt_time(sy, sizeof(sy), c->sys_s * 1e9));
+                pcb_rp_fmt_time(us, sizeof(us), c->user_ns),
+                pcb_rp_fmt_time(sy, sizeof(sy), c->sys_ns));
         if (isnan(c->speedup))
             fprintf(f, "- |\n");
         else
@@ -364,9 +364,9 @@ int pcb_rp_write_markdown(const struct pcb_rp_report *r, const char *dir, char *
     fprintf(f, "# pcbench report\n\n");
     machine_line(f, r);
     fprintf(f, "**Input:** ");
-    for (size_t i = 0; i < r->ninputs; i++) {
+    for (size_t i = 0; i < r->nfiles; i++) {
         fprintf(f, "%s`", i ? ", " : "");
-        for (const char *p = r->inputs[i]; *p; p++)
+        for (const char *p = r->files[i]->path; *p; p++)
             fputc(*p == '`' ? '\'' : *p, f);
         fprintf(f, "`");
     }

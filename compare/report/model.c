@@ -1,15 +1,21 @@
 /*
- * model.c - what the report derives from the cases it read; see report.h.
+ * model.c - the report's cases, built from the reader's model, and what the report derives
+ * from them; see report.h.
  *
- * Case names are read generically as '/'-separated parts. Parts Google Benchmark adds
- * (min_time:X, min_warmup_time:X, iterations:X, repeats:X, manual_time, real_time,
- * process_time) are dropped from the label. A case is in the strategy x workload matrix when
- * it has a tasks:N part and a workers:K part (or procs:P and/or threads:T, whose product is
- * its worker count). Its first part is the strategy and its second the workload; of the other
- * parts, numeric key:value parts that every case of the workload has are workload parameters
- * (they select the input, so they are part of the group speedup is computed in), and every other
- * part (queue:pipe, wait:park, backend:epoll, procs:P, or a number only some strategies have) is
- * a strategy variant and part of the series a chart line shows.
+ * A Google Benchmark case's figures: the median aggregate wins when the file has one;
+ * otherwise the median of the raw repetitions is taken, quantity by quantity (the time, the
+ * CPU time, each counter); a single run is its own median. Any errored entry marks the whole
+ * case failed, with the entry's message. A counter the file wrote as NaN is left out. A
+ * hyperfine case shows hyperfine's own statistics (the median of its runs when it has none).
+ *
+ * Case names are taken apart by the case-name grammar (pcb_name_parse, casename.h), by
+ * position: in a matrix name the part after the workload is the worker count, the parts between
+ * it and tasks: are the strategy's variants (queue:pipe, wait:park, threads:4), and the parts
+ * after tasks: (and chunk:) are the workload's parameters, numbers or names alike (kib:64,
+ * alloc:jemalloc). The parameters select the input, so they are part of the group speedup is
+ * computed in; the variants are part of the series a chart line shows. Hybrid's
+ * procs:P/threads:T is P x T workers (pcb_name_total_workers), labelled "PxT". The label of a
+ * case is its name without the parts Google Benchmark adds (min_time:, manual_time, ...).
  *
  * Speedup is Sequential's median / the case's median in the same group (workload, tasks and
  * parameters); efficiency is speedup / workers. The winner of a group at a worker count is its
@@ -25,14 +31,14 @@
 #define _GNU_SOURCE
 #include "report.h"
 
+#include "casename.h"
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_PARTS 32
 
 int pcb_rp_errf(char *err, const char *fmt, ...)
 {
@@ -65,24 +71,281 @@ static int has_prefix(const char *s, const char *p)
     return strncmp(s, p, strlen(p)) == 0;
 }
 
-/* Parts Google Benchmark appends to a name by itself. */
-static int is_gbench_part(const char *p)
+/* ---- a case's figures ---- */
+
+static int cmp_double(const void *a, const void *b)
 {
-    return strcmp(p, "manual_time") == 0 || strcmp(p, "real_time") == 0 ||
-           strcmp(p, "process_time") == 0 || has_prefix(p, "min_time:") ||
-           has_prefix(p, "min_warmup_time:") || has_prefix(p, "iterations:") ||
-           has_prefix(p, "repeats:");
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
-static int is_number(const char *s)
+/* The median of v[0..n) (sorted in place), NAN when n is 0. */
+static double median_of(double *v, size_t n)
 {
-    char *end;
-
-    if (!*s)
-        return 0;
-    strtod(s, &end);
-    return *end == '\0';
+    if (n == 0)
+        return NAN;
+    qsort(v, n, sizeof(*v), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
+
+/* Sets counter `name` of c to v (adding it at the end when c has none of that name). */
+static int set_counter(struct pcb_rp_case *c, const char *name, double v)
+{
+    for (size_t i = 0; i < c->ncounters; i++)
+        if (strcmp(c->counters[i].name, name) == 0) {
+            c->counters[i].value = v;
+            return 0;
+        }
+    struct pcb_rp_counter *m = realloc(c->counters, (c->ncounters + 1) * sizeof(*m));
+    if (!m)
+        return -1;
+    c->counters = m;
+    m[c->ncounters++] = (struct pcb_rp_counter){name, v};
+    return 0;
+}
+
+/* One quantity's values over a case's repetitions. */
+struct samples {
+    const char *name; /* counter name (interned by the reader), or NULL for the time */
+    double *v;        /* the values */
+    size_t n;         /* how many */
+};
+
+/* Appends v to the samples called `name` in *s (adding them at the end when new). */
+static int add_sample(struct samples **s, size_t *ns, const char *name, double v)
+{
+    size_t i = 0;
+
+    while (i < *ns && (*s)[i].name != name)
+        i++;
+    if (i == *ns) {
+        struct samples *m = realloc(*s, (*ns + 1) * sizeof(*m));
+        if (!m)
+            return -1;
+        *s = m;
+        m[(*ns)++] = (struct samples){name, NULL, 0};
+    }
+    double *nv = realloc((*s)[i].v, ((*s)[i].n + 1) * sizeof(*nv));
+    if (!nv)
+        return -1;
+    (*s)[i].v = nv;
+    nv[(*s)[i].n++] = v;
+    return 0;
+}
+
+/* The figures of a Google Benchmark case (see the top of this file). */
+static int gbench_figures(struct pcb_rp_case *c)
+{
+    const struct pcb_results_case *src = c->src;
+    struct samples *s = NULL;
+    double *real = NULL, *cpu = NULL;
+    size_t ns = 0, nreal = 0, label_at = 0;
+    int bad = 0;
+
+    if ((real = malloc((src->nreps + 1) * sizeof(*real))) == NULL ||
+        (cpu = malloc((src->nreps + 1) * sizeof(*cpu))) == NULL)
+        bad = 1;
+    for (size_t i = 0; i < src->nreps + src->naggs && !bad; i++) {
+        const struct pcb_results_entry *e =
+            i < src->nreps ? &src->reps[i] : &src->aggs[i - src->nreps];
+        if (e->label && (!c->gb_label || e->entry < label_at)) {
+            c->gb_label = e->label;
+            label_at = e->entry;
+        }
+        if (e->error || e->aggregate)
+            continue;
+        real[nreal] = e->real_ns;
+        cpu[nreal++] = e->cpu_ns;
+        for (size_t k = 0; k < e->ncounters && !bad; k++)
+            if (!isnan(e->counters[k].value))
+                bad = add_sample(&s, &ns, e->counters[k].name, e->counters[k].value);
+    }
+    c->nreps = src->nreps;
+    if (!bad && nreal > 0) {
+        double mean = 0, ss = 0;
+        for (size_t j = 0; j < nreal; j++)
+            mean += real[j];
+        mean /= (double)nreal;
+        for (size_t j = 0; j < nreal; j++)
+            ss += (real[j] - mean) * (real[j] - mean);
+        c->median_ns = median_of(real, nreal);
+        c->mean_ns = mean;
+        c->stddev_ns = nreal > 1 ? sqrt(ss / (double)(nreal - 1)) : NAN;
+        c->cpu_ns = median_of(cpu, nreal);
+    }
+    for (size_t k = 0; k < ns && !bad; k++)
+        bad = set_counter(c, s[k].name, median_of(s[k].v, s[k].n));
+    /* The file's own aggregates win over what was computed from its repetitions. */
+    for (size_t i = 0; i < src->naggs && !bad; i++) {
+        const struct pcb_results_entry *e = &src->aggs[i];
+        if (e->error)
+            continue;
+        if (strcmp(e->aggregate, "median") == 0) {
+            c->median_ns = e->real_ns;
+            c->cpu_ns = e->cpu_ns;
+            for (size_t k = 0; k < e->ncounters && !bad; k++)
+                if (!isnan(e->counters[k].value))
+                    bad = set_counter(c, e->counters[k].name, e->counters[k].value);
+        } else if (strcmp(e->aggregate, "stddev") == 0) {
+            c->stddev_ns = e->real_ns;
+        } else if (strcmp(e->aggregate, "mean") == 0) {
+            c->mean_ns = e->real_ns;
+        } else {
+            continue; /* cv, BigO, RMS, user statistics: not shown */
+        }
+        if (c->nreps == 0 && e->repetitions > 0)
+            c->nreps = (size_t)e->repetitions; /* a file of aggregates only */
+    }
+    for (size_t k = 0; k < ns; k++)
+        free(s[k].v);
+    free(s);
+    free(real);
+    free(cpu);
+    return bad ? -1 : 0;
+}
+
+/* The figures of a hyperfine command. */
+static int hyperfine_figures(struct pcb_rp_case *c)
+{
+    const struct pcb_results_case *src = c->src;
+    const struct pcb_results_summary *s = &src->summary;
+
+    c->family = PCB_RP_WHOLE;
+    c->nreps = src->nreps ? src->nreps : 1;
+    c->median_ns = s->median_ns;
+    if (isnan(c->median_ns) && src->nreps > 0) {
+        double *v = malloc(src->nreps * sizeof(*v));
+        if (!v)
+            return -1;
+        for (size_t i = 0; i < src->nreps; i++)
+            v[i] = src->reps[i].real_ns;
+        c->median_ns = median_of(v, src->nreps);
+        free(v);
+    }
+    c->mean_ns = s->mean_ns;
+    c->stddev_ns = s->stddev_ns;
+    c->min_ns = s->min_ns;
+    c->max_ns = s->max_ns;
+    c->user_ns = s->user_ns;
+    c->sys_ns = s->system_ns;
+    return 0;
+}
+
+/* Appends a case for src of `file` to r. */
+static int add_case(struct pcb_rp_report *r, const struct pcb_results *file,
+                    const struct pcb_results_case *src)
+{
+    char why[64], name[512];
+    const char *error;
+
+    if (r->ncases == r->cap) {
+        size_t ncap = r->cap ? r->cap * 2 : 64;
+        struct pcb_rp_case *n = realloc(r->cases, ncap * sizeof(*n));
+        if (!n)
+            return -1;
+        r->cases = n;
+        r->cap = ncap;
+    }
+    struct pcb_rp_case *c = &r->cases[r->ncases];
+    memset(c, 0, sizeof(*c));
+    c->src = src;
+    c->median_ns = c->stddev_ns = c->mean_ns = c->cpu_ns = NAN;
+    c->min_ns = c->max_ns = c->user_ns = c->sys_ns = NAN;
+    c->speedup = c->efficiency = c->floor_ratio = NAN;
+    snprintf(name, sizeof(name), "%s", src->name);
+    if (file->kind == PCB_RESULTS_HYPERFINE) {
+        /* hyperfine names a command after its text unless --command-name was given; the same
+         * command in two files stays two cases. */
+        for (int k = 2;; k++) {
+            int dup = 0;
+            for (size_t i = 0; i < r->ncases && !dup; i++)
+                dup = strcmp(r->cases[i].name, name) == 0;
+            if (!dup)
+                break;
+            snprintf(name, sizeof(name), "%s #%d", src->name, k);
+        }
+    }
+    c->name = strdup(name);
+    r->ncases++; /* from here on, pcb_rp_report_free() frees what it holds */
+    if (!c->name)
+        return -1;
+    if ((error = pcb_results_case_error(src, why, sizeof(why))) != NULL) {
+        c->failed = 1;
+        if (!(c->error = strdup(error)))
+            return -1;
+    }
+    return file->kind == PCB_RESULTS_HYPERFINE ? hyperfine_figures(c) : gbench_figures(c);
+}
+
+int pcb_rp_add(struct pcb_rp_report *r, struct pcb_results *file, char *err)
+{
+    struct pcb_results **n = realloc(r->files, (r->nfiles + 1) * sizeof(*n));
+
+    if (!n) {
+        pcb_rp_errf(err, "%s: out of memory", file->path);
+        pcb_results_destroy(file);
+        return -1;
+    }
+    r->files = n;
+    r->files[r->nfiles++] = file;
+    if (file->kind == PCB_RESULTS_GBENCH) {
+        if (r->have_gbench)
+            return pcb_rp_errf(err,
+                               "%s: a second Google Benchmark file; a report shows one run (to "
+                               "set two runs side by side, use compare)",
+                               file->path);
+        r->have_gbench = 1;
+        r->ctx = file->context;
+        r->nctx = file->ncontext;
+    }
+    for (size_t i = 0; i < file->ncases; i++)
+        if (add_case(r, file, &file->cases[i]))
+            return pcb_rp_errf(err, "%s: out of memory", file->path);
+    return 0;
+}
+
+int pcb_rp_load(struct pcb_rp_report *r, const char *path, char *err)
+{
+    struct pcb_results *file;
+
+    if (pcb_results_read(path, &file, err) != 0)
+        return -1;
+    pcb_results_thread_cleanup(); /* the report reads its few files one after the other */
+    return pcb_rp_add(r, file, err);
+}
+
+void pcb_rp_report_free(struct pcb_rp_report *r)
+{
+    for (size_t i = 0; i < r->ncases; i++) {
+        struct pcb_rp_case *c = &r->cases[i];
+        free(c->name);
+        free(c->label);
+        free(c->strategy);
+        free(c->workload);
+        free(c->variant);
+        free(c->group);
+        free(c->series);
+        free(c->params);
+        free(c->error);
+        free(c->counters);
+    }
+    free(r->cases);
+    for (size_t i = 0; i < r->ngroups; i++) {
+        free(r->groups[i].key);
+        free(r->groups[i].workload);
+        free(r->groups[i].cases);
+        free(r->groups[i].workers);
+        free(r->groups[i].series);
+    }
+    free(r->groups);
+    free(r->counter_names);
+    for (size_t i = 0; i < r->nfiles; i++)
+        pcb_results_destroy(r->files[i]);
+    free(r->files);
+    memset(r, 0, sizeof(*r));
+}
+
+/* ---- names ---- */
 
 /* Appends " s" (or "s" to an empty string) to *dst. Returns 0 or -1. */
 static int append(char **dst, const char *sep, const char *s)
@@ -101,94 +364,74 @@ static int append(char **dst, const char *sep, const char *s)
     return 0;
 }
 
+/* Appends "key:value" of each of kv[0..n) to *dst, space-separated. */
+static int append_kvs(char **dst, const struct pcb_name_kv *kv, size_t n)
+{
+    char part[PCB_NAME_MAX];
+
+    for (size_t i = 0; i < n; i++) {
+        snprintf(part, sizeof(part), "%s:%s", kv[i].key, kv[i].value);
+        if (append(dst, " ", part))
+            return -1;
+    }
+    return 0;
+}
+
+/* Takes the case's name apart: its label, family and, for a matrix case, strategy, workload,
+ * variants, workers, tasks, chunk, parameters and group. */
 static int parse_case(struct pcb_rp_case *c)
 {
-    char *tmp = strdup(c->name), *save = NULL;
-    char *parts[MAX_PARTS];
-    size_t n = 0;
-    unsigned long workers = 0, procs = 0, threads = 0;
-    int have_tasks = 0, have_workers = 0;
+    static const enum pcb_rp_family families[] = {
+        [PCB_NAME_OTHER] = PCB_RP_OTHER,         [PCB_NAME_MATRIX] = PCB_RP_MATRIX,
+        [PCB_NAME_FLOOR] = PCB_RP_FLOOR,         [PCB_NAME_IPC] = PCB_RP_IPC,
+        [PCB_NAME_LIFECYCLE] = PCB_RP_LIFECYCLE,
+    };
+    struct pcb_name n;
+    char tasks[40];
 
-    if (!tmp)
+    if (c->family == PCB_RP_WHOLE || pcb_name_parse(c->name, NULL, &n) != 0) {
+        /* A command, or a name the grammar refuses (too long, too many parts): as it is. */
+        if (c->family != PCB_RP_WHOLE)
+            c->family = PCB_RP_OTHER;
+        return (c->label = strdup(c->name)) ? 0 : -1;
+    }
+    /* The label: the key (no tuning parts) without the time type that closes it. */
+    size_t len = strlen(n.key);
+    for (;;) {
+        const char *slash = memrchr(n.key, '/', len);
+        if (!slash || !pcb_name_is_library_part(slash + 1, len - (size_t)(slash + 1 - n.key)))
+            break;
+        len = (size_t)(slash - n.key);
+    }
+    if (!(c->label = strndup(n.key, len)))
         return -1;
-    for (char *p = strtok_r(tmp, "/", &save); p && n < MAX_PARTS; p = strtok_r(NULL, "/", &save))
-        if (!is_gbench_part(p))
-            parts[n++] = p;
-    c->label = strdup("");
-    for (size_t i = 0; c->label && i < n; i++)
-        if (append(&c->label, "/", parts[i]))
-            c->label = NULL;
-    if (!c->label) {
-        free(tmp);
-        return -1;
-    }
-    if (c->family == PCB_RP_WHOLE) {
-        free(tmp);
+    c->family = families[n.family];
+    if (c->family != PCB_RP_MATRIX)
         return 0;
-    }
-    c->family = PCB_RP_OTHER;
-    if (n > 0 && strcmp(parts[0], "IPC") == 0)
-        c->family = PCB_RP_IPC;
-    else if (n > 0 && strcmp(parts[0], "Lifecycle") == 0)
-        c->family = PCB_RP_LIFECYCLE;
-    else if (n > 0 && strcmp(parts[0], "Floor") == 0)
-        c->family = PCB_RP_FLOOR;
-    if (c->family != PCB_RP_OTHER || n < 3) {
-        free(tmp);
-        return 0;
-    }
-    for (size_t i = 2; i < n; i++) {
-        if (has_prefix(parts[i], "tasks:"))
-            have_tasks = 1;
-        else if (has_prefix(parts[i], "workers:") || has_prefix(parts[i], "procs:") ||
-                 has_prefix(parts[i], "threads:"))
-            have_workers = 1;
-    }
-    if (!have_tasks || !have_workers) {
-        free(tmp);
-        return 0;
-    }
-    c->family = PCB_RP_MATRIX;
-    c->strategy = strdup(parts[0]);
-    c->workload = strdup(parts[1]);
-    c->group = strdup(parts[1]);
+    c->strategy = strdup(n.strategy);
+    c->workload = strdup(n.workload);
     c->variant = strdup("");
     c->params = strdup("");
-    int bad = !c->strategy || !c->workload || !c->group || !c->variant || !c->params;
-    for (size_t i = 2; i < n && !bad; i++) {
-        char *p = parts[i], *colon = strchr(p, ':');
-        const char *val = colon ? colon + 1 : "";
-        if (has_prefix(p, "workers:")) {
-            workers = strtoul(val, NULL, 10);
-        } else if (has_prefix(p, "threads:")) {
-            threads = strtoul(val, NULL, 10);
-        } else if (has_prefix(p, "procs:")) {
-            procs = strtoul(val, NULL, 10);
-            bad |= append(&c->variant, " ", p);
-        } else if (has_prefix(p, "tasks:")) {
-            c->tasks = strtoull(val, NULL, 10);
-        } else if (has_prefix(p, "chunk:")) {
-            snprintf(c->chunk, sizeof(c->chunk), "%s", val);
-        } else if (colon && colon != p && is_number(val)) {
-            bad |= append(&c->params, " ", p); /* a parameter unless settle_params() says not */
-        } else {
-            bad |= append(&c->variant, " ", p);
-        }
-    }
-    if (workers) {
-        c->workers = (unsigned)workers;
+    c->group = strdup(n.workload);
+    if (!c->strategy || !c->workload || !c->variant || !c->params || !c->group ||
+        append_kvs(&c->variant, n.variants, n.nvariants) ||
+        append_kvs(&c->params, n.params, n.nparams))
+        return -1;
+    c->tasks = n.tasks;
+    if (n.chunk)
+        snprintf(c->chunk, sizeof(c->chunk), "%llu", (unsigned long long)n.chunk);
+    uint64_t total = pcb_name_total_workers(&n);
+    c->workers = total > UINT32_MAX ? UINT32_MAX : (unsigned)total;
+    const char *threads = pcb_name_get(&n, "threads");
+    if (threads && *threads && threads[strspn(threads, "0123456789")] == '\0')
+        snprintf(c->workers_label, sizeof(c->workers_label), "%llux%s",
+                 (unsigned long long)n.nworkers, threads);
+    else
         snprintf(c->workers_label, sizeof(c->workers_label), "%u", c->workers);
-    } else {
-        unsigned long pp = procs ? procs : 1, tt = threads ? threads : 1;
-        c->workers = (unsigned)(pp * tt);
-        if (procs && threads)
-            snprintf(c->workers_label, sizeof(c->workers_label), "%ux%u", (unsigned)pp,
-                     (unsigned)tt);
-        else
-            snprintf(c->workers_label, sizeof(c->workers_label), "%u", c->workers);
-    }
-    free(tmp);
-    return bad ? -1 : 0;
+    snprintf(tasks, sizeof(tasks), "tasks:%llu", (unsigned long long)c->tasks);
+    if (append(&c->group, " ", tasks) || (c->params[0] && append(&c->group, " ", c->params)))
+        return -1;
+    return 0;
 }
 
 const struct pcb_rp_case *pcb_rp_find_floor(const struct pcb_rp_report *r, const char *label)
@@ -321,78 +564,24 @@ static int build_group(struct pcb_rp_group *g)
     return 0;
 }
 
-/* Whether the space-separated list `list` holds an item with key `key` (up to ':'). */
-static int has_key(const char *list, const char *key, size_t klen)
-{
-    for (const char *p = list; *p;) {
-        const char *end = strchr(p, ' ');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n > klen && strncmp(p, key, klen) == 0 && p[klen] == ':')
-            return 1;
-        p += n;
-        while (*p == ' ')
-            p++;
-    }
-    return 0;
-}
-
-/*
- * A numeric part is a workload parameter only when every matrix case of that workload has its
- * key; a numeric part only some strategies have (an in-flight depth, say) is a strategy variant.
- * Moves such parts from params to variant, then builds each case's group key.
- */
-static int settle_params(struct pcb_rp_report *r)
-{
-    for (size_t i = 0; i < r->ncases; i++) {
-        struct pcb_rp_case *c = &r->cases[i];
-        char *kept = strdup(""), *tmp = strdup(c->params ? c->params : ""), *save = NULL;
-        int bad = !kept || !tmp;
-        if (c->family != PCB_RP_MATRIX) {
-            free(kept);
-            free(tmp);
-            continue;
-        }
-        for (char *p = bad ? NULL : strtok_r(tmp, " ", &save); p && !bad;
-             p = strtok_r(NULL, " ", &save)) {
-            size_t klen = (size_t)(strchr(p, ':') - p);
-            int everywhere = 1;
-            for (size_t j = 0; j < r->ncases && everywhere; j++) {
-                const struct pcb_rp_case *d = &r->cases[j];
-                if (d->family == PCB_RP_MATRIX && strcmp(d->workload, c->workload) == 0)
-                    everywhere = has_key(d->params, p, klen);
-            }
-            bad |= everywhere ? append(&kept, " ", p) : append(&c->variant, " ", p);
-        }
-        free(tmp);
-        if (bad) {
-            free(kept);
-            return -1;
-        }
-        free(c->params);
-        c->params = kept;
-        char tasks[40];
-        snprintf(tasks, sizeof(tasks), "tasks:%llu", (unsigned long long)c->tasks);
-        if (append(&c->group, " ", tasks) || (kept[0] && append(&c->group, " ", kept)))
-            return -1;
-    }
-    return 0;
-}
-
 int pcb_rp_model_build(struct pcb_rp_report *r, char *err)
 {
     for (size_t i = 0; i < r->ncases; i++)
         if (parse_case(&r->cases[i]))
             goto oom;
-    if (settle_params(r))
-        goto oom;
     for (size_t i = 0; i < r->ncases; i++) {
         struct pcb_rp_case *c = &r->cases[i];
         for (size_t j = 0; j < c->ncounters; j++) {
             int seen = 0;
             for (size_t k = 0; k < r->ncounter_names && !seen; k++)
                 seen = strcmp(r->counter_names[k], c->counters[j].name) == 0;
-            if (!seen && push_ptr(&r->counter_names, &r->ncounter_names, c->counters[j].name))
-                goto oom;
+            if (!seen) {
+                const char **m = realloc(r->counter_names, (r->ncounter_names + 1) * sizeof(*m));
+                if (!m)
+                    goto oom;
+                r->counter_names = m;
+                m[r->ncounter_names++] = c->counters[j].name;
+            }
         }
         if (c->family == PCB_RP_MATRIX) {
             struct pcb_rp_group *g = NULL;

@@ -2,12 +2,14 @@
  * report.h - pcbench-report: turns pcbench result files into a directory a person can read:
  * index.md (tables), results.csv (every case, every counter) and gnuplot charts (SVG + PNG).
  *
- * Data flows one way: load.c reads Google Benchmark JSON (raw repetitions and/or aggregates)
- * and hyperfine --export-json files into a struct pcb_rp_report; model.c splits case names into
- * their key:value parts, groups matrix cases by workload input, and derives speedup,
- * efficiency, winners and floor ratios; markdown.c, csv.c and charts.c only print what the
- * model holds. Nothing here knows the list of strategies or workloads: names are parsed
- * generically, so new strategies, workloads and name parts appear without code changes.
+ * Data flows one way: the reader of result files (results.h; Google Benchmark JSON with raw
+ * repetitions and/or aggregates, hyperfine --export-json) gives every case with all its entries;
+ * model.c turns each into a struct pcb_rp_case (medians, spreads, counters), takes its name apart
+ * with the case-name grammar (casename.h), groups matrix cases by workload input, and derives
+ * speedup, efficiency, winners and floor ratios; markdown.c, csv.c and charts.c only print what
+ * the model holds. Nothing here knows the list of strategies or workloads: the grammar tells
+ * the parts of a name by position, so new strategies, workloads and name parts appear without
+ * code changes.
  *
  * Errors: functions return 0 or a negative code and fill a one-line message; main() prints it
  * and exits 2. Nothing aborts on bad input.
@@ -15,10 +17,12 @@
 #ifndef PCB_REPORT_H
 #define PCB_REPORT_H
 
+#include "results.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
-#define PCB_RP_ERRLEN 512 /* room for one error line */
+#define PCB_RP_ERRLEN PCB_RESULTS_ERRLEN /* room for one error line */
 
 /* The family a case belongs to, from the first part of its name. */
 enum pcb_rp_family {
@@ -32,61 +36,50 @@ enum pcb_rp_family {
 
 /* One counter's value for one case (the median over repetitions). */
 struct pcb_rp_counter {
-    char *name;   /* as in the JSON: "items_per_second", "peak_rss_bytes", ... */
-    double value; /* the median aggregate's value, or the median of the raw repetitions */
+    const char *name; /* as in the JSON: "items_per_second", ...; owned by the file's model */
+    double value;     /* the median aggregate's value, or the median of the raw repetitions */
 };
 
-/* Samples of one quantity over a case's raw repetitions, while loading. */
-struct pcb_rp_samples {
-    char *name; /* counter name, or "" for the time per iteration */
-    double *v;  /* the samples */
-    size_t n;   /* how many */
-    size_t cap; /* allocated */
-};
-
-/* One case: every JSON entry with the same run_name, or one hyperfine command. */
+/* One case: a case of the reader's model (every entry with the same key, or one hyperfine
+ * command) with what the report shows of it. */
 struct pcb_rp_case {
-    char *name;     /* run_name as in the file (hyperfine: the command's name) */
-    char *label;    /* name without the parts Google Benchmark adds (min_time:, manual_time) */
-    char *gb_label; /* the entry's "label" (IPC/ and Lifecycle/ name their floor there) */
+    const struct pcb_results_case *src; /* what the file holds of it */
+    char *name;           /* run_name as written (hyperfine: the command, "#2" on a repeat) */
+    char *label;          /* the name without the parts Google Benchmark adds (min_time:,
+                             manual_time) */
+    const char *gb_label; /* the entries' "label" (IPC/ and Lifecycle/ name their floor there) */
     enum pcb_rp_family family; /* from the first part */
     /* Matrix cases only (NULL or 0 otherwise). */
     char *strategy;         /* first part */
     char *workload;         /* second part */
-    char *variant;          /* other name parts (queue:pipe, wait:park, procs:2), "" if none */
-    char *group;            /* workload, tasks and numeric parameters: what speedup is against */
+    char *variant;          /* the strategy's variants (the parts between the worker count and
+                               tasks:) as "queue:pipe threads:4", "" if none */
+    char *group;            /* workload, tasks and parameters: what speedup is against */
     char *series;           /* strategy + variant (+ chunk when the group has several): one line */
-    char *params;           /* numeric parameters as "kib:64 size:2", "" if none */
-    unsigned workers;       /* total workers (procs x threads for procs:/threads: names) */
+    char *params;           /* the workload's parameters (after tasks: and chunk:) as
+                               "kib:64 alloc:jemalloc", "" if none */
+    unsigned workers;       /* total workers (procs x threads for procs:P/threads:T) */
     char workers_label[32]; /* "8", or "2x4" for procs:2/threads:4 */
     uint64_t tasks;         /* tasks:N */
     char chunk[24];         /* chunk:C value, "" when absent */
     /* Results. */
-    int failed;            /* some entry had error_occurred (or a non-zero hyperfine exit) */
-    char *error;           /* its message */
-    size_t nreps;          /* raw repetitions read */
-    int have_median_agg;   /* a _median aggregate was read */
-    double median_ns;      /* median time per iteration, ns (real or manual time) */
-    double stddev_ns;      /* stddev over repetitions, ns; NAN when unknown */
-    double mean_ns;        /* mean, ns; NAN when unknown */
-    double cpu_ns;         /* median CPU time per iteration of the main thread, ns; NAN if none */
-    double min_ns, max_ns; /* hyperfine only: fastest and slowest run, ns */
-    double user_s, sys_s;  /* hyperfine only: mean user and system time, s */
-    struct pcb_rp_counter *counters; /* medians */
-    size_t ncounters;
+    int failed;             /* some entry had error_occurred (or a non-zero hyperfine exit) */
+    char *error;            /* its message */
+    size_t nreps;           /* raw repetitions read */
+    double median_ns;       /* median time per iteration, ns (real or manual time) */
+    double stddev_ns;       /* stddev over repetitions, ns; NAN when unknown */
+    double mean_ns;         /* mean, ns; NAN when unknown */
+    double cpu_ns;          /* median CPU time per iteration of the main thread, ns; NAN if none */
+    double min_ns, max_ns;  /* hyperfine only: fastest and slowest run, ns */
+    double user_ns, sys_ns; /* hyperfine only: mean user and system CPU time, ns */
+    struct pcb_rp_counter *counters; /* medians, in order of first appearance */
+    size_t ncounters;                /* how many */
     /* Derived by model.c. */
     double speedup;    /* Sequential's median / this median in the same group; NAN if none */
     double efficiency; /* speedup / workers; NAN if none */
     int winner;        /* fastest of its group at its worker count */
     const struct pcb_rp_case *floor; /* the floor case it is read against, or NULL */
     double floor_ratio;              /* median / floor's median; NAN without a floor */
-    /* Loading state. */
-    struct pcb_rp_samples *samples; /* per-quantity samples of the raw repetitions */
-    size_t nsamples;
-    struct pcb_rp_counter *agg_counters; /* counters of the _median aggregate */
-    size_t nagg_counters;
-    double agg_median_ns, agg_stddev_ns, agg_mean_ns, agg_cpu_ns; /* aggregates, NAN if none */
-    size_t agg_reps; /* "repetitions" of the aggregates, for files without raw runs */
 };
 
 /* A group of matrix cases on the same input: one table and one set of charts. */
@@ -103,31 +96,28 @@ struct pcb_rp_group {
     const struct pcb_rp_case *sequential; /* the baseline, or NULL */
 };
 
-/* One key of the JSON "context". */
-struct pcb_rp_context_kv {
-    char *key;   /* "num_cpus", "pcbench_commit", ... */
-    char *value; /* as text */
-};
-
+/* Everything a report shows. */
 struct pcb_rp_report {
-    char **inputs;   /* the files read */
-    int have_gbench; /* a Google Benchmark file was read (one per report) */
-    size_t ninputs;
-    struct pcb_rp_case *cases; /* every case of every file, in file order */
-    size_t ncases, cap;
-    struct pcb_rp_context_kv *ctx; /* context of the first Google Benchmark file */
-    size_t nctx;
-    struct pcb_rp_group *groups; /* matrix groups, in first-appearance order */
+    struct pcb_results **files;       /* the files read, in order */
+    size_t nfiles;                    /* how many */
+    int have_gbench;                  /* a Google Benchmark file was read (one per report) */
+    struct pcb_rp_case *cases;        /* every case of every file, in file order */
+    size_t ncases, cap;               /* count, allocated */
+    const struct pcb_results_kv *ctx; /* context of the Google Benchmark file */
+    size_t nctx;                      /* its keys */
+    struct pcb_rp_group *groups;      /* matrix groups, in first-appearance order */
     size_t ngroups;
-    char **counter_names; /* union of counter names, first-appearance order (CSV columns) */
-    size_t ncounter_names;
+    const char **counter_names; /* union of counter names, first-appearance order (CSV columns) */
+    size_t ncounter_names;      /* how many */
     /* Charts: written by charts.c, read by markdown.c. */
     int charts_done;                 /* gnuplot ran and succeeded */
     char charts_note[PCB_RP_ERRLEN]; /* why charts were skipped or failed, "" when they were made */
 };
 
-/* load.c: reads one result file into r (cases are appended). Returns 0 or -1 with err set. */
+/* model.c: reads one result file into r (cases are appended). Returns 0 or -1 with err set. */
 int pcb_rp_load(struct pcb_rp_report *r, const char *path, char *err);
+/* The same for a file already read, which r takes over (also on failure). */
+int pcb_rp_add(struct pcb_rp_report *r, struct pcb_results *file, char *err);
 /* Frees everything r holds. */
 void pcb_rp_report_free(struct pcb_rp_report *r);
 

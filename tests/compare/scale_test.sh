@@ -17,8 +17,10 @@ done
 mkdir -p "$work"
 "$py" "$src/gen_perf.py" "$work/base.json" "$cases" 10 1 || exit 1
 "$py" "$src/gen_perf.py" "$work/new.json" "$cases" 10 2 1.1 || exit 1
+start=$(date +%s%N)
 "$compare" --format=json "$work/base.json" "$work/new.json" >"$work/out.json"
 status=$?
+end=$(date +%s%N)
 want=$(( (cases + 9) / 10 ))
 fail=0
 [ "$status" -eq 1 ] || { echo "FAIL: exit status $status, expected 1"; fail=1; }
@@ -33,5 +35,7 @@ n=$(grep -c '"verdict": "regressed"' "$work/out.json")
 other=$(grep '"verdict": "regressed"' "$work/out.json" | grep -vc '"name": "Sequential/')
 [ "$other" -eq 0 ] || { echo "FAIL: $other regressed cases are not Sequential/"; fail=1; }
 grep '"summary"' "$work/out.json"
+# The time is printed for the record, never checked: the machine may be busy.
+echo "compare took $(( (end - start) / 1000000 )) ms"
 [ $fail -eq 0 ] && echo "ok: $want of $cases cases regressed"
 exit $fail

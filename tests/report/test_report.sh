@@ -7,7 +7,9 @@
 # file with a Sequential and two strategies at two worker counts, repetitions and aggregates,
 # an errored case, IPC cases and their floors, a Lifecycle case whose label names its floor,
 # a strategy with a numeric variant;
-# hyperfine-small.json, three hyperfine commands, one with a failed run). Every assertion is on a
+# hyperfine-small.json, three hyperfine commands, one with a failed run; names.json, Mem.alloc
+# cases whose parameter is a name (alloc:glibc, alloc:jemalloc) and a Hybrid case with
+# procs:2/threads:2). Every assertion is on a
 # value; nothing depends on timing. Exit 0: pass; 77: skipped (a tool is not installed);
 # anything else: fail, with the reason on stderr. Writes only under WORK_DIR/CASE.
 set -uo pipefail
@@ -123,10 +125,10 @@ bad_input)
   has "$dir/err.txt" "nope.json: cannot open: No such file or directory"
   printf '{"benchmarks": [' >"$dir/trunc.json"
   expect_bad "not JSON" "$dir/trunc.json" -o "$dir/o2"
-  has "$dir/err.txt" "trunc.json: not JSON"
+  has "$dir/err.txt" "trunc.json: truncated JSON: unexpected end of file"
   printf '{"hello": 1}\n' >"$dir/other.json"
   expect_bad "not a benchmark file" "$dir/other.json" -o "$dir/o3"
-  has "$dir/err.txt" "not a benchmark result file"
+  has "$dir/err.txt" "not a Google Benchmark or hyperfine result file"
   printf 'x' >"$dir/afile"
   expect_bad "unwritable DIR" "$here/small.json" -o "$dir/afile/sub"
   has "$dir/err.txt" "-o $dir/afile/sub: cannot write there"
@@ -137,6 +139,22 @@ bad_input)
   has "$dir/err.txt" "--frobnicate: unknown option"
   [[ ! -e "$dir/o1" && ! -e "$dir/o2" && ! -e "$dir/o3" && ! -e "$dir/o5" ]] ||
     fail "bad input left a directory"
+  ;;
+names)
+  # Parameters are told by position (after tasks:), names and numbers alike: alloc:glibc and
+  # alloc:jemalloc are two inputs, each against its own Sequential. Hybrid's procs:2/threads:2
+  # is 4 workers, shown as 2x2, in the series of its variant threads:2.
+  "$report" "$here/names.json" -o "$dir/out" >/dev/null || fail "exit status $?"
+  md="$dir/out/index.md" csv="$dir/out/results.csv"
+  has "$md" "| Mem.alloc tasks:64 alloc:glibc | 1: **Sequential** (1.00x) · 2: **Threaded** (2.00x) · 4: **Hybrid threads:2** (4.00x) |"
+  has "$md" "| Mem.alloc tasks:64 alloc:jemalloc | 1: **Sequential** (1.00x) · 2: **Threaded** (1.60x) |"
+  has "$md" "| Hybrid threads:2 | 2x2 | 1 | **2.5 ms** | 25 us | 25.6k | 4.00 | 1.00 |"
+  eq "$(csv_field "$csv" Threaded/Mem.alloc/workers:2/tasks:64/chunk:1/alloc:jemalloc/ params)" \
+    alloc:jemalloc "Threaded jemalloc params"
+  eq "$(csv_field "$csv" Threaded/Mem.alloc/workers:2/tasks:64/chunk:1/alloc:jemalloc/ speedup)" \
+    1.6 "Threaded jemalloc speedup (against Sequential jemalloc)"
+  eq "$(csv_field "$csv" Hybrid/ workers)" 2x2 "Hybrid workers"
+  eq "$(csv_field "$csv" Hybrid/ efficiency)" 1 "Hybrid efficiency (4 workers)"
   ;;
 hyperfine_input)
   "$report" "$here/hyperfine-small.json" -o "$dir/out" >/dev/null || fail "exit status $?"
