@@ -201,7 +201,8 @@ struct pcb_cmp_thresholds {
 };
 
 /* Reads a thresholds file ("PCT<TAB>case name" per line). Returns 0, or a
- * negative error with a one-line message in err naming the file and line. */
+ * negative error with a one-line message in err ("line 3: ...", "cannot
+ * read it: ..."; the caller names the file). */
 int pcb_cmp_thresholds_load(struct pcb_cmp_thresholds *t, const char *path, char *err);
 /* The own threshold of the case with this key, or NaN when it has none. */
 double pcb_cmp_threshold_for(const struct pcb_cmp_thresholds *t, const char *key);

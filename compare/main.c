@@ -6,20 +6,27 @@
  * Exit status: 0 when nothing regressed, 1 when something regressed (or a
  * verdict named by --fail-on occurred), 2 for bad usage or bad input. Every
  * error is one line on stderr naming the file and what is wrong; the tool
- * never aborts on input.
+ * never aborts on input. The options are one table, options[], run by the
+ * option engine (opts.h): it parses them (--name=VALUE and --name VALUE),
+ * prints their part of --help, and words every refusal the same way.
  */
 #define _GNU_SOURCE
 #include "compare.h"
 
 #include "opts.h"
 
+#include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char usage_text[] =
+/* The usage text around the option list (which is printed from the table). */
+static const char usage_head[] =
     "usage: compare [OPTIONS] BASE.json NEW.json\n"
     "       compare [OPTIONS] BASE.json... -- NEW.json...\n"
     "\n"
@@ -50,48 +57,15 @@ static const char usage_text[] =
     "A side with only aggregates is compared by its medians with the cv as\n"
     "noise band, and the output says no raw samples were available.\n"
     "\n"
-    "Options:\n"
-    "  --threshold=PCT       minimum relative change that counts, in percent\n"
-    "                        (default 5)\n"
-    "  --alpha=A             false discovery rate for Benjamini-Hochberg\n"
-    "                        (default 0.05)\n"
-    "  --metric=NAME         value to compare: real_time (default), cpu_time,\n"
-    "                        items_per_second, bytes_per_second or any user\n"
-    "                        counter. Times: lower is better. Names ending in\n"
-    "                        _per_second: higher is better. Other counters:\n"
-    "                        lower is better unless --higher-is-better.\n"
-    "                        hyperfine files have real_time only.\n"
-    "  --higher-is-better    the metric improves when it grows\n"
-    "  --lower-is-better     the metric improves when it shrinks\n"
-    "  --normalize=CASE      divide every time on each side by that side's\n"
-    "                        median time of CASE (a calibration case), so\n"
-    "                        different machines can be compared; *_per_second\n"
-    "                        rates are multiplied by it instead. Without it, "
-    "a\n"
-    "                        comparison across machines (host_name, num_cpus\n"
-    "                        or mhz_per_cpu differ) prints a warning.\n"
-    "  --filter=REGEX        compare only cases whose name matches the POSIX\n"
-    "                        extended regular expression\n"
-    "  --format=FMT          table (default), md (Markdown, regressions\n"
-    "                        first) or json\n"
-    "  --color=WHEN          auto (default: when stdout is a terminal and\n"
-    "                        NO_COLOR is not set), always or never\n"
-    "  --fail-on=LIST        also exit 1 for these verdicts, comma separated:\n"
-    "                        missing, failed, inconclusive, new\n"
-    "  --thresholds=FILE     per-case thresholds: lines of PCT<TAB>case name;\n"
-    "                        a listed case is judged against its own\n"
-    "                        threshold instead of --threshold\n"
-    "  --write-thresholds=FILE  treat BASE and NEW as an A/A pair (the same\n"
-    "                        build twice) and write per-case thresholds:\n"
-    "                        clamp(3 x max(|change|, noise band), 2%, 50%)\n"
-    "  -h, --help            print this help and exit 0\n"
+    "Options (--name=VALUE or --name VALUE):\n";
+
+static const char usage_foot[] =
     "\n"
     "Input checks: a missing, empty, truncated or non-JSON file, a JSON file\n"
     "that is not a benchmark result, a wrong type, a case repeated with the\n"
     "same repetition_index in one file, a NaN, negative or implausible (more\n"
     "than a year) time, a missing or unknown time_unit, a compared counter\n"
-    "that is NaN, or a file larger than 256 MiB is reported as one line "
-    "naming\n"
+    "that is NaN, or a file larger than 256 MiB is reported as one line naming\n"
     "the file, with exit status 2. Different time units on the two sides are\n"
     "converted.\n"
     "\n"
@@ -125,204 +99,308 @@ static void *read_side(void *arg)
     return NULL;
 }
 
-/* Parsed command line. */
+/* The command line. */
 struct cli {
     struct pcb_cmp_decide_opts decide; /* options of the decision */
     struct pcb_cmp_print_opts print;   /* options of the output */
-    int color_mode;                    /* 0 auto, 1 always, 2 never */
+    int color_mode;                    /* 0 auto, 1 always, 2 never (the --color choices) */
     int direction;                     /* 0 from the name, 1 higher, -1 lower is better */
+    bool higher, lower, help;          /* flags as given; `direction` holds the last one */
     unsigned fail_on;                  /* bit set of verdicts that also exit 1 */
+    const char *metric;                /* --metric */
     const char *filter;                /* --filter source text, or NULL */
+    regex_t re;                        /* --filter compiled, when filter is set */
     const char *thresholds;            /* --thresholds file, or NULL */
     const char *write_thresholds;      /* --write-thresholds file, or NULL */
-    const char **base;                 /* base files */
-    size_t nbase;                      /* number of base files */
-    const char **new_;                 /* new files */
-    size_t nnew;                       /* number of new files */
+    const char **files;                /* every file, in order */
+    size_t nfiles;                     /* how many */
+    size_t split;                      /* files before "--", or SIZE_MAX without "--" */
 };
 
-static int usage_error(const char *fmt, const char *arg)
+static int set_threshold(void *opts, const char *value, char *why, size_t cap)
 {
-    fprintf(stderr, "compare: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (see compare --help)\n");
-    return 2;
+    struct cli *c = opts;
+    double t;
+
+    if (pcb_parse_double(value, -INFINITY, INFINITY, true, &t) || !(t > 0 && t < 1000)) {
+        snprintf(why, cap, "expected a number above 0 and below 1000 (a percentage)");
+        return -1;
+    }
+    c->decide.threshold = t / 100;
+    return 0;
 }
 
-static int ends_with(const char *s, const char *suffix)
+static int set_alpha(void *opts, const char *value, char *why, size_t cap)
+{
+    struct cli *c = opts;
+    double a;
+
+    if (pcb_parse_double(value, -INFINITY, INFINITY, false, &a) || !(a > 0 && a < 1)) {
+        snprintf(why, cap, "expected a number above 0 and below 1");
+        return -1;
+    }
+    c->decide.alpha = a;
+    return 0;
+}
+
+static int set_higher(void *opts, const char *value, char *why, size_t cap)
+{
+    (void)value, (void)why, (void)cap;
+    ((struct cli *)opts)->direction = 1;
+    return 0;
+}
+
+static int set_lower(void *opts, const char *value, char *why, size_t cap)
+{
+    (void)value, (void)why, (void)cap;
+    ((struct cli *)opts)->direction = -1;
+    return 0;
+}
+
+static int set_format(void *opts, const char *value, char *why, size_t cap)
+{
+    struct cli *c = opts;
+
+    if (strcmp(value, "table") == 0)
+        c->print.format = PCB_CMP_FMT_TABLE;
+    else if (strcmp(value, "md") == 0 || strcmp(value, "markdown") == 0)
+        c->print.format = PCB_CMP_FMT_MD;
+    else if (strcmp(value, "json") == 0)
+        c->print.format = PCB_CMP_FMT_JSON;
+    else {
+        snprintf(why, cap, "expected table, md or json");
+        return -1;
+    }
+    return 0;
+}
+
+/* --filter: compiled here, so a bad expression is refused like any bad value. */
+static int set_filter(void *opts, const char *value, char *why, size_t cap)
+{
+    struct cli *c = opts;
+    regex_t re;
+    int e = regcomp(&re, value, REG_EXTENDED | REG_NOSUB);
+
+    if (e != 0) {
+        regerror(e, &re, why, cap);
+        return -1;
+    }
+    if (c->filter != NULL)
+        regfree(&c->re);
+    c->re = re;
+    c->filter = value;
+    return 0;
+}
+
+/* --fail-on=LIST: verdicts add up over the list and over repeated options. */
+static int set_fail_on(void *opts, const char *value, char *why, size_t cap)
+{
+    static const struct {
+        const char *name;             /* as given */
+        enum pcb_cmp_verdict verdict; /* what it stands for */
+    } names[] = {{"missing", PCB_CMP_MISSING},
+                 {"failed", PCB_CMP_FAILED},
+                 {"inconclusive", PCB_CMP_INCONCLUSIVE},
+                 {"new", PCB_CMP_NEW},
+                 {"regressed", PCB_CMP_REGRESSED}}; /* always fails; allowed for clarity */
+    struct cli *c = opts;
+    unsigned bits = 0;
+
+    for (const char *p = value;;) {
+        size_t n = strcspn(p, ","), k;
+        for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+            if (strlen(names[k].name) == n && strncmp(p, names[k].name, n) == 0)
+                break;
+        if (k == sizeof(names) / sizeof(names[0])) {
+            snprintf(why, cap,
+                     "expected a comma-separated list of missing, failed, inconclusive and new");
+            return -1;
+        }
+        bits |= 1u << names[k].verdict;
+        if (p[n] == '\0')
+            break;
+        p += n + 1;
+    }
+    c->fail_on |= bits;
+    return 0;
+}
+
+/* Files: all of them in order; "--" splits the base files from the new ones. */
+static int positional(void *opts, const char *arg, char *why, size_t cap)
+{
+    struct cli *c = opts;
+
+    if (arg == NULL) {
+        if (c->split != SIZE_MAX) {
+            snprintf(why, cap, "given twice; it separates the base files from the new files");
+            return -1;
+        }
+        c->split = c->nfiles;
+        return 0;
+    }
+    c->files[c->nfiles++] = arg;
+    return 0;
+}
+
+static const char *const color_choices[] = {"auto", "always", "never", NULL};
+
+#define CLI(field) offsetof(struct cli, field)
+
+static const struct pcb_opt options[] = {
+    {.name = "--threshold",
+     .arg = "PCT",
+     .help = "minimum relative change that counts, in percent\n(default 5)",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_threshold},
+    {.name = "--alpha",
+     .arg = "A",
+     .help = "false discovery rate for Benjamini-Hochberg\n(default 0.05)",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_alpha},
+    {.name = "--metric",
+     .arg = "NAME",
+     .help = "value to compare: real_time (default), cpu_time,\nitems_per_second, "
+             "bytes_per_second or any user\ncounter. Times: lower is better. Names ending "
+             "in\n_per_second: higher is better. Other counters:\nlower is better unless "
+             "--higher-is-better.\nhyperfine files have real_time only.",
+     .kind = PCB_OPT_TEXT,
+     .offset = CLI(metric)},
+    {.name = "--higher-is-better",
+     .help = "the metric improves when it grows",
+     .kind = PCB_OPT_FLAG,
+     .offset = CLI(higher),
+     .set = set_higher},
+    {.name = "--lower-is-better",
+     .help = "the metric improves when it shrinks",
+     .kind = PCB_OPT_FLAG,
+     .offset = CLI(lower),
+     .set = set_lower},
+    {.name = "--normalize",
+     .arg = "CASE",
+     .help = "divide every time on each side by that side's\nmedian time of CASE (a "
+             "calibration case), so\ndifferent machines can be compared; "
+             "*_per_second\nrates are multiplied by it instead. Without it, a\ncomparison "
+             "across machines (host_name, num_cpus\nor mhz_per_cpu differ) prints a warning.",
+     .kind = PCB_OPT_TEXT,
+     .offset = CLI(decide.normalize)},
+    {.name = "--filter",
+     .arg = "REGEX",
+     .help = "compare only cases whose name matches the POSIX\nextended regular expression",
+     .kind = PCB_OPT_TEXT,
+     .offset = CLI(filter),
+     .set = set_filter,
+     .flags = PCB_OPT_EMPTY_OK},
+    {.name = "--format",
+     .arg = "FMT",
+     .help = "table (default), md (Markdown, regressions\nfirst) or json",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_format},
+    {.name = "--color",
+     .arg = "WHEN",
+     .help = "auto (default: when stdout is a terminal and\nNO_COLOR is not set), always or "
+             "never",
+     .kind = PCB_OPT_CHOICE,
+     .offset = CLI(color_mode),
+     .choices = color_choices},
+    {.name = "--colour",
+     .arg = "WHEN",
+     .kind = PCB_OPT_CHOICE,
+     .offset = CLI(color_mode),
+     .choices = color_choices,
+     .flags = PCB_OPT_HIDDEN},
+    {.name = "--fail-on",
+     .arg = "LIST",
+     .help = "also exit 1 for these verdicts, comma separated:\nmissing, failed, "
+             "inconclusive, new",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_fail_on},
+    {.name = "--thresholds",
+     .arg = "FILE",
+     .help = "per-case thresholds: lines of PCT<TAB>case name;\na listed case is judged "
+             "against its own\nthreshold instead of --threshold",
+     .kind = PCB_OPT_TEXT,
+     .offset = CLI(thresholds)},
+    {.name = "--write-thresholds",
+     .arg = "FILE",
+     .help = "treat BASE and NEW as an A/A pair (the same\nbuild twice) and write per-case "
+             "thresholds:\nclamp(3 x max(|change|, noise band), 2%, 50%)",
+     .kind = PCB_OPT_TEXT,
+     .offset = CLI(write_thresholds)},
+    {.name = "--help",
+     .alias = "-h",
+     .help = "print this help and exit 0",
+     .kind = PCB_OPT_FLAG,
+     .offset = CLI(help),
+     .flags = PCB_OPT_HELP},
+};
+
+static const struct pcb_optset optset = {
+    .prog = "compare",
+    .opts = options,
+    .nopts = sizeof(options) / sizeof(options[0]),
+    .positional = positional,
+};
+
+static bool ends_with(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* Parses a number that must take the whole string. */
-static int parse_double(const char *s, double *out)
-{
-    char *end;
-    if (*s == 0)
-        return -1;
-    *out = strtod(s, &end);
-    if (*end == '%' && end[1] == 0)
-        end++;
-    return *end == 0 ? 0 : -1;
-}
-
-/* Returns 0 and fills cli, or the exit status to use (2, or 0 for --help). */
+/* Parses the command line into cli. Returns -1 to go on, or the exit status (2, or 0 after
+ * --help). */
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
-    const char **files = calloc((size_t)argc + 1, sizeof(*files));
-    size_t nfiles = 0, split = (size_t)-1;
-    int i, only_files = 0;
+    struct pcb_cmp_metric *m = &cli->decide.metric;
+    int rc;
 
-    if (files == NULL)
-        return usage_error("%s", "out of memory");
-    cli->base = files;
-    cli->decide.metric.name = "real_time";
+    cli->files = calloc((size_t)argc + 1, sizeof(*cli->files));
+    if (cli->files == NULL) {
+        pcb_say("compare: out of memory\n");
+        return 2;
+    }
+    cli->split = SIZE_MAX;
+    cli->metric = "real_time";
     cli->decide.threshold = 0.05;
     cli->decide.alpha = 0.05;
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = NULL;
-        char opt[64];
-        size_t olen;
-
-        if (only_files || a[0] != '-' || strcmp(a, "-") == 0) {
-            files[nfiles++] = a;
-            continue;
-        }
-        if (strcmp(a, "--") == 0) {
-            if (split != (size_t)-1)
-                return usage_error("%s", "\"--\" given twice");
-            split = nfiles;
-            continue;
-        }
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage_text, stdout);
-            return 0;
-        }
-        /* --name=value or --name value */
-        olen = strcspn(a, "=");
-        if (olen >= sizeof(opt))
-            return usage_error("unknown option %s", a);
-        memcpy(opt, a, olen);
-        opt[olen] = 0;
-        if (a[olen] == '=')
-            val = a + olen + 1;
-        if (strcmp(opt, "--higher-is-better") == 0 || strcmp(opt, "--lower-is-better") == 0) {
-            if (val)
-                return usage_error("%s takes no value", opt);
-            cli->direction = opt[2] == 'h' ? 1 : -1;
-            continue;
-        }
-        if (strcmp(opt, "--threshold") && strcmp(opt, "--alpha") && strcmp(opt, "--metric") &&
-            strcmp(opt, "--normalize") && strcmp(opt, "--filter") && strcmp(opt, "--format") &&
-            strcmp(opt, "--color") && strcmp(opt, "--colour") && strcmp(opt, "--fail-on") &&
-            strcmp(opt, "--thresholds") && strcmp(opt, "--write-thresholds"))
-            return usage_error("unknown option %s", a);
-        if (val == NULL) {
-            if (i + 1 >= argc)
-                return usage_error("%s needs a value", opt);
-            val = argv[++i];
-        }
-        if (strcmp(opt, "--threshold") == 0) {
-            double t;
-            if (parse_double(val, &t) || !(t > 0 && t < 1000))
-                return usage_error("--threshold wants a percentage above 0 and below "
-                                   "1000, not \"%s\"",
-                                   val);
-            cli->decide.threshold = t / 100;
-        } else if (strcmp(opt, "--alpha") == 0) {
-            double al;
-            if (parse_double(val, &al) || !(al > 0 && al < 1))
-                return usage_error("--alpha wants a number between 0 and 1, not "
-                                   "\"%s\"",
-                                   val);
-            cli->decide.alpha = al;
-        } else if (strcmp(opt, "--metric") == 0) {
-            if (*val == 0)
-                return usage_error("%s", "--metric needs a name");
-            cli->decide.metric.name = val;
-        } else if (strcmp(opt, "--normalize") == 0) {
-            cli->decide.normalize = val;
-        } else if (strcmp(opt, "--thresholds") == 0) {
-            cli->thresholds = val;
-        } else if (strcmp(opt, "--write-thresholds") == 0) {
-            if (*val == 0)
-                return usage_error("%s", "--write-thresholds needs a file name");
-            cli->write_thresholds = val;
-        } else if (strcmp(opt, "--filter") == 0) {
-            cli->filter = val;
-        } else if (strcmp(opt, "--format") == 0) {
-            if (strcmp(val, "table") == 0)
-                cli->print.format = PCB_CMP_FMT_TABLE;
-            else if (strcmp(val, "md") == 0 || strcmp(val, "markdown") == 0)
-                cli->print.format = PCB_CMP_FMT_MD;
-            else if (strcmp(val, "json") == 0)
-                cli->print.format = PCB_CMP_FMT_JSON;
-            else
-                return usage_error("--format wants table, md or json, not \"%s\"", val);
-        } else if (strcmp(opt, "--color") == 0 || strcmp(opt, "--colour") == 0) {
-            if (strcmp(val, "auto") == 0)
-                cli->color_mode = 0;
-            else if (strcmp(val, "always") == 0)
-                cli->color_mode = 1;
-            else if (strcmp(val, "never") == 0)
-                cli->color_mode = 2;
-            else
-                return usage_error("--color wants never, always or auto, not \"%s\"", val);
-        } else { /* --fail-on */
-            char *copy = strdup(val), *tok, *save = NULL;
-            if (copy == NULL)
-                return usage_error("%s", "out of memory");
-            for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-                if (strcmp(tok, "missing") == 0)
-                    cli->fail_on |= 1u << PCB_CMP_MISSING;
-                else if (strcmp(tok, "failed") == 0)
-                    cli->fail_on |= 1u << PCB_CMP_FAILED;
-                else if (strcmp(tok, "inconclusive") == 0)
-                    cli->fail_on |= 1u << PCB_CMP_INCONCLUSIVE;
-                else if (strcmp(tok, "new") == 0)
-                    cli->fail_on |= 1u << PCB_CMP_NEW;
-                else if (strcmp(tok, "regressed") == 0)
-                    ; /* always fails */
-                else {
-                    int rc = usage_error("--fail-on: unknown verdict \"%s\" (expected "
-                                         "missing, failed, inconclusive or new)",
-                                         tok);
-                    free(copy);
-                    return rc;
-                }
-            }
-            free(copy);
-        }
+    rc = pcb_opts_parse(&optset, &argc, argv, cli);
+    if (rc == PCB_OPTS_HELP) {
+        fputs(usage_head, stdout);
+        pcb_opts_usage(&optset, stdout);
+        fputs(usage_foot, stdout);
+        return 0;
     }
-    if (split == (size_t)-1) {
-        if (nfiles != 2)
-            return usage_error("%s", nfiles < 2 ? "needs a base file and a new file"
-                                                : "with more than two files, separate the "
-                                                  "base files from the new files with --");
-        split = 1;
+    if (rc != 0)
+        return 2;
+    if (cli->split == SIZE_MAX) {
+        if (cli->nfiles != 2) {
+            pcb_say("compare: %s; see compare --help\n",
+                    cli->nfiles < 2 ? "needs a base file and a new file"
+                                    : "with more than two files, separate the base files from the "
+                                      "new files with --");
+            return 2;
+        }
+        cli->split = 1;
     }
-    if (split == 0 || split == nfiles)
-        return usage_error("%s", "each side of -- needs at least one file");
-    cli->nbase = split;
-    cli->new_ = files + split;
-    cli->nnew = nfiles - split;
+    if (cli->split == 0 || cli->split == cli->nfiles)
+        return pcb_opts_refuse("compare", "--", NULL,
+                               "each side of -- needs at least one file; see compare --help");
 
     /* Metric and direction. */
-    {
-        struct pcb_cmp_metric *m = &cli->decide.metric;
-        m->is_time = strcmp(m->name, "real_time") == 0 || strcmp(m->name, "cpu_time") == 0;
-        if (m->is_time && cli->direction == 1)
-            return usage_error("%s", "--higher-is-better does not apply to times, "
-                                     "which are always lower-is-better");
-        m->higher_is_better = cli->direction ? cli->direction > 0
-                                             : (!m->is_time && ends_with(m->name, "_per_second"));
-        if (cli->decide.normalize && !m->is_time && !ends_with(m->name, "_per_second"))
-            return usage_error("--normalize applies to times and *_per_second "
-                               "rates, not to \"%s\"",
-                               m->name);
-        cli->decide.cpu_time = strcmp(m->name, "cpu_time") == 0;
+    m->name = cli->metric;
+    m->is_time = strcmp(m->name, "real_time") == 0 || strcmp(m->name, "cpu_time") == 0;
+    if (m->is_time && cli->direction == 1)
+        return pcb_opts_refuse("compare", "--higher-is-better", NULL,
+                               "does not apply to times, which are always lower-is-better");
+    m->higher_is_better =
+        cli->direction ? cli->direction > 0 : (!m->is_time && ends_with(m->name, "_per_second"));
+    if (cli->decide.normalize && !m->is_time && !ends_with(m->name, "_per_second")) {
+        char why[256];
+        snprintf(why, sizeof(why), "applies to times and *_per_second rates, not to --metric=%s",
+                 m->name);
+        return pcb_opts_refuse("compare", "--normalize", cli->decide.normalize, why);
     }
+    cli->decide.cpu_time = strcmp(m->name, "cpu_time") == 0;
     return -1;
 }
 
@@ -334,8 +412,7 @@ static int check_metric(const struct pcb_cmp_side *side, const struct pcb_cmp_me
         return 0;
     for (size_t i = 0; i < side->nfiles; i++)
         if (side->files[i]->kind == PCB_RESULTS_HYPERFINE) {
-            pcb_say("compare: %s: hyperfine files hold wall-clock times only; "
-                    "--metric %s is not "
+            pcb_say("compare: %s: hyperfine files hold wall-clock times only; --metric %s is not "
                     "available\n",
                     side->files[i]->path, m->name);
             return 2;
@@ -349,7 +426,6 @@ int main(int argc, char **argv)
     struct pcb_cmp_side base, new_;
     struct pcb_cmp_outcome oc;
     struct pcb_cmp_thresholds own;
-    regex_t re;
     char err[PCB_CMP_ERRLEN];
     size_t i;
     int rc, status = 0;
@@ -360,32 +436,22 @@ int main(int argc, char **argv)
     pcb_cmp_side_init(&new_, "new");
     rc = parse_args(argc, argv, &cli);
     if (rc >= 0) {
-        free(cli.base);
-        return rc;
+        status = rc;
+        goto out;
     }
     if (cli.thresholds) {
         if (pcb_cmp_thresholds_load(&own, cli.thresholds, err)) {
-            fprintf(stderr, "compare: --thresholds: %s\n", err);
-            free(cli.base);
-            return 2;
+            pcb_opts_refuse("compare", "--thresholds", cli.thresholds, err);
+            status = 2;
+            goto out;
         }
         cli.decide.per_case = &own;
     }
-    if (cli.filter) {
-        int e = regcomp(&re, cli.filter, REG_EXTENDED | REG_NOSUB);
-        if (e != 0) {
-            char msg[256];
-            regerror(e, &re, msg, sizeof(msg));
-            fprintf(stderr, "compare: --filter \"%s\": %s\n", cli.filter, msg);
-            free(cli.base);
-            pcb_cmp_thresholds_close(&own);
-            return 2;
-        }
-        cli.decide.filter = &re;
-    }
+    if (cli.filter)
+        cli.decide.filter = &cli.re;
     {
-        struct reader rb = {&base, cli.base, cli.nbase, 0, ""};
-        struct reader rn = {&new_, cli.new_, cli.nnew, 0, ""};
+        struct reader rb = {&base, cli.files, cli.split, 0, ""};
+        struct reader rn = {&new_, cli.files + cli.split, cli.nfiles - cli.split, 0, ""};
         pthread_t t;
         int threaded = pthread_create(&t, NULL, read_side, &rn) == 0;
         read_side(&rb);
@@ -432,8 +498,8 @@ int main(int argc, char **argv)
                 unlink(tmp);
         }
         if (wrc != 0) {
-            fprintf(stderr, "compare: --write-thresholds=%s: cannot write it\n",
-                    cli.write_thresholds);
+            pcb_opts_refuse("compare", "--write-thresholds", cli.write_thresholds,
+                            "cannot write it");
             status = 2;
             pcb_cmp_outcome_close(&oc);
             goto out;
@@ -443,7 +509,7 @@ int main(int argc, char **argv)
     cli.print.color = cli.color_mode == 1 ||
                       (cli.color_mode == 0 && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL);
     if (pcb_cmp_print(stdout, &base, &new_, &oc, &cli.print)) {
-        fprintf(stderr, "compare: cannot write the output\n");
+        pcb_say("compare: cannot write the output\n");
         status = 2;
     } else {
         status = oc.counts[PCB_CMP_REGRESSED] ? 1 : 0;
@@ -456,8 +522,8 @@ out:
     pcb_cmp_side_close(&base);
     pcb_cmp_side_close(&new_);
     if (cli.filter)
-        regfree(&re);
+        regfree(&cli.re);
     pcb_cmp_thresholds_close(&own);
-    free(cli.base);
+    free(cli.files);
     return status;
 }

@@ -41,7 +41,7 @@ int pcb_cmp_thresholds_load(struct pcb_cmp_thresholds *t, const char *path, char
 
     memset(t, 0, sizeof(*t));
     if (f == NULL) {
-        snprintf(err, PCB_CMP_ERRLEN, "%s: cannot read thresholds: %s", path, strerror(errno));
+        snprintf(err, PCB_CMP_ERRLEN, "cannot read it: %s", strerror(errno));
         return PCB_CMP_EIO;
     }
     while ((len = getline(&line, &cap, f)) >= 0) {
@@ -56,9 +56,9 @@ int pcb_cmp_thresholds_load(struct pcb_cmp_thresholds *t, const char *path, char
         pct = tab ? strtod(line, &end) : NAN;
         if (!tab || end != tab || !(pct > 0 && pct < 1000) || tab[1] == 0) {
             snprintf(err, PCB_CMP_ERRLEN,
-                     "%s:%ld: expected a percentage above 0 and below 1000, a tab "
+                     "line %ld: expected a percentage above 0 and below 1000, a tab "
                      "and a case name",
-                     path, lineno);
+                     lineno);
             rc = PCB_CMP_EFORMAT;
             break;
         }
@@ -67,7 +67,7 @@ int pcb_cmp_thresholds_load(struct pcb_cmp_thresholds *t, const char *path, char
             struct pcb_cmp_threshold *v = realloc(t->v, ncap * sizeof(*v));
             if (!v) {
                 rc = PCB_CMP_ENOMEM;
-                snprintf(err, PCB_CMP_ERRLEN, "%s: out of memory", path);
+                snprintf(err, PCB_CMP_ERRLEN, "out of memory");
                 break;
             }
             t->v = v;
@@ -77,7 +77,7 @@ int pcb_cmp_thresholds_load(struct pcb_cmp_thresholds *t, const char *path, char
         t->v[t->n].key = malloc(klen + 1);
         if (!t->v[t->n].key) {
             rc = PCB_CMP_ENOMEM;
-            snprintf(err, PCB_CMP_ERRLEN, "%s: out of memory", path);
+            snprintf(err, PCB_CMP_ERRLEN, "out of memory");
             break;
         }
         pcb_name_key(tab + 1, NULL, t->v[t->n].key, klen + 1);
@@ -93,7 +93,7 @@ int pcb_cmp_thresholds_load(struct pcb_cmp_thresholds *t, const char *path, char
     qsort(t->v, t->n, sizeof(*t->v), by_key);
     for (size_t i = 1; i < t->n; i++)
         if (strcmp(t->v[i - 1].key, t->v[i].key) == 0) {
-            snprintf(err, PCB_CMP_ERRLEN, "%s: case listed twice: %s", path, t->v[i].key);
+            snprintf(err, PCB_CMP_ERRLEN, "case listed twice: %s", t->v[i].key);
             pcb_cmp_thresholds_close(t);
             return PCB_CMP_EFORMAT;
         }

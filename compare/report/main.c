@@ -11,17 +11,63 @@
  * missing).
  *
  * Exit status: 0 when the report was written (failed cases are part of a report, not an error
- * of it); 2 on bad input or an unwritable DIR, after one line on stderr.
+ * of it); 2 on bad input or an unwritable DIR, after one line on stderr. The options are one
+ * table, options[], run by the option engine (opts.h), which also prints their usage.
  */
 #define _GNU_SOURCE
 #include "report.h"
 
+#include "opts.h"
+
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The command line. */
+struct cli {
+    const char *out;     /* -o DIR, or NULL for the default */
+    const char **inputs; /* the result files, in order */
+    size_t ninputs;      /* how many */
+    bool help;           /* --help was given */
+};
+
+/* Result files: every argument that is not an option ("--" changes nothing). */
+static int positional(void *opts, const char *arg, char *why, size_t cap)
+{
+    struct cli *c = opts;
+
+    (void)why, (void)cap;
+    if (arg != NULL)
+        c->inputs[c->ninputs++] = arg;
+    return 0;
+}
+
+static const struct pcb_opt options[] = {
+    {.name = "--output",
+     .alias = "-o",
+     .arg = "DIR",
+     .help = "where to write (default: the first input's path with\n.json replaced by -report)",
+     .kind = PCB_OPT_TEXT,
+     .offset = offsetof(struct cli, out)},
+    {.name = "--help",
+     .alias = "-h",
+     .help = "this text",
+     .kind = PCB_OPT_FLAG,
+     .offset = offsetof(struct cli, help),
+     .flags = PCB_OPT_HELP},
+};
+
+static const struct pcb_optset optset = {
+    .prog = "pcbench-report",
+    .opts = options,
+    .nopts = sizeof(options) / sizeof(options[0]),
+    .positional = positional,
+};
 
 static void usage(FILE *f)
 {
@@ -31,10 +77,8 @@ static void usage(FILE *f)
                "Lifecycle families against their floors, hyperfine timings), results.csv (one row\n"
                "per case, every counter) and charts/ (SVG and PNG, made with gnuplot).\n\n"
                "Inputs: one Google Benchmark JSON file (raw repetitions and/or aggregates) and\n"
-               "any number of hyperfine --export-json files.\n"
-               "  -o, --output DIR   where to write (default: the first input's path with .json\n"
-               "                     replaced by -report)\n"
-               "  -h, --help         this text\n");
+               "any number of hyperfine --export-json files.\n");
+    pcb_opts_usage(&optset, f);
 }
 
 /* mkdir -p. Returns 0 or -errno. */
@@ -69,75 +113,60 @@ static int make_dirs(const char *dir)
 int main(int argc, char **argv)
 {
     struct pcb_rp_report r;
-    const char *out = NULL;
-    const char **inputs = calloc((size_t)argc, sizeof(*inputs));
-    size_t ninputs = 0, nfailed = 0;
+    struct cli cli = {NULL, NULL, 0, false};
+    size_t nfailed = 0;
     char err[PCB_RP_ERRLEN], dflt[4096];
+    const char *out;
     int rc;
 
-    if (!inputs) {
-        fprintf(stderr, "pcbench-report: out of memory\n");
+    if (!(cli.inputs = calloc((size_t)argc, sizeof(*cli.inputs)))) {
+        pcb_say("pcbench-report: out of memory\n");
         return 2;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            free(inputs);
-            return 0;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (i + 1 >= argc || !argv[i + 1][0]) {
-                fprintf(stderr, "pcbench-report: %s needs a directory (-o DIR)\n", a);
-                free(inputs);
-                return 2;
-            }
-            out = argv[++i];
-        } else if (strncmp(a, "--output=", 9) == 0 && a[9]) {
-            out = a + 9;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "pcbench-report: %s: unknown option; allowed: -o DIR, --help\n", a);
-            free(inputs);
-            return 2;
-        } else {
-            inputs[ninputs++] = a;
-        }
+    rc = pcb_opts_parse(&optset, &argc, argv, &cli);
+    if (rc == PCB_OPTS_HELP)
+        usage(stdout);
+    if (rc != 0) {
+        free(cli.inputs);
+        return rc == PCB_OPTS_HELP ? 0 : 2;
     }
-    if (ninputs == 0) {
-        fprintf(stderr, "pcbench-report: no result file given; usage: pcbench-report "
-                        "RESULTS.json [-o DIR]\n");
-        free(inputs);
+    if (cli.ninputs == 0) {
+        pcb_say("pcbench-report: no result file given; usage: pcbench-report RESULTS.json "
+                "[-o DIR]\n");
+        free(cli.inputs);
         return 2;
     }
     memset(&r, 0, sizeof(r));
-    for (size_t i = 0; i < ninputs; i++)
-        if (pcb_rp_load(&r, inputs[i], err)) {
-            fprintf(stderr, "pcbench-report: %s\n", err);
+    for (size_t i = 0; i < cli.ninputs; i++)
+        if (pcb_rp_load(&r, cli.inputs[i], err)) {
+            pcb_say("pcbench-report: %s\n", err);
             pcb_rp_report_free(&r);
-            free(inputs);
+            free(cli.inputs);
             return 2;
         }
+    out = cli.out;
     if (!out) {
-        size_t n = strlen(inputs[0]);
-        if (n > 5 && strcmp(inputs[0] + n - 5, ".json") == 0)
+        size_t n = strlen(cli.inputs[0]);
+        if (n > 5 && strcmp(cli.inputs[0] + n - 5, ".json") == 0)
             n -= 5;
-        snprintf(dflt, sizeof(dflt), "%.*s-report", (int)n, inputs[0]);
+        snprintf(dflt, sizeof(dflt), "%.*s-report", (int)n, cli.inputs[0]);
         out = dflt;
     }
-    free(inputs);
+    free(cli.inputs);
     /* The model first: input it rejects must not leave an empty report directory behind. */
     if (pcb_rp_model_build(&r, err)) {
-        fprintf(stderr, "pcbench-report: %s\n", err);
+        pcb_say("pcbench-report: %s\n", err);
         pcb_rp_report_free(&r);
         return 2;
     }
     if ((rc = make_dirs(out)) != 0) {
-        fprintf(stderr, "pcbench-report: -o %s: cannot write there: %s\n", out, strerror(-rc));
+        pcb_say("pcbench-report: -o %s: cannot write there: %s\n", out, strerror(-rc));
         pcb_rp_report_free(&r);
         return 2;
     }
     pcb_rp_charts(&r, out);
     if (pcb_rp_write_csv(&r, out, err) || pcb_rp_write_markdown(&r, out, err)) {
-        fprintf(stderr, "pcbench-report: %s\n", err);
+        pcb_say("pcbench-report: %s\n", err);
         pcb_rp_report_free(&r);
         return 2;
     }
