@@ -321,7 +321,9 @@ int pcb_opts_parse(const struct pcb_optset *set, int *argc, char **argv, void *o
         } else if (!set->equals_only && i + 1 < *argc && !(o->flags & PCB_OPT_KEEP)) {
             value = argv[++i];
         } else {
-            snprintf(why, sizeof(why), "needs a value (%s=%s)", key, o->arg ? o->arg : "VALUE");
+            /* A short alias takes its value as the next argument only: "-o DIR", not "-o=DIR". */
+            snprintf(why, sizeof(why), "needs a value (%s%s%s)", key,
+                     strncmp(key, "--", 2) == 0 ? "=" : " ", o->arg ? o->arg : "VALUE");
             return pcb_opts_refuse(set->prog, key, NULL, why);
         }
         if ((rc = take(set, o, value, NULL, opts)) != 0)

@@ -137,6 +137,8 @@ bad_input)
   expect_bad "no input" -o "$dir/o4"
   expect_bad "unknown option" --frobnicate "$here/small.json"
   has "$dir/err.txt" "--frobnicate: unknown option"
+  expect_bad "-o without a directory" "$here/small.json" -o
+  has "$dir/err.txt" "pcbench-report: -o: needs a value (-o DIR)"
   [[ ! -e "$dir/o1" && ! -e "$dir/o2" && ! -e "$dir/o3" && ! -e "$dir/o5" ]] ||
     fail "bad input left a directory"
   ;;
