@@ -16,6 +16,8 @@ packages=(
   libjemalloc-dev                    # jemalloc for Mem.alloc alloc:1 (its PIC archive)
   liburing-dev                       # io_uring backend of the Async loop
   cppcheck                           # static checks of the sources (lint.cppcheck)
+  clang-format                       # the committed .clang-format, enforced (lint.format)
+  python3                            # the layering check (lint.layers) and test inputs
 )
 
 missing=()

@@ -476,8 +476,8 @@ int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *n
                 cb = NULL;
             }
             /* The name as today's file writes it: new's when the case is on both sides. */
-            /* cppcheck-suppress nullPointerRedundantCheck ; one of cb and cn is always set */
             const struct pcb_cmp_case *shown = cn ? cn : cb;
+            /* cppcheck-suppress nullPointerRedundantCheck ; one of cb and cn is always set */
             if (!selected(opts, shown->name))
                 continue;
             memset(&vb, 0, sizeof(vb));

@@ -179,7 +179,9 @@ check_with_compare() { # check_with_compare OPTION=FILE COMPARE_ARGS...: exits 2
   local what=$1 msg
   shift
   msg=$("$compare" "$@" 2>&1 >/dev/null)
-  [[ $? -ne 2 ]] || die "$what: ${msg#compare: }"
+  [[ $? -ne 2 ]] && return
+  msg=${msg#compare: }
+  die "$what: ${msg#"$what: "}" # compare's line names the option the same way: once is enough
 }
 if [[ -n "$results" ]]; then
   check_with_compare "--results=$results" "$results" "$results"

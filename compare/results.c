@@ -1344,7 +1344,7 @@ static int read_hyperfine_entry(struct reader *rd, const cJSON *h, size_t idx)
         v *= 1e9;
         if (check_time(rd, v, fields[i].key, idx, name) < 0)
             return PCB_RESULTS_EFORMAT;
-        *(double *)((char *)&c->summary + fields[i].off) = v;
+        memcpy((char *)&c->summary + fields[i].off, &v, sizeof(v)); /* a double field */
     }
     char why[64];
     if (k == 0 && isnan(c->summary.mean_ns) && isnan(c->summary.median_ns) &&

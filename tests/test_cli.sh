@@ -32,10 +32,7 @@ export PCBENCH JSON_CHECK WORK MARK
 # test, and a run should not fail for another option's sake).
 SMALL=(--pcb_tasks=4 --benchmark_min_time=0.01 --benchmark_min_warmup_time=0)
 
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+. "$(dirname "$0")/lib.sh" # fail
 
 # Runs pcbench under the marker, with a clean PCB_* environment plus "$ENV_EXTRA"; stdout to
 # $WORK/out, stderr to $WORK/err; returns its status.

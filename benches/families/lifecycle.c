@@ -22,6 +22,7 @@
  * start per strategy) belongs to the strategy matrix, not here.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -77,12 +78,17 @@ static void lc_process_create(pcb_gb_state *st, void *arg)
         pcb_gb_skip_with_error(st, bad == 1 ? "fork failed" : "child did not exit with its status");
 }
 
-/* pcbench-spawn-child: next to the running program, else where this build put it. */
+/*
+ * pcbench-spawn-child: next to the running program (pcbench, built or installed); else, for a
+ * program of the user's own linked with libpcbench.so, in the installation's bin/ folder, found
+ * from where the library itself lies (PCB_SPAWN_CHILD_FROM_LIB: bin/ relative to lib/).
+ */
 static int spawn_child_path(char *buf, size_t len)
 {
     char exe[PATH_MAX];
     ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     struct stat sb;
+    Dl_info dl;
 
     if (k > 0) {
         exe[k] = 0;
@@ -90,10 +96,16 @@ static int spawn_child_path(char *buf, size_t len)
         if (stat(buf, &sb) == 0)
             return 0;
     }
-#ifdef PCB_SPAWN_CHILD_FALLBACK
-    snprintf(buf, len, "%s", PCB_SPAWN_CHILD_FALLBACK);
-    if (stat(buf, &sb) == 0)
-        return 0;
+#ifdef PCB_SPAWN_CHILD_FROM_LIB
+    if (dladdr((void *)spawn_child_path, &dl) && dl.dli_fname) {
+        char lib[PATH_MAX];
+        snprintf(lib, sizeof(lib), "%s", dl.dli_fname);
+        snprintf(buf, len, "%s/%s/pcbench-spawn-child", dirname(lib), PCB_SPAWN_CHILD_FROM_LIB);
+        if (stat(buf, &sb) == 0)
+            return 0;
+    }
+#else
+    (void)dl;
 #endif
     return -ENOENT;
 }

@@ -416,7 +416,7 @@ static int case_name(char *out, size_t cap, const struct pcb_runner *r, unsigned
                          .tasks = tasks,
                          .chunk = (r->flags & PCB_RUNNER_CHUNK) ? chunk : 0,
                          .pin = pin != PCB_PIN_NONE ? pcb_pin_name((enum pcb_pin)pin) : NULL};
-    struct name_values text;
+    struct name_values text = {{{0}}};
 
     for (size_t v = 0; v < r->nvariants && v < PCB_NAME_MAX_KV; v++) {
         const struct pcb_variant *va = &r->variants[v];

@@ -1,5 +1,5 @@
 #!/bin/sh
-# fuzz.sh - builds the fuzz target of the reader of result files (compare/fuzz_readers.c: the
+# fuzz.sh - builds the fuzz target of the reader of result files (tests/compare/fuzz_readers.c: the
 # reader, compare and pcbench-report's model on top of it) with clang and runs it.
 #
 #   fuzz.sh SOURCE_DIR WORK_DIR SECONDS [LIBFUZZER_OPTIONS...]
@@ -25,7 +25,7 @@ mkdir -p "$work/corpus" "$work/artifacts"
 if ! clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
     -fno-sanitize-recover=undefined -I"$src/compare" -I"$src/compare/report" \
     -I"$src/benches/common" $cflags \
-    "$src/compare/fuzz_readers.c" "$src/compare/results.c" "$src/compare/side.c" \
+    "$src/tests/compare/fuzz_readers.c" "$src/compare/results.c" "$src/compare/side.c" \
     "$src/compare/stats.c" "$src/compare/decide.c" "$src/compare/thresholds.c" \
     "$src/compare/print.c" "$src/compare/report/model.c" "$src/benches/common/casename.c" \
     $libs -lm -lpthread -o "$work/fuzz_readers" 2>"$work/build.log"; then

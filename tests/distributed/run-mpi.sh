@@ -14,12 +14,9 @@ mpirun=$1 pcbench=$2 scenario=$3
 tag="pcb-dist-test-$$-$RANDOM"
 dir=$(mktemp -d "$PWD/distributed-$scenario.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
-fails=0
+. "$(dirname "$0")/../lib.sh" # flag, $failures
+FAIL_SCOPE=$scenario
 
-fail() {
-    echo "FAIL [$scenario]: $*" >&2
-    fails=$((fails + 1))
-}
 
 # Runs mpirun with the tag; stdout to $dir/out, stderr to $dir/err; sets $rc. Never hangs: a
 # job that outlives 90 s is ended (and the test fails on the exit status).
@@ -61,18 +58,18 @@ expect_counter() { # parts key expected
     local got
     got=$(counter "$1" "$2")
     [[ -n "$got" ]] && awk -v a="$got" -v b="$3" 'BEGIN { exit !(a == b) }' ||
-        fail "[$1]: $2 is '${got}', expected $3"
+        flag "[$1]: $2 is '${got}', expected $3"
 }
 
 # Checks a passing run's JSON: no case failed, and at least the expected number of cases ran
 # (a tree with more workloads or axes runs more).
 check_json() { # least-number-of-cases
-    [[ -s "$dir/r.json" ]] || { fail "no result file"; return; }
+    [[ -s "$dir/r.json" ]] || { flag "no result file"; return; }
     local n errs
     n=$(grep -c '"run_type": "iteration"' "$dir/r.json")
     errs=$(grep -c '"error_occurred": true' "$dir/r.json")
-    [[ $n -ge $1 ]] || fail "expected at least $1 cases in the JSON, found $n"
-    [[ $errs -eq 0 ]] || fail "$errs case(s) failed: $(grep '"error_message"' "$dir/r.json" | head -3)"
+    [[ $n -ge $1 ]] || flag "expected at least $1 cases in the JSON, found $n"
+    [[ $errs -eq 0 ]] || flag "$errs case(s) failed: $(grep '"error_message"' "$dir/r.json" | head -3)"
 }
 
 small=(--pcb_profile=quick --pcb_tasks=16 --benchmark_min_time=0.01
@@ -85,7 +82,7 @@ np2)
     # the worker count is given.
     job -np 2 "$pcbench" --benchmark_filter='^(Distributed|Floor/mpi_pingpong)/' --pcb_workers=1 \
         "${small[@]}"
-    [[ $rc -eq 0 ]] || fail "exit status $rc: $(tail -5 "$dir/err")"
+    [[ $rc -eq 0 ]] || flag "exit status $rc: $(tail -5 "$dir/err")"
     check_json 7
     D="Distributed/CPU.hash workers:1 tasks:16"
     # One RANGE and one RESULT per task when chunk is 1; two messages per batch when static.
@@ -94,13 +91,13 @@ np2)
     expect_counter "$D schedule:static" messages_per_task 0.125
     expect_counter "$D schedule:static" mpi_ranks 2
     grep -q '"name": "Floor/mpi_pingpong/ranks:2/real_time"' "$dir/r.json" ||
-        fail "Floor/mpi_pingpong/ranks:2 did not run"
+        flag "Floor/mpi_pingpong/ranks:2 did not run"
     ;;
 np3)
     # Three ranks on two cores: workers:1 and workers:2 cases; chunk 4 and static blocks.
     job -np 3 --oversubscribe "$pcbench" --benchmark_filter='^Distributed/CPU' --pcb_chunk=1,4 \
         "${small[@]}"
-    [[ $rc -eq 0 ]] || fail "exit status $rc: $(tail -5 "$dir/err")"
+    [[ $rc -eq 0 ]] || flag "exit status $rc: $(tail -5 "$dir/err")"
     check_json 6
     D="Distributed/CPU.hash workers:2 tasks:16"
     expect_counter "$D chunk:4 schedule:dynamic" messages_per_task 0.5
@@ -111,51 +108,51 @@ kill_rank)
     # Rank 1 aborts in the middle of a batch: the run must end with an error, not hang.
     PCB_TEST_KILL_RANK=1 job -np 2 "$pcbench" --benchmark_filter='^Distributed/Empty' \
         "${small[@]}"
-    [[ $rc -ne 0 && $rc -ne 124 && $rc -ne 137 ]] || fail "exit status $rc, expected a failure"
-    grep -q 'rank 1' "$dir/err" || fail "no message naming rank 1: $(tail -5 "$dir/err")"
+    [[ $rc -ne 0 && $rc -ne 124 && $rc -ne 137 ]] || flag "exit status $rc, expected a failure"
+    grep -q 'rank 1' "$dir/err" || flag "no message naming rank 1: $(tail -5 "$dir/err")"
     ;;
 hang_rank)
     # Rank 1 stops answering: rank 0's deadline fails the case and aborts the job.
     PCB_TEST_HANG_RANK=1 PCB_DIST_TIMEOUT_MS=1000 job -np 2 "$pcbench" \
         --benchmark_filter='^Distributed/Empty' "${small[@]}"
-    [[ $rc -eq 1 ]] || fail "exit status $rc, expected 1"
+    [[ $rc -eq 1 ]] || flag "exit status $rc, expected 1"
     grep -q 'pcbench: rank 1 stopped answering' "$dir/err" ||
-        fail "no message about rank 1: $(tail -5 "$dir/err")"
+        flag "no message about rank 1: $(tail -5 "$dir/err")"
     grep -q '"error_message": "Distributed pool .*timed out' "$dir/r.json" ||
-        fail "the result file does not say the case timed out"
+        flag "the result file does not say the case timed out"
     ;;
 refuse_filter)
     # Forking strategies have no place in an MPI job: one clear line, exit status 2.
     job -np 2 "$pcbench" --benchmark_filter='CPU' --pcb_profile=quick
-    [[ $rc -eq 2 ]] || fail "exit status $rc, expected 2"
-    [[ $(grep -c '^pcbench:' "$dir/err") -eq 1 ]] || fail "expected one pcbench line: $(cat "$dir/err")"
+    [[ $rc -eq 2 ]] || flag "exit status $rc, expected 2"
+    [[ $(grep -c '^pcbench:' "$dir/err") -eq 1 ]] || flag "expected one pcbench line: $(cat "$dir/err")"
     grep -q "^pcbench: under mpirun with 2 ranks only Distributed/" "$dir/err" ||
-        fail "unexpected message: $(head -2 "$dir/err")"
+        flag "unexpected message: $(head -2 "$dir/err")"
     ;;
 no_case_setup)
     # IO.net starts a server for the case (case_setup); ranks rebuild the input apart and
     # could not share it, so the matrix has no Distributed IO.net case.
     job -np 2 "$pcbench" --benchmark_filter='^Distributed/' --benchmark_list_tests
-    [[ $rc -eq 0 ]] || fail "exit status $rc"
-    grep -q '^Distributed/CPU.hash/' "$dir/out" || fail "no Distributed case listed"
-    ! grep -q '^Distributed/IO.net/' "$dir/out" || fail "Distributed IO.net cases listed"
+    [[ $rc -eq 0 ]] || flag "exit status $rc"
+    grep -q '^Distributed/CPU.hash/' "$dir/out" || flag "no Distributed case listed"
+    ! grep -q '^Distributed/IO.net/' "$dir/out" || flag "Distributed IO.net cases listed"
     ;;
 np1_list)
     # One rank: no Distributed case, and the listing says why, once.
     job -np 1 "$pcbench" --benchmark_list_tests
-    [[ $rc -eq 0 ]] || fail "exit status $rc"
-    ! grep -q '^Distributed/' "$dir/out" || fail "Distributed cases listed with one rank"
+    [[ $rc -eq 0 ]] || flag "exit status $rc"
+    ! grep -q '^Distributed/' "$dir/out" || flag "Distributed cases listed with one rank"
     [[ $(grep -c 'no Distributed cases: mpirun started one rank' "$dir/err") -eq 1 ]] ||
-        fail "expected the reason once on stderr: $(cat "$dir/err")"
+        flag "expected the reason once on stderr: $(cat "$dir/err")"
     ;;
 plain_list)
     # Without mpirun: no MPI, no Distributed case, the reason once on stderr.
     env PCB_TEST_TAG="$tag" timeout 60 "$pcbench" --benchmark_list_tests >"$dir/out" 2>"$dir/err"
     rc=$?
-    [[ $rc -eq 0 ]] || fail "exit status $rc"
-    ! grep -q '^Distributed/\|^Floor/mpi' "$dir/out" || fail "MPI cases listed without mpirun"
+    [[ $rc -eq 0 ]] || flag "exit status $rc"
+    ! grep -q '^Distributed/\|^Floor/mpi' "$dir/out" || flag "MPI cases listed without mpirun"
     [[ $(grep -c 'no Distributed cases: not launched by mpirun' "$dir/err") -eq 1 ]] ||
-        fail "expected the reason once on stderr: $(cat "$dir/err")"
+        flag "expected the reason once on stderr: $(cat "$dir/err")"
     ;;
 *)
     echo "unknown scenario $scenario" >&2
@@ -164,6 +161,6 @@ plain_list)
 esac
 
 left=$(leftovers)
-[[ $left -eq 0 ]] || fail "$left process(es) of the job still running"
-[[ $fails -eq 0 ]] && echo "PASS [$scenario]"
-exit $((fails > 0))
+[[ $left -eq 0 ]] || flag "$left process(es) of the job still running"
+[[ $failures -eq 0 ]] && echo "PASS [$scenario]"
+exit $((failures > 0))

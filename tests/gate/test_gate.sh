@@ -11,9 +11,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 gate="$top/compare/nightly.sh"
 work=$(mktemp -d "$build/gate-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-fails=0 passes=0
+. "$(dirname "$0")/../lib.sh" # flag, $failures
+passes=0
 ok() { passes=$((passes + 1)); echo "ok - $1"; }
-bad() { fails=$((fails + 1)); echo "FAIL - $1"; }
 
 # gb_file FILE MEDIAN_A MEDIAN_B: a Google Benchmark JSON with two cases of 10 repetitions,
 # values spread +-1% around the medians given (ns).
@@ -43,32 +43,32 @@ gb_file "$work/noisy.json" 1080 500     # Case/A 8% slower: beyond 5%, inside a 
 # 1. A known regression exits 1 and names the case; the report says so.
 d="$work/d1"; mkdir -p "$d"; cp "$work/base.json" "$d/baseline.json"
 out=$("$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/slow.json" 2>&1); rc=$?
-[[ $rc -eq 1 ]] && ok "a 20% slower case exits 1" || bad "a 20% slower case exits 1 (got $rc)"
-grep -q "Case/A" <<<"$out" && ok "the regressed case is named" || bad "the regressed case is named: $out"
+[[ $rc -eq 1 ]] && ok "a 20% slower case exits 1" || flag "a 20% slower case exits 1 (got $rc)"
+grep -q "Case/A" <<<"$out" && ok "the regressed case is named" || flag "the regressed case is named: $out"
 ls "$d"/*.md >/dev/null 2>&1 && grep -q "Case/A" "$d"/*.md && ok "the Markdown report names it" ||
-  bad "the Markdown report names it"
+  flag "the Markdown report names it"
 
 # 2. No regression exits 0.
 d="$work/d2"; mkdir -p "$d"; cp "$work/base.json" "$d/baseline.json"
 "$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/same.json" >/dev/null 2>&1
-rc=$?; [[ $rc -eq 0 ]] && ok "an unchanged set exits 0" || bad "an unchanged set exits 0 (got $rc)"
+rc=$?; [[ $rc -eq 0 ]] && ok "an unchanged set exits 0" || flag "an unchanged set exits 0 (got $rc)"
 
 # 3. A failed gate does not replace the baseline; a passing one does with --update-baseline.
 d="$work/d3"; mkdir -p "$d"; cp "$work/base.json" "$d/baseline.json"
 "$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/slow.json" --update-baseline >/dev/null 2>&1
 cmp -s "$d/baseline.json" "$work/base.json" && ok "a failed gate keeps the baseline" ||
-  bad "a failed gate keeps the baseline"
+  flag "a failed gate keeps the baseline"
 "$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/same.json" --update-baseline >/dev/null 2>&1
 cmp -s "$d/baseline.json" "$work/same.json" && ok "a passing gate updates the baseline" ||
-  bad "a passing gate updates the baseline"
+  flag "a passing gate updates the baseline"
 
 # 4. A thresholds file widens a noisy case's band.
 d="$work/d4"; mkdir -p "$d"; cp "$work/base.json" "$d/baseline.json"
 "$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/noisy.json" >/dev/null 2>&1
-rc=$?; [[ $rc -eq 1 ]] && ok "8% slower fails at the default 5%" || bad "8% slower fails at the default 5% (got $rc)"
+rc=$?; [[ $rc -eq 1 ]] && ok "8% slower fails at the default 5%" || flag "8% slower fails at the default 5% (got $rc)"
 printf '# test\n12.0\tCase/A\n' >"$d/thresholds.tsv"
 "$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/noisy.json" >/dev/null 2>&1
-rc=$?; [[ $rc -eq 0 ]] && ok "a 12% per-case band lets 8% pass" || bad "a 12% per-case band lets 8% pass (got $rc)"
+rc=$?; [[ $rc -eq 0 ]] && ok "a 12% per-case band lets 8% pass" || flag "a 12% per-case band lets 8% pass (got $rc)"
 
 # 5. An interrupted run (SIGTERM, as a CI job cancel sends) keeps no partial result and no
 #    temporary folder.
@@ -82,8 +82,8 @@ kill -TERM "$pid" 2>/dev/null
 wait "$pid"; rc=$?
 left=$(ls -A "$d")
 [[ $rc -ne 0 && -z "$left" ]] && ok "an interrupted run leaves nothing in the results folder" ||
-  bad "an interrupted run leaves nothing in the results folder (rc $rc, left: $left)"
-pgrep -f "$d" >/dev/null && bad "no pcbench of the interrupted gate is left" ||
+  flag "an interrupted run leaves nothing in the results folder (rc $rc, left: $left)"
+pgrep -f "$d" >/dev/null && flag "no pcbench of the interrupted gate is left" ||
   ok "no pcbench of the interrupted gate is left"
 
 # 6. Bad usage exits 2 with one line naming the option.
@@ -92,8 +92,8 @@ for args in "--repetitions 3" "--mode fast" "--min-time 0" "--mode ab" "--bogus"
   msg=$("$gate" --dir "$work/d6" --bin-dir "$build" $args 2>&1 >/dev/null); rc=$?
   opt=${args%% *}
   [[ $rc -eq 2 && $(wc -l <<<"$msg") -eq 1 && "$msg" == *"${opt#--}"* ]] &&
-    ok "bad usage $args exits 2 naming it" || bad "bad usage $args exits 2 naming it (rc $rc: $msg)"
+    ok "bad usage $args exits 2 naming it" || flag "bad usage $args exits 2 naming it (rc $rc: $msg)"
 done
 
-echo "$passes passed, $fails failed"
-[[ $fails -eq 0 ]]
+echo "$passes passed, $failures failed"
+[[ $failures -eq 0 ]]

@@ -23,6 +23,6 @@ status=0
 cppcheck "${opts[@]}" --project="$build/compile_commands.json" || status=1
 cppcheck "${opts[@]}" --std=c11 -D_GNU_SOURCE -I"$src/compare" -I"$src/benches/harness" \
   -I"$src/benches/common" -I"$src/runners" -I"$src/workloads" -I"$src/tests" \
-  "$src/compare/fuzz_readers.c" "$src"/tests/fuzz/*.c || status=1
+  "$src/tests/compare/fuzz_readers.c" "$src"/tests/fuzz/*.c || status=1
 [ $status -eq 0 ] && echo "cppcheck: clean"
 exit $status

@@ -4,10 +4,7 @@
 # Needs: PCBENCH, JSON_CHECK, MARK (a string no other process carries in its command line:
 # every pcbench started here has it as argv[0], and forked workers inherit it).
 
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh" # fail
 
 # Starts pcbench in the background in a process group of its own (job control is on), as a
 # shell starts a command that Ctrl-C can reach: the group id is the pid. Runs in directory $1

@@ -18,23 +18,22 @@ case_name=$1 report=$2 pcbench=$3 src=$4 work=$5
 here="$src/tests/report"
 dir="$work/$case_name"
 rm -rf "$dir" && mkdir -p "$dir" || exit 1
-failures=0
-
-fail() { echo "FAIL [$case_name]: $*" >&2; failures=$((failures + 1)); }
+. "$src/tests/lib.sh" # flag, $failures
+FAIL_SCOPE=$case_name
 # has FILE TEXT: the file contains the exact (fixed-string) text.
-has() { grep -qF -- "$2" "$1" || fail "$1 lacks: $2"; }
-hasnt() { ! grep -qF -- "$2" "$1" || fail "$1 should not contain: $2"; }
+has() { grep -qF -- "$2" "$1" || flag "$1 lacks: $2"; }
+hasnt() { ! grep -qF -- "$2" "$1" || flag "$1 should not contain: $2"; }
 # csv_field FILE NAME_PREFIX COLUMN: the value of COLUMN in the row whose name starts so.
 csv_field() {
   awk -F, -v want="$2" -v col="$3" '
     NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
     index($1, want) == 1 { print $(idx[col]); exit }' "$1"
 }
-eq() { [[ "$1" == "$2" ]] || fail "$3: got '$1', expected '$2'"; }
+eq() { [[ "$1" == "$2" ]] || flag "$3: got '$1', expected '$2'"; }
 
 case "$case_name" in
 tables)
-  "$report" "$here/small.json" -o "$dir/out" >"$dir/stdout" || fail "exit status $?"
+  "$report" "$here/small.json" -o "$dir/out" >"$dir/stdout" || flag "exit status $?"
   md="$dir/out/index.md"
   has "$dir/stdout" "report: $dir/out/index.md (12 cases, 1 failed"
   # Machine line from the JSON context.
@@ -62,13 +61,13 @@ tables)
   hasnt "$md" "min_time"
   ;;
 csv)
-  "$report" "$here/small.json" -o "$dir/out" >/dev/null || fail "exit status $?"
+  "$report" "$here/small.json" -o "$dir/out" >/dev/null || flag "exit status $?"
   csv="$dir/out/results.csv"
   eq "$(wc -l <"$csv")" 13 "lines (header + one per case)"
   for col in name median_ns stddev_ns speedup efficiency floor_ratio items_per_second \
     peak_rss_bytes pss_bytes cores_used vol_cs_per_task invol_cs_per_task workers tasks \
     failed_tasks p50_ns p99_ns bytes_per_second; do
-    head -n 1 "$csv" | tr ',' '\n' | grep -qx "$col" || fail "no column $col"
+    head -n 1 "$csv" | tr ',' '\n' | grep -qx "$col" || flag "no column $col"
   done
   eq "$(csv_field "$csv" Sequential/ median_ns)" 9000000 "Sequential median_ns"
   eq "$(csv_field "$csv" Threaded/CPU.hash/workers:1/ median_ns)" 9500000 "Threaded@1 median_ns"
@@ -82,19 +81,19 @@ csv)
   eq "$(csv_field "$csv" IPC/eventfd/ p99_ns)" 9000 "IPC eventfd p99"
   # The failed case: its status and quoted message, then no number in any column.
   grep -qE '^Partitioned/CPU.hash/workers:2/tasks:64/kib:256/manual_time,matrix,Partitioned,CPU.hash,2,64,,kib:256,FAILED,"result mismatch: digest 0x0000000000000001, sequential reference 0x0000000000000002 \(63 of 64 tasks done\)",3,+$' "$csv" ||
-    fail "the Partitioned row is not FAILED with its message and empty fields"
+    flag "the Partitioned row is not FAILED with its message and empty fields"
   ;;
 charts)
   command -v gnuplot >/dev/null 2>&1 || { echo "gnuplot not installed: skipped"; exit 77; }
-  "$report" "$here/small.json" -o "$dir/out" >"$dir/stdout" || fail "exit status $?"
+  "$report" "$here/small.json" -o "$dir/out" >"$dir/stdout" || flag "exit status $?"
   has "$dir/stdout" "charts in charts/"
-  [[ -s "$dir/out/charts.gp" ]] || fail "no charts.gp"
+  [[ -s "$dir/out/charts.gp" ]] || flag "no charts.gp"
   for base in 01-CPU.hash_tasks_64_kib_256-time 01-CPU.hash_tasks_64_kib_256-speedup \
     01-CPU.hash_tasks_64_kib_256-rss ipc-latency-msg_64 ipc-latency-msg_8; do
     png="$dir/out/charts/$base.png" svg="$dir/out/charts/$base.svg"
     [[ "$(head -c 8 "$png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" == 89504e470d0a1a0a ]] ||
-      fail "$png is not a PNG"
-    grep -q "<svg" "$svg" 2>/dev/null || fail "$svg is not an SVG"
+      flag "$png is not a PNG"
+    grep -q "<svg" "$svg" 2>/dev/null || flag "$svg is not an SVG"
     has "$dir/out/index.md" "(charts/$base.png)"
   done
   has "$dir/out/charts/01-CPU.hash_tasks_64_kib_256-speedup.svg" "ideal (= workers)"
@@ -104,12 +103,12 @@ no_gnuplot)
   # A PATH without gnuplot: the tables are still written and the report says why.
   mkdir -p "$dir/emptybin"
   PATH="$dir/emptybin" "$report" "$here/small.json" -o "$dir/out" >"$dir/stdout" ||
-    fail "exit status $?"
+    flag "exit status $?"
   has "$dir/stdout" "charts skipped: gnuplot was not found in PATH"
   has "$dir/out/index.md" "**Charts:** skipped: gnuplot was not found in PATH"
   hasnt "$dir/out/index.md" ".png)"
   has "$dir/out/index.md" "| Multiprocess | 9.2 ms (0.98x) | **4 ms (2.25x)** |"
-  [[ -s "$dir/out/results.csv" ]] || fail "no results.csv"
+  [[ -s "$dir/out/results.csv" ]] || flag "no results.csv"
   ;;
 bad_input)
   # expect_bad WHAT ARGS...: exit 2 and exactly one line on stderr.
@@ -118,8 +117,8 @@ bad_input)
     shift
     "$report" "$@" >"$dir/out.txt" 2>"$dir/err.txt"
     local rc=$?
-    [[ $rc -eq 2 ]] || fail "$what: exit status $rc, expected 2"
-    [[ $(wc -l <"$dir/err.txt") -eq 1 ]] || fail "$what: expected one line on stderr, got: $(cat "$dir/err.txt")"
+    [[ $rc -eq 2 ]] || flag "$what: exit status $rc, expected 2"
+    [[ $(wc -l <"$dir/err.txt") -eq 1 ]] || flag "$what: expected one line on stderr, got: $(cat "$dir/err.txt")"
   }
   expect_bad "missing file" "$dir/nope.json" -o "$dir/o1"
   has "$dir/err.txt" "nope.json: cannot open: No such file or directory"
@@ -140,13 +139,13 @@ bad_input)
   expect_bad "-o without a directory" "$here/small.json" -o
   has "$dir/err.txt" "pcbench-report: -o: needs a value (-o DIR)"
   [[ ! -e "$dir/o1" && ! -e "$dir/o2" && ! -e "$dir/o3" && ! -e "$dir/o5" ]] ||
-    fail "bad input left a directory"
+    flag "bad input left a directory"
   ;;
 names)
   # Parameters are told by position (after tasks:), names and numbers alike: alloc:glibc and
   # alloc:jemalloc are two inputs, each against its own Sequential. Hybrid's procs:2/threads:2
   # is 4 workers, shown as 2x2, in the series of its variant threads:2.
-  "$report" "$here/names.json" -o "$dir/out" >/dev/null || fail "exit status $?"
+  "$report" "$here/names.json" -o "$dir/out" >/dev/null || flag "exit status $?"
   md="$dir/out/index.md" csv="$dir/out/results.csv"
   has "$md" "| Mem.alloc tasks:64 alloc:glibc | 1: **Sequential** (1.00x) · 2: **Threaded** (2.00x) · 4: **Hybrid threads:2** (4.00x) |"
   has "$md" "| Mem.alloc tasks:64 alloc:jemalloc | 1: **Sequential** (1.00x) · 2: **Threaded** (1.60x) |"
@@ -159,7 +158,7 @@ names)
   eq "$(csv_field "$csv" Hybrid/ efficiency)" 1 "Hybrid efficiency (4 workers)"
   ;;
 hyperfine_input)
-  "$report" "$here/hyperfine-small.json" -o "$dir/out" >/dev/null || fail "exit status $?"
+  "$report" "$here/hyperfine-small.json" -o "$dir/out" >/dev/null || flag "exit status $?"
   md="$dir/out/index.md"
   has "$md" "| Sequential | 3 | 12 ms | 12.5 ms ± 500 us | 11.8 ms | 13.1 ms | 10 ms | 1 ms | 1.00 |"
   has "$md" "| Threaded | 3 | 8 ms | 8.2 ms ± 400 us | 7.8 ms | 8.8 ms | 12 ms | 2 ms | 1.50 |"
@@ -168,19 +167,19 @@ hyperfine_input)
   ;;
 oneshot)
   args=(--workload CPU.hash --workers 2 --tasks 12 --param kib=8)
-  "$pcbench" run --strategy tHrEaDeD "${args[@]}" >"$dir/text" 2>"$dir/err" || fail "text run: exit $?"
+  "$pcbench" run --strategy tHrEaDeD "${args[@]}" >"$dir/text" 2>"$dir/err" || flag "text run: exit $?"
   grep -q "^Threaded.* on CPU.hash kib:8, 2 workers, 12 tasks, chunk 1, seed 42$" "$dir/text" ||
-    fail "no header line naming strategy, workload, workers, tasks, chunk and seed"
+    flag "no header line naming strategy, workload, workers, tasks, chunk and seed"
   for field in "wall time" \
     "items/s" "bytes/s" "peak RSS" "cores used" "context switches" \
     "against one Sequential batch" "matches (sequential reference 0x"; do
     has "$dir/text" "$field"
   done
   "$pcbench" run --strategy Sequential "${args[@]}" --no-baseline --json >"$dir/seq.json" ||
-    fail "sequential --json: exit $?"
+    flag "sequential --json: exit $?"
   "$pcbench" run --strategy Multiprocess "${args[@]}" --chunk 5 --json >"$dir/mp.json" ||
-    fail "multiprocess --json: exit $?"
-  [[ $(wc -l <"$dir/mp.json") -eq 1 ]] || fail "--json printed more than one line"
+    flag "multiprocess --json: exit $?"
+  [[ $(wc -l <"$dir/mp.json") -eq 1 ]] || flag "--json printed more than one line"
   for key in '"strategy":"Multiprocess"' '"workload":"CPU.hash"' '"params":{"kib":8}' \
     '"workers":2' '"tasks":12' '"chunk":5' '"seed":42' '"wall_ns":' '"items_per_second":' \
     '"peak_rss_bytes":' '"worker_processes":2' '"cores_used":' '"vol_cs_per_task":' \
@@ -190,20 +189,20 @@ oneshot)
   has "$dir/seq.json" '"speedup":null'
   digest() { sed -n 's/.*"digest":"\(0x[0-9a-f]*\)".*/\1/p' "$1"; }
   d_seq=$(digest "$dir/seq.json") d_mp=$(digest "$dir/mp.json")
-  [[ -n "$d_seq" && "$d_seq" == "$d_mp" ]] || fail "digests differ: '$d_seq' vs '$d_mp'"
+  [[ -n "$d_seq" && "$d_seq" == "$d_mp" ]] || flag "digests differ: '$d_seq' vs '$d_mp'"
   # The digest is checked: a wrong expected digest is a mismatch, exit 1.
   "$pcbench" run --strategy Threaded "${args[@]}" --no-baseline --digest 0x1 >/dev/null 2>"$dir/err"
   eq "$?" 1 "exit status on a digest mismatch"
   has "$dir/err" "result mismatch: digest $d_seq, expected (--digest) 0x0000000000000001"
   # The right one passes.
   "$pcbench" run --strategy Threaded "${args[@]}" --no-baseline --digest "$d_seq" >/dev/null ||
-    fail "the right --digest failed: exit $?"
+    flag "the right --digest failed: exit $?"
   # Bad names list the valid ones; bad numbers name the option and the range; exit 2.
   bad() {
     "$pcbench" run "$@" >/dev/null 2>"$dir/err"
     local rc=$?
-    [[ $rc -eq 2 ]] || fail "run $*: exit $rc, expected 2"
-    [[ $(wc -l <"$dir/err") -eq 1 ]] || fail "run $*: expected one line, got: $(cat "$dir/err")"
+    [[ $rc -eq 2 ]] || flag "run $*: exit $rc, expected 2"
+    [[ $(wc -l <"$dir/err") -eq 1 ]] || flag "run $*: expected one line, got: $(cat "$dir/err")"
   }
   bad --strategy nosuch --workload CPU.hash
   has "$dir/err" "--strategy=nosuch: unknown strategy; valid: Sequential, Threaded"
@@ -224,8 +223,8 @@ hyperfine_script)
   bindir=$(dirname "$pcbench")
   bash "$src/benches/cli/hyperfine.sh" --build "$bindir" --runs 2 --warmup 0 --inproc-runs 1 \
     --strategies "Sequential Threaded" --workers 2 --tasks 8 --param kib=8 --out "$dir/hf" \
-    >"$dir/stdout" 2>"$dir/stderr" || fail "exit status $?: $(tail -n 3 "$dir/stderr")"
-  [[ $(grep -c '"command":' "$dir/hf/hyperfine.json") -eq 2 ]] || fail "hyperfine.json: not 2 commands"
+    >"$dir/stdout" 2>"$dir/stderr" || flag "exit status $?: $(tail -n 3 "$dir/stderr")"
+  [[ $(grep -c '"command":' "$dir/hf/hyperfine.json") -eq 2 ]] || flag "hyperfine.json: not 2 commands"
   has "$dir/hf/hyperfine.json" '"command": "Sequential"'
   has "$dir/hf/hyperfine.json" '"exit_codes": ['
   eq "$(wc -l <"$dir/hf/inprocess.tsv")" 3 "inprocess.tsv lines"

@@ -13,8 +13,8 @@
  *
  * Built and run by tests/compare/fuzz.sh (clang -fsanitize=fuzzer,...).
  */
-#include "compare.h"
-#include "report/report.h"
+#include "../../compare/compare.h"
+#include "../../compare/report/report.h"
 
 #include <stdint.h>
 #include <string.h>
