@@ -18,17 +18,21 @@
 
 #include "results.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 /* Error codes of compare's own work, libuv style: one X-macro makes the enum
- * and the strings. Reading files has its own (results.h). */
+ * and the strings. A failed system call is -errno (PCB_CMP_EIO and
+ * PCB_CMP_ENOMEM are the errno codes themselves); compare's own codes live at
+ * -20101 and below, apart from -errno, pcbench's PCB_E* (-10001...) and the
+ * reader's (results.h, -20001...), so no two mean the same. */
 #define PCB_CMP_ERRNO_MAP(XX)                                                                      \
-    XX(EIO, -1, "input/output error")                                                              \
-    XX(ENOMEM, -2, "out of memory")                                                                \
-    XX(EFORMAT, -4, "not a valid thresholds file")                                                 \
-    XX(EUSAGE, -6, "bad usage")
+    XX(EIO, -EIO, "input/output error")                                                            \
+    XX(ENOMEM, -ENOMEM, "out of memory")                                                           \
+    XX(EFORMAT, -20101, "not a valid thresholds file")                                             \
+    XX(EUSAGE, -20102, "bad usage")
 
 enum pcb_cmp_errno {
 #define XX(name, value, text) PCB_CMP_##name = value,
