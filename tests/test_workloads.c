@@ -320,6 +320,75 @@ static void test_io_sleep_digest_depends_on_latency(void **state)
     done(wl, b);
 }
 
+/* pcb_workload_register() would take every built-in workload (a copy under another name): the
+ * rules it applies to users' workloads hold for pcbench's own. */
+static void test_builtin_workloads_pass_the_registration_rules(void **state)
+{
+    size_t n, builtin;
+    const struct pcb_workload *const *all = pcb_workloads(&n);
+    static struct pcb_workload copies[32];
+    static char names[32][64];
+
+    (void)state;
+    builtin = n;
+    assert_true(n <= 32);
+    for (size_t i = 0; i < n; i++) {
+        copies[i] = *all[i];
+        snprintf(names[i], sizeof(names[i]), "Copy.%zu", i);
+        copies[i].name = names[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(pcb_workload_register(&copies[i]), 0);
+    assert_non_null(pcb_workload_find("Copy.0"));
+    all = pcb_workloads(&n);
+    assert_int_equal(n, 2 * builtin); /* the built-ins, then their copies in order */
+    assert_string_equal(all[builtin]->name, "Copy.0");
+}
+
+/* What pcb_workload_register() refuses, each with PCB_EPARAM and nothing registered. */
+static void test_register_refuses_broken_workloads(void **state)
+{
+    const struct pcb_workload *hash = pcb_workload_find("CPU.hash");
+    struct pcb_workload w;
+    struct pcb_param_spec p;
+    static const char *const one_name[] = {"only", NULL};
+    size_t before, after;
+
+    (void)state;
+    assert_non_null(hash);
+    pcb_workloads(&before);
+    assert_int_equal(pcb_workload_register(NULL), PCB_EPARAM);
+    assert_int_equal(pcb_workload_register(hash), PCB_EPARAM); /* the name exists */
+    w = *hash;
+    w.name = "Bad/name";
+    assert_int_equal(pcb_workload_register(&w), PCB_EPARAM);
+    w = *hash;
+    w.name = "No.run";
+    w.run = NULL;
+    assert_int_equal(pcb_workload_register(&w), PCB_EPARAM);
+    w = *hash;
+    w.name = "Half.async";
+    w.start = NULL; /* finish() without start() */
+    w.finish = pcb_workload_find("IO.sleep")->finish;
+    assert_int_equal(pcb_workload_register(&w), PCB_EPARAM);
+    /* A default outside the range, and value names that do not cover it. */
+    p = hash->params[0];
+    p.defaults[0] = p.max + 1;
+    w = *hash;
+    w.name = "Bad.default";
+    w.params = &p;
+    assert_int_equal(pcb_workload_register(&w), PCB_EPARAM);
+    p = hash->params[0];
+    p.names = one_name;
+    p.min = 0;
+    p.max = 1;
+    p.defaults[0] = p.quick = 0;
+    w.name = "Bad.names";
+    assert_int_equal(pcb_workload_register(&w), PCB_EPARAM);
+    pcb_workloads(&after);
+    assert_int_equal(after, before);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +403,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_io_sleep_finish_is_early_even_when_loop_clears_deadline),
         cmocka_unit_test(test_io_sleep_run_waits_at_least_its_latency),
         cmocka_unit_test(test_io_sleep_digest_depends_on_latency),
+        cmocka_unit_test(test_builtin_workloads_pass_the_registration_rules),
+        cmocka_unit_test(test_register_refuses_broken_workloads),
     };
 
     return pcb_test_main(argc, argv, "workloads", tests, sizeof(tests) / sizeof(tests[0]), 20,

@@ -24,6 +24,7 @@
 
 #include <regex.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <sstream>
@@ -58,6 +59,23 @@ struct CaseInfo {
             n.time_type += std::string(n.time_type.empty() ? "" : "/") + "manual_time";
         else if (real_time)
             n.time_type += std::string(n.time_type.empty() ? "" : "/") + "real_time";
+        return n;
+    }
+
+    // How much longer the library's own name for the case is: the tuning parts it appends
+    // (/min_time:0.100 and the like), which it counts when it sizes the console's name column.
+    size_t TuningLength() const
+    {
+        char buf[64];
+        size_t n = 0;
+        if (min_time != 0)
+            n += 1 + (size_t)snprintf(buf, sizeof(buf), "min_time:%0.3f", min_time);
+        if (min_warmup_time > 0)
+            n += 1 + (size_t)snprintf(buf, sizeof(buf), "min_warmup_time:%0.3f", min_warmup_time);
+        if (iterations != 0)
+            n += 1 + (size_t)snprintf(buf, sizeof(buf), "iterations:%lld", (long long)iterations);
+        if (repetitions != 0)
+            n += 1 + (size_t)snprintf(buf, sizeof(buf), "repeats:%d", repetitions);
         return n;
     }
 };
@@ -162,10 +180,17 @@ class Forwarding : public benchmark::BenchmarkReporter
     {
     }
 
+    // The console sizes its name column from the library's names, tuning parts included; the
+    // names it prints have none, so the column is cut back to what they need.
     bool ReportContext(const Context &c) override
     {
-        return inner_->ReportContext(c);
+        Context mine = c;
+        if (mine.name_field_width > width_cut_ + 10)
+            mine.name_field_width -= width_cut_;
+        return inner_->ReportContext(mine);
     }
+
+    size_t width_cut_ = 0; // see ReportContext()
 
     void ReportRuns(const std::vector<Run> &lib_runs) override
     {
@@ -634,6 +659,13 @@ long pcb_gb_run(const struct pcb_gb_run_options *opt)
         hand_over(c);
     bool console = std::string(opt->format ? opt->format : "console") == "console";
     Forwarding fwd(std::move(display), console ? opt->on_run : nullptr, opt->on_case, opt->ctx);
+    size_t lib_width = 0, width = 0;
+    for (CaseInfo *c : chosen) {
+        size_t len = c->RunName().str().size();
+        width = std::max(width, len);
+        lib_width = std::max(lib_width, len + c->TuningLength());
+    }
+    fwd.width_cut_ = lib_width - width;
     g_display = &fwd;
     long n;
     // The shim chose the cases: the library runs every one it was given.
