@@ -137,8 +137,6 @@ static int set_digest(void *opts, const char *value, char *why, size_t cap)
     return 0;
 }
 
-#define STR(x) #x
-#define XSTR(x) STR(x)
 #define OFF(field) offsetof(struct oneshot, field)
 
 /* The table: `pcbench run`'s options, their checks and their usage lines. */
@@ -157,22 +155,22 @@ static const struct pcb_opt table[] = {
      .arg = "K",
      .kind = PCB_OPT_TEXT,
      .offset = OFF(workers_arg),
-     .help = "1.." XSTR(PCB_OPT_WORKERS_MAX) " (default: the CPUs this process may use;\n"
-                                             "strategies without a worker count run with 1)"},
+     .help = "1.." PCB_XSTR(PCB_OPT_WORKERS_MAX) " (default: the CPUs this process may use;\n"
+                                                 "strategies without a worker count run with 1)"},
     {.name = "--tasks",
      .arg = "N",
      .kind = PCB_OPT_U64,
      .offset = OFF(tasks),
      .min = 1,
      .max = PCB_OPT_TASKS_MAX,
-     .help = "1.." XSTR(PCB_OPT_TASKS_MAX) " (default 256)"},
+     .help = "1.." PCB_XSTR(PCB_OPT_TASKS_MAX) " (default 256)"},
     {.name = "--chunk",
      .arg = "C",
      .kind = PCB_OPT_U64,
      .offset = OFF(chunk),
      .min = 1,
      .max = PCB_OPT_CHUNK_MAX,
-     .help = "1.." XSTR(PCB_OPT_CHUNK_MAX) " tasks per hand-out (default 1)"},
+     .help = "1.." PCB_XSTR(PCB_OPT_CHUNK_MAX) " tasks per hand-out (default 1)"},
     {.name = "--param",
      .arg = "NAME=V",
      .kind = PCB_OPT_CUSTOM,

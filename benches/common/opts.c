@@ -358,17 +358,18 @@ void pcb_opts_usage(const struct pcb_optset *set, FILE *f)
             fprintf(f, "  %-24s", head);
         else
             fprintf(f, "  %s\n  %-24s", head, "");
-        for (;;) {
+        /* The variable closes the first line, where a reader looks for it. */
+        for (bool first = true;; first = false) {
             const char *nl = strchr(h, '\n');
             int len = nl ? (int)(nl - h) : (int)strlen(h);
             fprintf(f, "%.*s", len, h);
+            if (first && o->env)
+                fprintf(f, "   [%s]", o->env);
             if (!nl)
                 break;
             fprintf(f, "\n  %-24s", "");
             h = nl + 1;
         }
-        if (o->env)
-            fprintf(f, "   [%s]", o->env);
         fputc('\n', f);
     }
 }

@@ -28,6 +28,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* A macro's value as a string literal, for limits in help texts: "1.." PCB_XSTR(MAX). */
+#define PCB_STR(x) #x
+#define PCB_XSTR(x) PCB_STR(x)
+
 /* Values one PCB_OPT_LIST option may hold. */
 #define PCB_OPT_LIST_MAX 16
 

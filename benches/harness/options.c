@@ -24,9 +24,6 @@
 #include "../../runners/support.h"
 #include "../../workloads/cpu_text.h"
 
-#define STR(x) #x
-#define XSTR(x) STR(x)
-
 /* The largest worker count this user may fork without hitting RLIMIT_NPROC. */
 static uint64_t workers_max(void)
 {
@@ -277,7 +274,7 @@ static const struct pcb_opt table[] = {
      .arg = "LIST",
      .kind = PCB_OPT_CUSTOM,
      .set = set_workers,
-     .help = "worker counts, 1.." XSTR(
+     .help = "worker counts, 1.." PCB_XSTR(
          PCB_OPT_WORKERS_MAX) "\n"
                               "default: 1..2x CPUs for CPU work; for waiting work threads\n"
                               "1,8,32,256,1024, processes 1,8,32, event loops 1,1000,10000\n"
@@ -289,7 +286,7 @@ static const struct pcb_opt table[] = {
      .offset = OFF(tasks),
      .min = 1,
      .max = PCB_OPT_TASKS_MAX,
-     .help = "tasks per batch, 1.." XSTR(PCB_OPT_TASKS_MAX) " (default 256)"},
+     .help = "tasks per batch, 1.." PCB_XSTR(PCB_OPT_TASKS_MAX) " (default 256)"},
     {.name = "--pcb_chunk",
      .env = "PCB_CHUNK",
      .arg = "LIST",
@@ -297,7 +294,7 @@ static const struct pcb_opt table[] = {
      .offset = OFF(chunk),
      .min = 1,
      .max = PCB_OPT_CHUNK_MAX,
-     .help = "tasks per hand-out for queue strategies, 1.." XSTR(
+     .help = "tasks per hand-out for queue strategies, 1.." PCB_XSTR(
          PCB_OPT_CHUNK_MAX) "\n"
                             "(default 1,5; quick: 1)"},
     {.name = "--pcb_param",
@@ -337,7 +334,7 @@ static const struct pcb_opt table[] = {
      .offset = OFF(timer_slack_ns),
      .min = 1,
      .max = PCB_OPT_SLACK_MAX,
-     .help = "timer slack of every thread, 1.." XSTR(
+     .help = "timer slack of every thread, 1.." PCB_XSTR(
          PCB_OPT_SLACK_MAX) " ns\n"
                             "(default 1; Linux's own is 50000)"},
     {.name = "--pcb_pin",
@@ -357,8 +354,8 @@ static const struct pcb_opt table[] = {
      .min = 0,
      .max = PCB_OPT_CASE_TIMEOUT_MAX,
      .help = "watchdog: a case fails when S seconds pass without a batch\n"
-             "finishing; 0 turns it off (default " XSTR(
-                 PCB_OPT_CASE_TIMEOUT_DEFAULT) ", at most " XSTR(PCB_OPT_CASE_TIMEOUT_MAX) ")"},
+             "finishing; 0 turns it off (default " PCB_XSTR(
+                 PCB_OPT_CASE_TIMEOUT_DEFAULT) ", at most " PCB_XSTR(PCB_OPT_CASE_TIMEOUT_MAX) ")"},
     {.name = "--pcb_help",
      .help = "this text only",
      .kind = PCB_OPT_FLAG,

@@ -325,7 +325,8 @@ static void test_usage_lists_every_option_from_the_table(void **state)
     fclose(f);
     assert_non_null(strstr(buf, "  --count N               how many   [PCB_TEST_COUNT]\n"));
     assert_non_null(strstr(buf, "  -o, --output DIR        where\n"));
-    assert_non_null(strstr(buf, "worker counts\n                          second line"));
+    assert_non_null(
+        strstr(buf, "worker counts   [PCB_TEST_WORKERS]\n                          second line"));
     assert_non_null(strstr(buf, "  -h, --help              this text\n"));
 }
 
