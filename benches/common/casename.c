@@ -60,14 +60,16 @@ static void put_char(char *out, size_t cap, size_t *len, char c)
 size_t pcb_name_key(const char *name, const char *aggregate, char *out, size_t cap)
 {
     size_t n = strip_aggregate(name, aggregate), len = 0;
+    bool first = true; /* no '/' before the first part kept, even an empty one ("/a") */
 
     for (size_t i = 0; i <= n;) {
         size_t e = i;
         while (e < n && name[e] != '/')
             e++;
         if (!is_tuning(name + i, e - i)) {
-            if (len)
+            if (!first)
                 put_char(out, cap, &len, '/');
+            first = false;
             for (size_t k = i; k < e; k++)
                 put_char(out, cap, &len, name[k]);
         }

@@ -85,6 +85,11 @@ static void test_key_drops_tuning_and_aggregate_but_keeps_time_type(void **state
     assert_string_equal(key, "BM_x_mean");
     pcb_name_key("BM_x/iterations:10/repeats:3/real_time", "", key, sizeof(key));
     assert_string_equal(key, "BM_x/real_time");
+    /* Empty parts are parts: "/a" and "a" are two names. */
+    pcb_name_key("/a", NULL, key, sizeof(key));
+    assert_string_equal(key, "/a");
+    pcb_name_key("a//b", NULL, key, sizeof(key));
+    assert_string_equal(key, "a//b");
 }
 
 static void test_key_reports_its_length_when_it_does_not_fit(void **state)
