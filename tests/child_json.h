@@ -73,7 +73,9 @@ static inline cJSON *pcb_test_run_child_json(const char *mode, unsigned timeout_
     if (!buf)
         fprintf(stderr, "no JSON output at %s\n", path);
     unlink(path);
-    strcat(path, ".partial"); /* a result file's temporary twin, should one be left */
+    /* A result file's temporary twin (outfile.h), should one be left. */
+    size_t plen = strlen(path);
+    snprintf(path + plen, sizeof(path) - plen, ".partial.%ld", (long)pid);
     unlink(path);
     if (!buf)
         return NULL;

@@ -2,7 +2,7 @@
  * json_check.c - checks a Google Benchmark JSON report, for the CLI test (so it needs no Python).
  *
  *   pcb_json_check FILE [--no-errors] [--aggregates=a,b,...] [--context=k1,k2,...]
- *                       [--allow-empty] [--complete] [--print-cases] [--print-errors]
+ *                       [--allow-empty] [--complete] [--print-cases] [--print-errors] [--text]
  *
  * FILE ("-" for stdin) must parse as one JSON object with a "context" object and a non-empty
  * "benchmarks" array. --no-errors: no entry has error_occurred true. --aggregates: for every
@@ -12,7 +12,10 @@
  * --complete: every entry is a whole run: a name, run_name, run_type, time_unit, numeric
  * iterations, real_time and cpu_time, and an error_message when error_occurred is true.
  * --print-cases: prints the number of distinct run_names (cases) on stdout. --print-errors:
- * prints "name<TAB>error_message" on stdout for every entry with error_occurred true. Exit
+ * prints "name<TAB>error_message" on stdout for every entry with error_occurred true. --text:
+ * the file is well-formed UTF-8 and holds no control character but tab, newline and carriage
+ * return (JSON allows no other raw, and those only between tokens; cJSON itself takes any
+ * byte inside a string, so this is checked on the bytes). Exit
  * status 0 when every check holds; otherwise 1 after one line on stderr saying which check
  * failed and where.
  */
@@ -47,6 +50,40 @@ static char *slurp(const char *path)
     return buf;
 }
 
+/* The offset of the first byte of text that breaks --text, or -1 when there is none. */
+static long text_problem(const unsigned char *t)
+{
+    for (const unsigned char *p = t; *p;) {
+        unsigned c = *p, cp, n;
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+            return p - t;
+        if (c == 0x7f)
+            return p - t;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        if ((c & 0xe0) == 0xc0)
+            n = 2, cp = c & 0x1f;
+        else if ((c & 0xf0) == 0xe0)
+            n = 3, cp = c & 0x0f;
+        else if ((c & 0xf8) == 0xf0)
+            n = 4, cp = c & 0x07;
+        else
+            return p - t;
+        for (unsigned i = 1; i < n; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return p - t;
+            cp = cp << 6 | (p[i] & 0x3f);
+        }
+        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return p - t;
+        p += n;
+    }
+    return -1;
+}
+
 static const char *str(const cJSON *obj, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -74,6 +111,7 @@ int main(int argc, char **argv)
 {
     const char *path = NULL, *aggregates = NULL, *context = NULL;
     int no_errors = 0, allow_empty = 0, complete = 0, print_cases = 0, print_errors = 0;
+    int text_only = 0;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-errors") == 0)
@@ -90,6 +128,8 @@ int main(int argc, char **argv)
             print_cases = 1;
         else if (strcmp(argv[i], "--print-errors") == 0)
             print_errors = 1;
+        else if (strcmp(argv[i], "--text") == 0)
+            text_only = 1;
         else if (!path)
             path = argv[i];
         else {
@@ -99,12 +139,21 @@ int main(int argc, char **argv)
     }
     if (!path) {
         fprintf(stderr, "usage: json_check FILE [--no-errors] [--aggregates=..] [--context=..] "
-                        "[--allow-empty] [--complete] [--print-cases] [--print-errors]\n");
+                        "[--allow-empty] [--complete] [--print-cases] [--print-errors] "
+                        "[--text]\n");
         return 2;
     }
     char *text = slurp(path);
     if (!text) {
         fprintf(stderr, "json_check: cannot read %s\n", path);
+        return 1;
+    }
+    long at = text_only ? text_problem((const unsigned char *)text) : -1;
+    if (at >= 0) {
+        fprintf(stderr,
+                "json_check: %s: byte %ld (0x%02x) is a raw control character or not UTF-8\n", path,
+                at, (unsigned)(unsigned char)text[at]);
+        free(text);
         return 1;
     }
     cJSON *doc = cJSON_Parse(text);

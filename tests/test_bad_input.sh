@@ -53,6 +53,9 @@ make_fixtures() {
     printf 'Some text.\n' >"$d/locked.txt"
     cp "$d/base.json" "$d/locked.json"
     chmod 000 "$d/locked.txt" "$d/locked.json"
+    printf '{}\n' >"$d/readonly.json"
+    chmod 444 "$d/readonly.json"
+    mkfifo "$d/fifo"
 }
 
 # Processes whose working directory is inside $1 (one find over /proc, not a fork per process).

@@ -4,23 +4,25 @@
  * families/registry.c, run them through Google Benchmark, print the summary; or `pcbench run`.
  *
  * --benchmark_out=FILE is taken over from the library: results are written by the shim's
- * atomic file reporter (a complete document after every case, never a truncated file), and the
- * library is given /dev/null instead. SIGINT/SIGTERM end the run by the same signal after
- * saying what the result file keeps (interrupt.h).
+ * file reporter through outfile.h (a complete document after every case, never a truncated
+ * file; a device or FIFO gets the final document), and the library is given /dev/null instead.
+ * SIGINT/SIGTERM end the run by the same signal after saying what the result file keeps
+ * (interrupt.h).
  *
  * Exit status: 0 when every case that ran passed its checks; 1 when any case failed (a result
  * mismatch, a task error, a broken pool); 2 for bad options or flags (a --benchmark_filter that
- * selects no case included), after one line on stderr.
+ * selects no case included), after one line on stderr; 4 when the result file could not be
+ * written in full (the run goes on after a failed write and writes the whole document again
+ * after every case; 4 means the last write failed too, and the file keeps its last complete
+ * write).
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../harness/cases.h"
@@ -32,6 +34,7 @@
 #include "../harness/leaks.h"
 #include "oneshot.h"
 #include "../harness/options.h"
+#include "../harness/outfile.h"
 #include "../harness/progress.h"
 #include "../harness/summary.h"
 #include "../harness/watchdog.h"
@@ -43,6 +46,8 @@
  * default suite (some 600 cases) within 10 minutes on 2 cores. A flag, not a per-case
  * MinTime(), so case names do not change. */
 #define DEFAULT_MIN_TIME "--benchmark_min_time=0.3"
+/* The exit status when the result file did not get the final document. */
+#define EXIT_NOT_WRITTEN 4
 
 /* pcbench's own --help: the options, strategies and workloads, then every family's part. */
 static void help(void)
@@ -56,8 +61,9 @@ static void help(void)
         fams[i]->help(stdout);
     printf("\nBad values print one line naming the option and the allowed range; exit status 2.\n"
            "Exit status otherwise: 0 every case passed its checks, 1 a case failed, 3 a case hung\n"
-           "in a thread past --pcb_case_timeout and the run stopped; an interrupt (Ctrl-C,\n"
-           "SIGTERM) or a crash ends pcbench by that signal.\n"
+           "in a thread past --pcb_case_timeout and the run stopped, 4 the --benchmark_out file\n"
+           "could not be written in full (it keeps its last complete write); an interrupt\n"
+           "(Ctrl-C, SIGTERM) or a crash ends pcbench by that signal.\n"
            "Google Benchmark's flags: pcbench --help.\n\n");
 }
 
@@ -77,35 +83,6 @@ static int register_all(const struct pcb_options *o)
     if ((k = pcb_cases_register(o)) < 0)
         return -1;
     return total + k;
-}
-
-/* Checks that `path`.partial can be created next to `path`. Returns 0, or 2 after a message. */
-static int check_out_path(const char *path)
-{
-    char partial[4096];
-    struct stat st;
-    int fd;
-
-    if (!*path || path[strlen(path) - 1] == '/' ||
-        snprintf(partial, sizeof(partial), "%s.partial", path) >= (int)sizeof(partial)) {
-        fprintf(stderr, "pcbench: --benchmark_out=%s: expected a file name\n", path);
-        return 2;
-    }
-    /* The file is written as PATH.partial and renamed over PATH, which a directory refuses. */
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "pcbench: --benchmark_out=%s: is a directory; expected a file name\n",
-                path);
-        return 2;
-    }
-    fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        fprintf(stderr, "pcbench: --benchmark_out=%s: cannot write %s: %s\n", path, partial,
-                strerror(errno));
-        return 2;
-    }
-    close(fd);
-    unlink(partial);
-    return 0;
 }
 
 int pcbench_main(int argc, char **argv)
@@ -166,11 +143,16 @@ int pcbench_main(int argc, char **argv)
     /* From here on an interrupt cleans up whatever the run made (interrupt.h). */
     if (!o.gb_list_only)
         pcb_interrupt_install(out_path);
-    if (out_path && !o.gb_list_only) {
-        if ((rc = check_out_path(out_path)) != 0) {
+    /* The result file is checked (and a device or FIFO opened) before anything runs. */
+    static struct pcb_outfile out;
+    bool have_out = out_path && !o.gb_list_only;
+    if (have_out) {
+        char why[512];
+        if (pcb_outfile_open(&out, out_path, why, sizeof(why)) != 0) {
+            pcb_opts_refuse("pcbench", "--benchmark_out", out_path, why);
             free(args);
             free(original);
-            return rc;
+            return 2;
         }
         args[nargs++] = (char *)"--benchmark_out=/dev/null";
     }
@@ -204,7 +186,7 @@ int pcbench_main(int argc, char **argv)
                                     .format = pcb_options_gb_format(&o),
                                     .color = color,
                                     .tabular = o.gb_tabular,
-                                    .out_path = o.gb_list_only ? NULL : out_path,
+                                    .out = have_out ? &out : NULL,
                                     .out_format = out_format,
                                     .list_only = o.gb_list_only};
     if (!o.gb_list_only) {
@@ -219,6 +201,13 @@ int pcbench_main(int argc, char **argv)
     long ran = pcb_gb_run(&ro);
     pcb_watchdog_stop();
     pcb_progress_end();
+    struct pcb_gb_out_result res = {0};
+    if (have_out) {
+        pcb_gb_out_result(&res);
+        int err = pcb_outfile_close(&out);
+        if (err && !res.err)
+            res.err = err;
+    }
     if (ran < 0) {
         free(args);
         free(original);
@@ -230,10 +219,22 @@ int pcbench_main(int argc, char **argv)
     pcb_gb_shutdown();
     free(args);
     free(original);
-    if (pcb_gb_failed_runs()) {
+    if (pcb_gb_failed_runs())
         fprintf(stderr, "pcbench: %zu run(s) failed their checks; see the error messages above\n",
                 pcb_gb_failed_runs());
-        return 1;
+    /* Lost results outrank failed cases: the failures themselves may be what was lost. */
+    if (res.err) {
+        char kept[96];
+        if (out.stream)
+            snprintf(kept, sizeof(kept), "it got no whole document");
+        else if (res.written)
+            snprintf(kept, sizeof(kept), "it keeps its last complete write, %zu of the %zu case(s)",
+                     res.kept, res.ran);
+        else
+            snprintf(kept, sizeof(kept), "it is as it was before the run (no write succeeded)");
+        pcb_say("pcbench: %s: the results could not be written in full (%s); %s\n", out.path,
+                strerror(-res.err), kept);
+        return EXIT_NOT_WRITTEN;
     }
-    return 0;
+    return pcb_gb_failed_runs() ? 1 : 0;
 }

@@ -120,22 +120,27 @@ typedef void (*pcb_gb_case_cb)(const char *run_name, void *ctx);
  * the same formats the library's flags name, so that pcbench can watch every run:
  *  - `on_run` sees every run the display reporter prints (console format only, for the
  *    summary); `on_case` is told when each case is complete (any format, for progress);
- *  - with `out_path`, results go to that file through a reporter that rewrites it after every
- *    case as a complete document (JSON closed, CSV whole), written to `<out_path>.partial`,
- *    then renamed: the file is never truncated and an interrupted run keeps every finished
- *    case. The library itself must then be given --benchmark_out=/dev/null, because it opens
- *    that file whenever a file reporter is passed to it.
+ *  - with `out` (or `out_path`, which the shim then opens itself), results go to that file
+ *    (outfile.h): a regular file is replaced after every case by a complete document (JSON
+ *    closed, CSV whole), so it is never truncated and an interrupted run keeps every finished
+ *    case; a device or FIFO gets the final document once. The library itself must then be
+ *    given --benchmark_out=/dev/null, because it opens that file whenever a file reporter is
+ *    passed to it.
  */
+struct pcb_outfile;
+
 struct pcb_gb_run_options {
-    pcb_gb_run_cb on_run;   /* every run printed to the console; NULL for none */
-    pcb_gb_case_cb on_case; /* every finished case; NULL for none */
-    void *ctx;              /* passed to both */
-    const char *format;     /* display format: "console", "json" or "csv" */
-    bool color;             /* console colours */
-    bool tabular;           /* console counters as columns */
-    const char *out_path;   /* result file, or NULL */
-    const char *out_format; /* its format: "json", "console" or "csv" */
-    bool list_only;         /* print the selected cases' names to stdout instead of running */
+    pcb_gb_run_cb on_run;    /* every run printed to the console; NULL for none */
+    pcb_gb_case_cb on_case;  /* every finished case; NULL for none */
+    void *ctx;               /* passed to both */
+    const char *format;      /* display format: "console", "json" or "csv" */
+    bool color;              /* console colours */
+    bool tabular;            /* console counters as columns */
+    const char *out_path;    /* result file, or NULL (ignored when `out` is given) */
+    struct pcb_outfile *out; /* the result file, opened by the caller (pcb_outfile_open), who
+                                closes it after the run; NULL: out_path or none */
+    const char *out_format;  /* its format: "json", "console" or "csv" */
+    bool list_only;          /* print the selected cases' names to stdout instead of running */
 };
 
 /*
@@ -145,8 +150,18 @@ struct pcb_gb_run_options {
  * pcb_gb_min_time() never show in a name, in the filter's view or in any report. Returns how
  * many ran (or were listed), or -1 after printing one line when the result file cannot be
  * written or the filter selects no case (or is not a regular expression). Once per process.
+ * A result file whose writing fails during the run does not stop it: see pcb_gb_out_result().
  */
 long pcb_gb_run(const struct pcb_gb_run_options *opt);
+
+/* How the result file of the last pcb_gb_run() ended. */
+struct pcb_gb_out_result {
+    int err;      /* 0: the file got the final document; else the -errno of its last write */
+    bool written; /* some write of the run succeeded (else a regular file is as it was) */
+    size_t kept;  /* cases in the file's last complete write */
+    size_t ran;   /* cases the run reported */
+};
+void pcb_gb_out_result(struct pcb_gb_out_result *r);
 void pcb_gb_shutdown(void);
 
 /* Cases whose runs are in the result file (`out_path`) as last written. The file is replaced

@@ -10,6 +10,7 @@
 // every profile and flag. Nothing here allocates per iteration; the batch form hands the whole
 // run to the C loop at once (see gbench.h).
 #include "gbench.h"
+#include "outfile.h"
 
 #include <benchmark/benchmark.h>
 
@@ -254,48 +255,20 @@ class Forwarding : public benchmark::BenchmarkReporter
 // Cases in the result file as last written; read by interrupt handlers (pcb_gb_cases_written).
 volatile sig_atomic_t g_cases_written = 0;
 
-// Writes `data` to `tmp`, flushes it to disk and renames it over `path`. Returns 0 or -errno.
-int replace_file(const std::string &path, const std::string &tmp, const std::string &data)
-{
-    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -errno;
-    const char *p = data.data();
-    size_t left = data.size();
-    while (left) {
-        ssize_t k = write(fd, p, left);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            int err = k < 0 ? -errno : -EIO;
-            close(fd);
-            unlink(tmp.c_str());
-            return err;
-        }
-        p += k;
-        left -= static_cast<size_t>(k);
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        int err = -errno;
-        unlink(tmp.c_str());
-        return err;
-    }
-    if (rename(tmp.c_str(), path.c_str()) != 0) {
-        int err = -errno;
-        unlink(tmp.c_str());
-        return err;
-    }
-    return 0;
-}
+// How the result file of the last run ended (pcb_gb_out_result).
+struct pcb_gb_out_result g_out;
 
 // The file reporter: the library's reporter writes into memory; after the context and after
-// every case the whole document so far (for JSON, closed as Finalize would close it) replaces
-// the file. A write error is reported once on stderr and the run goes on.
+// every case the whole document so far (for JSON, closed as Finalize would close it) replaces a
+// regular result file (outfile.h), so the file is always a whole document. A stream (a device,
+// a FIFO) gets the final document only. A write that fails is said once on stderr and tried
+// again after the next case (the next document holds every case so far); the run goes on, and
+// pcb_gb_out_error() tells the caller whether the last write failed.
 class AtomicFile : public benchmark::BenchmarkReporter
 {
   public:
-    AtomicFile(std::unique_ptr<benchmark::BenchmarkReporter> inner, std::string path, bool json)
-        : inner_(std::move(inner)), path_(std::move(path)), tmp_(path_ + ".partial"), json_(json)
+    AtomicFile(std::unique_ptr<benchmark::BenchmarkReporter> inner, pcb_outfile *out, bool json)
+        : inner_(std::move(inner)), out_(out), json_(json)
     {
         inner_->SetOutputStream(&buf_);
         inner_->SetErrorStream(&buf_);
@@ -311,7 +284,8 @@ class AtomicFile : public benchmark::BenchmarkReporter
     void ReportRuns(const std::vector<Run> &runs) override
     {
         inner_->ReportRuns(untuned(runs));
-        Snapshot(false, runs.empty() ? 0 : 1);
+        Count(runs);
+        Snapshot(false);
     }
 
     void Finalize() override
@@ -324,15 +298,34 @@ class AtomicFile : public benchmark::BenchmarkReporter
     void Abort(const Run &r)
     {
         inner_->ReportRuns(std::vector<Run>{r});
+        Count(std::vector<Run>{r});
         Finalize();
     }
 
+    int err_ = 0;          // the last write's result: 0 or -errno
+    size_t cases_ = 0;     // cases in the document so far
+    size_t kept_ = 0;      // cases in the file's last complete write
+    bool written_ = false; // some write of this run succeeded
+
   private:
-    // Writes the document so far; `added` cases are new in it. SIGINT, SIGTERM and SIGHUP wait
-    // while the file is replaced, so an interrupt handler sees the file and the count of cases
-    // in it (g_cases_written) as they were before or after, never a half-written `.partial`.
-    void Snapshot(bool final, int added = 0)
+    // Counts a case when its first runs come: the library reports a case's repetitions and
+    // then its aggregates in two calls, one after the other.
+    void Count(const std::vector<Run> &runs)
     {
+        if (runs.empty() || runs.front().run_name.str() == last_case_)
+            return;
+        last_case_ = runs.front().run_name.str();
+        cases_++;
+    }
+
+    // Writes the document so far. SIGINT, SIGTERM and SIGHUP wait while a regular file is
+    // replaced, so an interrupt handler sees the file and the count of cases in it
+    // (g_cases_written) as they were before or after, never a half-written temporary file. A
+    // stream's one write is left open to them: an interrupt must not wait on a reader.
+    void Snapshot(bool final)
+    {
+        if (out_->stream && !final)
+            return;
         std::string doc = buf_.str();
         // JSONReporter closes the benchmark list and the document in Finalize(); before that,
         // close them here so every intermediate file is valid JSON.
@@ -340,25 +333,39 @@ class AtomicFile : public benchmark::BenchmarkReporter
             doc += "\n  ]\n}\n";
         sigset_t block, old;
         sigemptyset(&block);
-        sigaddset(&block, SIGINT);
-        sigaddset(&block, SIGTERM);
-        sigaddset(&block, SIGHUP);
-        pthread_sigmask(SIG_BLOCK, &block, &old);
-        int err = replace_file(path_, tmp_, doc);
-        if (!err)
-            g_cases_written = g_cases_written + added;
-        pthread_sigmask(SIG_SETMASK, &old, nullptr);
-        if (err && !warned_) {
-            warned_ = true;
-            fprintf(stderr, "pcbench: cannot write %s: %s\n", path_.c_str(), strerror(-err));
+        if (!out_->stream) {
+            sigaddset(&block, SIGINT);
+            sigaddset(&block, SIGTERM);
+            sigaddset(&block, SIGHUP);
         }
+        pthread_sigmask(SIG_BLOCK, &block, &old);
+        int err = pcb_outfile_write(out_, doc.data(), doc.size());
+        if (!err) {
+            kept_ = cases_;
+            written_ = true;
+            g_cases_written = static_cast<sig_atomic_t>(cases_);
+        }
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        // Said when writing starts to fail; the end of the run is the caller's to tell.
+        if (err && !err_ && !final) {
+            char kept[64];
+            if (written_)
+                snprintf(kept, sizeof(kept), "its last complete write (%zu case(s))", kept_);
+            else
+                snprintf(kept, sizeof(kept), "what it held before the run");
+            fprintf(stderr,
+                    "pcbench: cannot write %s: %s; it keeps %s, and the run goes on, writing it "
+                    "again after every case\n",
+                    out_->path, strerror(-err), kept);
+        }
+        err_ = err;
     }
 
     std::unique_ptr<benchmark::BenchmarkReporter> inner_;
     std::ostringstream buf_;
-    std::string path_, tmp_;
+    pcb_outfile *out_;
     bool json_;
-    bool warned_ = false;
+    std::string last_case_; // the run name of the case counted last
 };
 
 // The reporters of the run in progress, for pcb_gb_abort_case().
@@ -650,7 +657,8 @@ long pcb_gb_run(const struct pcb_gb_run_options *opt)
     }
     std::unique_ptr<benchmark::BenchmarkReporter> inner;
     std::string fmt = opt->out_format ? opt->out_format : "json";
-    if (opt->out_path && !(inner = make_reporter(fmt, benchmark::ConsoleReporter::OO_None))) {
+    bool to_file = opt->out_path || opt->out;
+    if (to_file && !(inner = make_reporter(fmt, benchmark::ConsoleReporter::OO_None))) {
         fprintf(stderr, "pcbench: --benchmark_out_format=%s: expected json, console or csv\n",
                 fmt.c_str());
         return -1;
@@ -666,19 +674,43 @@ long pcb_gb_run(const struct pcb_gb_run_options *opt)
         lib_width = std::max(lib_width, len + c->TuningLength());
     }
     fwd.width_cut_ = lib_width - width;
+    // The result file: opened by the caller, or here (then closed here too).
+    pcb_outfile own;
+    pcb_outfile *out = opt->out;
+    if (opt->out_path && !out) {
+        char why[512];
+        if (pcb_outfile_open(&own, opt->out_path, why, sizeof(why)) != 0) {
+            fprintf(stderr, "pcbench: --benchmark_out=%s: %s\n", opt->out_path, why);
+            return -1;
+        }
+        out = &own;
+    }
     g_display = &fwd;
+    g_out = {};
     long n;
     // The shim chose the cases: the library runs every one it was given.
-    if (!opt->out_path) {
+    if (!out) {
         n = static_cast<long>(benchmark::RunSpecifiedBenchmarks(&fwd, "."));
     } else {
-        AtomicFile file(std::move(inner), opt->out_path, fmt == "json");
+        AtomicFile file(std::move(inner), out, fmt == "json");
         g_file = &file;
         n = static_cast<long>(benchmark::RunSpecifiedBenchmarks(&fwd, &file, "."));
         g_file = nullptr;
+        g_out.err = file.err_;
+        g_out.written = file.written_;
+        g_out.kept = file.kept_;
+        g_out.ran = file.cases_;
+        int err = out == &own ? pcb_outfile_close(&own) : 0;
+        if (err && !g_out.err)
+            g_out.err = err;
     }
     g_display = nullptr;
     return n;
+}
+
+void pcb_gb_out_result(struct pcb_gb_out_result *r)
+{
+    *r = g_out;
 }
 
 const char *pcb_gb_running_case(void)

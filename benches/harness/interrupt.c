@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 #include "../../runners/names.h"
 #include "gbench.h"
+#include "outfile.h"
 
 /* Children killed and reaped per round; a round lists them afresh, so more only take longer. */
 #define KIDS 256
@@ -33,8 +35,7 @@ static const int handled[] = {SIGINT, SIGTERM, SIGHUP};
 static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 
 static pid_t main_pid;
-static char partial[4096]; /* "<out>.partial", or "" */
-static char out[4096];     /* the result file, or "" */
+static char out[4096]; /* the result file as given, or "" */
 
 /* getdents64's record (not every libc declares it). */
 struct dirent64_rec {
@@ -118,6 +119,35 @@ static size_t list_children(pid_t *kids, size_t cap)
     return n;
 }
 
+/*
+ * Appends to msg what the result file keeps: "; out.json keeps the 3 case(s) finished before
+ * it". A stream gets its document only at the end of a run, so it has none; with `say_none`, a
+ * run that wrote no file says so.
+ */
+static size_t what_is_kept(char *msg, size_t len, size_t cap, bool say_none)
+{
+    char num[24];
+
+    if (!out[0])
+        return len;
+    if (pcb__outfile_is_stream()) {
+        len = put(msg, len, cap, "; ");
+        len = put(msg, len, cap, out);
+        len = put(msg, len, cap,
+                  " is not a regular file: it gets the results when a run ends, "
+                  "so it got none");
+    } else if (access(out, F_OK) == 0) {
+        len = put(msg, len, cap, "; ");
+        len = put(msg, len, cap, out);
+        len = put(msg, len, cap, " keeps the ");
+        len = put(msg, len, cap, decimal(num, sizeof(num), (unsigned long)pcb_gb_cases_written()));
+        len = put(msg, len, cap, " case(s) finished before it");
+    } else if (say_none) {
+        len = put(msg, len, cap, "; no result file was written");
+    }
+    return len;
+}
+
 /* Kills and reaps every child, and the children they leave orphaned (see interrupt.h). */
 static void kill_and_reap_children(void)
 {
@@ -144,16 +174,17 @@ void pcb_interrupt_cleanup(void)
 
 /*
  * A crash in pcbench's own process (any thread): says which case crashed and what the result
- * file keeps, takes the same steps as an interrupt (names, children, .partial), then dies of the
- * signal with its default action (a core dump where enabled). The result file cannot name the
- * crashed case: writing it would need the heap, which a crash may have broken.
+ * file keeps, takes the same steps as an interrupt (names, children, the temporary result
+ * file), then dies of the signal with its default action (a core dump where enabled). The
+ * result file cannot name the crashed case: writing it would need the heap, which a crash may
+ * have broken.
  */
 static void on_fatal(int sig)
 {
     struct sigaction dfl;
 
     if (getpid() == main_pid) {
-        char msg[4600], num[24];
+        char msg[4600];
         size_t len = 0;
         const char *name = pcb_gb_running_case();
 
@@ -163,21 +194,13 @@ static void on_fatal(int sig)
             len = put(msg, len, sizeof(msg), " in case ");
             len = put(msg, len, sizeof(msg), name);
         }
-        if (out[0] && access(out, F_OK) == 0) {
-            len = put(msg, len, sizeof(msg), "; ");
-            len = put(msg, len, sizeof(msg), out);
-            len = put(msg, len, sizeof(msg), " keeps the ");
-            len = put(msg, len, sizeof(msg),
-                      decimal(num, sizeof(num), (unsigned long)pcb_gb_cases_written()));
-            len = put(msg, len, sizeof(msg), " case(s) finished before it");
-        }
+        len = what_is_kept(msg, len, sizeof(msg), false);
         len = put(msg, len, sizeof(msg), "\n");
         ssize_t ignored = write(STDERR_FILENO, msg, len);
         (void)ignored;
         pcb__names_unlink_marked();
         kill_and_reap_children();
-        if (partial[0])
-            unlink(partial);
+        pcb__outfile_unlink_tmp();
     }
     /* Pending on return (the signal is blocked while its handler runs), then fatal. */
     memset(&dfl, 0, sizeof(dfl));
@@ -200,25 +223,15 @@ static void on_signal(int sig)
         return;
     }
     if (getpid() == main_pid) {
-        char msg[4400], num[24];
+        char msg[4400];
         size_t len = 0;
 
         pcb__names_unlink_marked();
         kill_and_reap_children();
-        if (partial[0])
-            unlink(partial);
+        pcb__outfile_unlink_tmp();
         len = put(msg, len, sizeof(msg), "\npcbench: interrupted by ");
         len = put(msg, len, sizeof(msg), sigabbrev_np(sig) ? sigabbrev_np(sig) : "a signal");
-        if (out[0] && access(out, F_OK) == 0) {
-            len = put(msg, len, sizeof(msg), "; ");
-            len = put(msg, len, sizeof(msg), out);
-            len = put(msg, len, sizeof(msg), " keeps the ");
-            len = put(msg, len, sizeof(msg),
-                      decimal(num, sizeof(num), (unsigned long)pcb_gb_cases_written()));
-            len = put(msg, len, sizeof(msg), " case(s) finished before it");
-        } else if (out[0]) {
-            len = put(msg, len, sizeof(msg), "; no result file was written");
-        }
+        len = what_is_kept(msg, len, sizeof(msg), true);
         len = put(msg, len, sizeof(msg), "\n");
         ssize_t ignored = write(STDERR_FILENO, msg, len);
         (void)ignored;
@@ -262,10 +275,8 @@ int pcb_interrupt_install(const char *out_path)
             return -err;
         child_hook = 1;
     }
-    if (out_path) {
+    if (out_path)
         snprintf(out, sizeof(out), "%s", out_path);
-        snprintf(partial, sizeof(partial), "%s.partial", out_path);
-    }
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     /* One handler at a time: a second signal of another kind waits until the first is done. */

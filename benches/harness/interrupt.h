@@ -10,10 +10,11 @@
  *      the Lifecycle/ children. It makes pcbench a child subreaper first, so the children of a
  *      child (orphaned when it dies) come to pcbench and are reaped too: when pcbench's exit
  *      status is seen, no process it started is left, not even a zombie;
- *   3. removes the half-written `.partial` result file if there is one (with the signals
- *      blocked while the file is written, there is none, but a write that failed may leave
+ *   3. removes the result file's temporary file `<file>.partial.<pid>` if there is one (with
+ *      the signals blocked while the file is written, there is none, but a crash may leave
  *      one);
- *   4. says on stderr how many cases the result file keeps;
+ *   4. says on stderr how many cases the result file keeps (a device or FIFO gets its one
+ *      document when a run ends, so it has none);
  *   5. ends the process by the same signal, so the exit status says it was interrupted (130
  *      for Ctrl-C and 143 for SIGTERM, in a shell).
  * The handler does all of this on the main thread (which runs the cases and writes the file): a
@@ -30,8 +31,8 @@
 #ifndef PCB_INTERRUPT_H
 #define PCB_INTERRUPT_H
 
-/* Installs the handlers. `out_path` is the result file or NULL. Returns 0 or -errno. Call it
- * before the run starts anything (a child, a file) that an interrupt must clean up. */
+/* Installs the handlers. `out_path` is the result file as given, or NULL. Returns 0 or -errno.
+ * Call it before the run starts anything (a child, a file) that an interrupt must clean up. */
 int pcb_interrupt_install(const char *out_path);
 
 /* Steps 1 and 2 of the handler, for a run that ends early by other means (the watchdog, when a

@@ -210,8 +210,10 @@ static void run_children(const char *const *modes, size_t n, struct child *out)
         if (out[i].err)
             fputs(out[i].err, stderr);
         assert_non_null(out[i].err);
-        strcat(paths[i], ".partial");
-        assert_int_equal(access(paths[i], F_OK), -1); /* never a temporary left behind */
+        /* Never a temporary file left behind: the child's own, named by its pid (outfile.h). */
+        size_t plen = strlen(paths[i]);
+        snprintf(paths[i] + plen, sizeof(paths[i]) - plen, ".partial.%ld", (long)pids[i]);
+        assert_int_equal(access(paths[i], F_OK), -1);
     }
 }
 

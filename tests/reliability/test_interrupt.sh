@@ -9,7 +9,7 @@
 #  - pcbench ended by that signal: status 130 for INT, 143 for TERM, as a shell reports it;
 #  - stderr says "pcbench: interrupted by INT|TERM" and how many cases the result file keeps;
 #  - the result file is absent (interrupted before the run began), or valid JSON holding only
-#    complete runs, exactly as many cases as stderr said; there is no <file>.partial and no
+#    complete runs, exactly as many cases as stderr said; there is no <file>.partial.<pid> and no
 #    other file in the run's directory (its working directory too);
 #  - no process of its process group is left, not even a zombie, nor any process carrying the
 #    run's marker (workers, IPC peers, IO.net's server, Lifecycle/ children);
@@ -101,7 +101,7 @@ for ((run = 1; run <= RUNS; run++)); do
         echo "  finished before the signal"
     fi
 
-    [ ! -e "$dir/out.json.partial" ] || fail "$what: out.json.partial left"
+    [ ! -e "$dir/out.json.partial.$pid" ] || fail "$what: out.json.partial.$pid left"
     if [ -e "$dir/out.json" ]; then
         cases=$("$JSON_CHECK" "$dir/out.json" --allow-empty --complete --print-cases) ||
             fail "$what: out.json is not a valid result file"

@@ -7,7 +7,7 @@
 # other failed case is printed, and fails the test too, since the quick profile passes on a
 # working machine; pcbench exits 0; afterwards no process of its process group is left (not
 # even a zombie), nothing named by it is in /dev/shm or /dev/mqueue, and its directory holds
-# no file but the result (no .partial, no temporary file).
+# no file but the result (no .partial.<pid>, no temporary file).
 #
 # usage: test_quick_clean.sh PATH/TO/pcbench PATH/TO/pcb_json_check [pcbench arguments...]
 # (extra arguments, --benchmark_filter=... say, narrow the run for a quick look by hand).
