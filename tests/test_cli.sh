@@ -180,6 +180,8 @@ BAD_INPUTS=(
     --pcb_tasks=18446744073709551616 --pcb_chunk=0 --pcb_seed=-1 --pcb_seed=1x
     --pcb_profile=slow --pcb_bogus=1 --pcb_workers --pcb_param=nope=1 --pcb_param=kib=0
     --pcb_param=kib --pcb_timer_slack_ns=0 --benchmark_nonsense=1
+    --benchmark_repetitions=-1 --benchmark_repetitions=0 --v=-1 --benchmark_time_unit=xx
+    --benchmark_report_aggregates_only=maybe --benchmark_context=nokey
     PCB_WORKERS=0 PCB_TASKS=x
 )
 
@@ -265,6 +267,25 @@ test_json_run_with_repetitions_has_aggregates_and_context() {
     [ "$n" -eq "$want" ] || fail "$n iteration runs, want 3 per case ($want)"
 }
 
+# The program's path is no input to refuse: with a byte that is not UTF-8 and a control
+# character in argv[0], the JSON on stdout and in the result file is still valid (the path
+# shows those as '?'). A --benchmark_context value of the user's own is kept as given.
+test_json_is_valid_whatever_the_program_path() {
+    local odd=$'/tmp/pc\xffbench\x01'
+    (
+        for v in $(compgen -e | grep '^PCB_'); do unset "$v"; done
+        exec -a "$odd" "$PCBENCH" --benchmark_filter='^Threaded/CPU.hash/workers:2/tasks:4/chunk:1/' \
+            "${SMALL[@]}" --benchmark_format=json --benchmark_out="$WORK/r.json" \
+            --benchmark_context='note=a "quoted" \ text'
+    ) >"$WORK/out" 2>"$WORK/err" </dev/null || fail "exited $? ($(tail -n 3 "$WORK/err"))"
+    local f
+    for f in "$WORK/out" "$WORK/r.json"; do
+        "$JSON_CHECK" "$f" --text --complete --no-errors || fail "$f is not valid JSON text"
+        grep -q '"executable": "/tmp/pc?bench?"' "$f" || fail "$f: $(grep executable "$f")"
+        grep -qF '"note": "a \"quoted\" \\ text"' "$f" || fail "$f: $(grep note "$f")"
+    done
+}
+
 TESTS=(
     test_help_exits_0_and_names_every_pcb_option
     test_cpu_filter_lists_the_default_worker_sweep
@@ -279,9 +300,10 @@ TESTS=(
     test_bad_input_after_valid_options_still_runs_nothing
     test_valid_multiprocess_run_exits_0_and_leaves_no_process
     test_json_run_with_repetitions_has_aggregates_and_context
+    test_json_is_valid_whatever_the_program_path
 )
 
-export -f fail pcb assert_no_process_left help_section assert_worker_sweep "${TESTS[@]}"
+export -f fail pcb_test_say_fail pcb assert_no_process_left help_section assert_worker_sweep "${TESTS[@]}"
 export SMALL_STR="${SMALL[*]}" BAD_STR="${BAD_INPUTS[*]}"
 
 failed=0

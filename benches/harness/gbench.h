@@ -46,8 +46,13 @@ enum pcb_gb_counter_flags {
 void pcb_gb_init(int *argc, char **argv);
 /* Returns true (after printing a message) when argv still holds flags nobody knows. */
 bool pcb_gb_report_unrecognized(int argc, char **argv);
-/* Adds a key/value pair to the "context" of every output format. */
+/* Adds a key/value pair to the "context" of every output format (control characters and bytes
+ * outside UTF-8 become '?', so the JSON stays valid). */
 void pcb_gb_add_context(const char *key, const char *value);
+/* Whether `s` can go into the library's JSON as it is: well-formed UTF-8 without control
+ * characters (the library escapes only quotes, backslashes and \b \f \n \r \t). pcb_gb_init()
+ * makes argv[0] so, since the library writes it as the context's "executable". */
+bool pcb_gb_json_text_ok(const char *s);
 
 /*
  * Hooks around every run of every function registered with pcb_gb_register() (each call the

@@ -113,6 +113,61 @@ untuned(const std::vector<benchmark::BenchmarkReporter::Run> &runs)
     return copy;
 }
 
+// Length of the well-formed UTF-8 sequence at s (1 to 4 bytes), or 0 when s does not start one:
+// a stray continuation byte, an overlong form, a surrogate, a code point past U+10FFFF, or a
+// sequence cut short (by the terminating NUL, too).
+size_t utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0], cp, min;
+    size_t n;
+
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xe0) == 0xc0) {
+        n = 2, cp = c & 0x1f, min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 3, cp = c & 0x0f, min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+        n = 4, cp = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+// Whether the byte at s is a control character, which JSON allows only escaped.
+bool is_control(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f;
+}
+
+// s as the library may write it into a JSON document (see pcb_gb_json_text_ok()): every
+// control character and every byte outside well-formed UTF-8 becomes '?'.
+std::string json_safe(const char *s)
+{
+    std::string out;
+    const unsigned char *p = reinterpret_cast<const unsigned char *>(s);
+
+    while (*p) {
+        size_t n = is_control(*p) ? 0 : utf8_len(p);
+        if (n == 0) {
+            out += '?';
+            p++;
+            continue;
+        }
+        out.append(reinterpret_cast<const char *>(p), n);
+        p += n;
+    }
+    return out;
+}
+
 // The case whose function is running now (set around the call, on the library's thread).
 std::atomic<const CaseInfo *> g_running{nullptr};
 
@@ -383,8 +438,29 @@ std::vector<RunHooks> g_hooks;
 
 extern "C" {
 
+bool pcb_gb_json_text_ok(const char *s)
+{
+    const unsigned char *p = reinterpret_cast<const unsigned char *>(s);
+
+    while (*p) {
+        size_t n = is_control(*p) ? 0 : utf8_len(p);
+        if (n == 0)
+            return false;
+        p += n;
+    }
+    return true;
+}
+
 void pcb_gb_init(int *argc, char **argv)
 {
+    // The library writes argv[0] into the context as "executable": a path with a control
+    // character or with bytes that are not UTF-8 would make the document invalid JSON, and the
+    // path is not the user's input to refuse. The library gets a copy it can write.
+    static std::string exe;
+    if (*argc > 0 && argv[0] && !pcb_gb_json_text_ok(argv[0])) {
+        exe = json_safe(argv[0]);
+        argv[0] = &exe[0];
+    }
     benchmark::Initialize(argc, argv);
 }
 
@@ -395,7 +471,8 @@ bool pcb_gb_report_unrecognized(int argc, char **argv)
 
 void pcb_gb_add_context(const char *key, const char *value)
 {
-    benchmark::AddCustomContext(key, value);
+    // Values come from the machine (/proc/cpuinfo, uname): made writable as argv[0] is.
+    benchmark::AddCustomContext(json_safe(key), json_safe(value));
 }
 
 void pcb_gb_add_run_hooks(pcb_gb_run_hook before, pcb_gb_run_hook after)

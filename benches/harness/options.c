@@ -4,8 +4,11 @@
  *
  * Every number is parsed strictly: decimal digits only, no sign, no spaces, no overflow. A list
  * is comma-separated with no empty items and no repeats (a repeat would register the same case
- * name twice). Google Benchmark's flags pass through untouched; the few pcbench must know about
- * are in the table too, checked and kept (PCB_OPT_KEEP).
+ * name twice). Google Benchmark's flags that take a value pcbench can check (numbers, choices,
+ * booleans, the context) are in the table too, checked and kept (PCB_OPT_KEEP): the library
+ * would abort on some bad values, run nothing on others, or print its usage and exit 0. Its
+ * other flags (--benchmark_filter, checked by the shim; --benchmark_out, taken over by
+ * pcbench_main.c) pass through.
  */
 #define _GNU_SOURCE
 #include "options.h"
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,6 +27,7 @@
 #include "../../runners/runner.h"
 #include "../../runners/support.h"
 #include "../../workloads/cpu_text.h"
+#include "gbench.h"
 
 /* The largest worker count this user may fork without hitting RLIMIT_NPROC. */
 static uint64_t workers_max(void)
@@ -237,26 +242,111 @@ static int set_gb_seconds(void *opts, const char *value, char *why, size_t cap)
     return -1;
 }
 
-/* Google Benchmark's boolean flags: bare, or =true|false|yes|no|1|0 (as the library reads). */
-static bool gb_true(const char *v)
+/*
+ * Google Benchmark's boolean flags: bare (true), or one of true, false, yes, no, on, off, 1, 0 in
+ * any case. The library itself takes any other word as true; pcbench reads these the way it
+ * does, and refuses the rest. Returns 0 with *out set, or -1 with why filled.
+ */
+static int gb_bool(const char *v, bool *out, char *why, size_t cap)
 {
-    return !v || strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 ||
-           strcmp(v, "") == 0;
+    static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no",
+                                                                                "off", "0"};
+
+    if (!v || !*v) {
+        *out = true;
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        if (strcasecmp(v, yes[i]) == 0 || strcasecmp(v, no[i]) == 0) {
+            *out = strcasecmp(v, yes[i]) == 0;
+            return 0;
+        }
+    }
+    snprintf(why, cap, "expected true or false (or yes, no, on, off, 1, 0)");
+    return -1;
+}
+
+static int set_gb_bool(void *opts, const char *value, char *why, size_t cap)
+{
+    bool b;
+
+    (void)opts;
+    return gb_bool(value, &b, why, cap);
 }
 
 static int set_gb_list(void *opts, const char *value, char *why, size_t cap)
 {
-    (void)why;
-    (void)cap;
-    ((struct pcb_options *)opts)->gb_list_only = gb_true(value);
-    return 0;
+    return gb_bool(value, &((struct pcb_options *)opts)->gb_list_only, why, cap);
 }
 
 static int set_gb_tabular(void *opts, const char *value, char *why, size_t cap)
 {
-    (void)why;
-    (void)cap;
-    ((struct pcb_options *)opts)->gb_tabular = gb_true(value);
+    return gb_bool(value, &((struct pcb_options *)opts)->gb_tabular, why, cap);
+}
+
+/* Google Benchmark's integer flags: an integer in a range (the library would abort on a
+ * negative --benchmark_repetitions, and run nothing at 0). */
+static int set_gb_repetitions(void *opts, const char *value, char *why, size_t cap)
+{
+    uint64_t n;
+
+    (void)opts;
+    if (pcb_parse_u64(value, 1, PCB_OPT_REPETITIONS_MAX, &n) == 0)
+        return 0;
+    snprintf(why, cap, "expected an integer from 1 to %d", PCB_OPT_REPETITIONS_MAX);
+    return -1;
+}
+
+static int set_gb_verbosity(void *opts, const char *value, char *why, size_t cap)
+{
+    uint64_t n;
+
+    (void)opts;
+    if (pcb_parse_u64(value, 0, INT32_MAX, &n) == 0)
+        return 0;
+    snprintf(why, cap, "expected an integer from 0 to %d", INT32_MAX);
+    return -1;
+}
+
+/*
+ * --benchmark_context=KEY=VALUE,...: what the library adds to the context of every report. Each
+ * pair needs one '=' and a key of the user's own (the library's keys would appear twice in the
+ * JSON, and pcbench's would be dropped), and every key and value must be text the JSON can hold
+ * as the library writes it: UTF-8 without control characters (pcb_gb_json_text_ok()).
+ */
+static int set_gb_context(void *opts, const char *value, char *why, size_t cap)
+{
+    static const char *const taken[] = {"date",     "host_name",   "executable",
+                                        "num_cpus", "mhz_per_cpu", "cpu_scaling_enabled",
+                                        "caches",   "load_avg",    "library_build_type"};
+    char item[1024];
+
+    (void)opts;
+    snprintf(why, cap,
+             "expected KEY=VALUE pairs separated by commas, in printable UTF-8, each KEY of your "
+             "own (not pcbench_* or Google Benchmark's: date, host_name, executable, ...)");
+    if (!pcb_gb_json_text_ok(value))
+        return -1;
+    for (const char *p = value; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        if (len >= sizeof(item) || !eq || eq == p ||
+            memchr(eq + 1, '=', len - (size_t)(eq - p) - 1))
+            return -1;
+        memcpy(item, p, (size_t)(eq - p));
+        item[eq - p] = '\0';
+        if (strncmp(item, "pcbench_", 8) == 0)
+            return -1;
+        for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+            if (strcmp(item, taken[i]) == 0)
+                return -1;
+        if (!comma)
+            break;
+        p = comma + 1;
+        if (!*p) /* a trailing comma: the library refuses an empty pair */
+            return -1;
+    }
     return 0;
 }
 
@@ -264,6 +354,7 @@ static const char *const profiles[] = {"default", "quick", NULL};
 static const char *const pins[] = {"none", "compact", "spread", NULL};
 static const char *const gb_formats[] = {"console", "json", "csv", NULL};
 static const char *const gb_out_formats[] = {"json", "console", "csv", NULL};
+static const char *const gb_time_units[] = {"ns", "us", "ms", "s", NULL};
 
 #define OFF(field) offsetof(struct pcb_options, field)
 
@@ -406,6 +497,42 @@ static const struct pcb_opt table[] = {
      .kind = PCB_OPT_CUSTOM,
      .set = set_gb_tabular,
      .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN | PCB_OPT_VALUE_OPTIONAL},
+    {.name = "--benchmark_repetitions",
+     .arg = "N",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_gb_repetitions,
+     .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN},
+    {.name = "--benchmark_enable_random_interleaving",
+     .arg = "BOOL",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_gb_bool,
+     .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN | PCB_OPT_VALUE_OPTIONAL},
+    {.name = "--benchmark_report_aggregates_only",
+     .arg = "BOOL",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_gb_bool,
+     .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN | PCB_OPT_VALUE_OPTIONAL},
+    {.name = "--benchmark_display_aggregates_only",
+     .arg = "BOOL",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_gb_bool,
+     .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN | PCB_OPT_VALUE_OPTIONAL},
+    {.name = "--benchmark_time_unit",
+     .arg = "U",
+     .kind = PCB_OPT_CHOICE,
+     .offset = OFF(gb_time_unit),
+     .choices = gb_time_units,
+     .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN},
+    {.name = "--benchmark_context",
+     .arg = "KEY=VALUE,...",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_gb_context,
+     .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN},
+    {.name = "--v",
+     .arg = "N",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_gb_verbosity,
+     .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN},
 };
 
 #define NOPTS (sizeof(table) / sizeof(table[0]))

@@ -43,13 +43,15 @@ struct pcb_options {
     bool help;         /* --help or --pcb_help was given */
     bool help_library; /* --help (or -h): Google Benchmark's help follows pcbench's */
     /* Google Benchmark flags pcbench needs to know about (they stay in argv). The values of
-     * --benchmark_format, _out_format, _min_time and _min_warmup_time are checked here too:
-     * the library would print its usage and exit 0, or print two lines. */
+     * these and of the library's other flags with a value to check (_repetitions, _time_unit,
+     * _context, the booleans, --v) are checked here: the library would abort, run nothing,
+     * print its usage and exit 0, or print two lines. */
     bool gb_min_time_given; /* --benchmark_min_time */
     bool gb_warmup_given;   /* --benchmark_min_warmup_time */
     bool gb_list_only;      /* --benchmark_list_tests=true */
     int gb_format;          /* --benchmark_format: 0 console (default), 1 json, 2 csv */
     int gb_out_format;      /* --benchmark_out_format: 0 json (default), 1 console, 2 csv */
+    int gb_time_unit;       /* --benchmark_time_unit: 0 ns, 1 us, 2 ms, 3 s (checked only) */
     const char *gb_color;   /* --benchmark_color, "auto" if absent */
     bool gb_tabular;        /* --benchmark_counters_tabular=true */
 };
@@ -61,6 +63,7 @@ struct pcb_options {
 #define PCB_OPT_SLACK_MAX 1000000000
 #define PCB_OPT_CASE_TIMEOUT_MAX 86400 /* a day */
 #define PCB_OPT_CASE_TIMEOUT_DEFAULT 300
+#define PCB_OPT_REPETITIONS_MAX 100000 /* --benchmark_repetitions */
 
 /*
  * Parses PCB_* environment variables, then --pcb_* arguments (which win), removing the latter

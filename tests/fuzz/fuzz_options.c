@@ -10,7 +10,8 @@
  * Checked on every input (a failed check aborts, which libFuzzer reports as a crash):
  *   - the return value is 0 or 2;
  *   - 2: exactly one line on stderr, starting with "pcbench: " and naming a --pcb_ option, a
- *     PCB_ variable or a --benchmark_ flag pcbench checks itself; 0: nothing on stderr;
+ *     PCB_ variable or a Google Benchmark flag pcbench checks itself (--benchmark_*, --v); 0:
+ *     nothing on stderr;
  *   - argv: argv[0] kept, argv[argc] == NULL, the kept arguments are the original ones in their
  *     order, minus exactly the --pcb_* ones (none of which is left);
  *   - every parsed value lies within the limits of options.h and of the workloads' parameter
@@ -98,6 +99,7 @@ static void check_values(const struct pcb_options *o)
             CHECK(strcmp(o->params[j].name, p->name) != 0);
     }
     CHECK(o->gb_format >= 0 && o->gb_format <= 2 && o->gb_color != NULL);
+    CHECK(o->gb_time_unit >= 0 && o->gb_time_unit <= 3);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -154,7 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(msglen > 0 && first_nl == msg + msglen - 1); /* exactly one line */
         CHECK(strncmp(msg, "pcbench: ", 9) == 0);
         CHECK(strstr(msg, "--pcb_") != NULL || strstr(msg, "PCB_") != NULL ||
-              strstr(msg, "--benchmark_") != NULL);
+              strstr(msg, "--benchmark_") != NULL || strncmp(msg, "pcbench: --v", 12) == 0);
     } else {
         CHECK(msglen == 0);
         CHECK(n >= 1 && n <= argc);
