@@ -197,6 +197,7 @@ int pcbench_main(int argc, char **argv)
             fprintf(stderr, "pcbench: cannot start the case watchdog: %s; running without it\n",
                     strerror(-werr));
         pcb_watchdog_install();
+        pcb_interrupt_watch_stops(); /* after the watchdog's hooks: see interrupt.h */
     }
     long ran = pcb_gb_run(&ro);
     pcb_watchdog_stop();

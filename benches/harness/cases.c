@@ -20,6 +20,7 @@
 #include "../common/casename.h"
 #include "../../workloads/reference.h"
 #include "gbench.h"
+#include "interrupt.h"
 #include "resources.h"
 #include "watchdog.h"
 
@@ -190,18 +191,29 @@ static void run_case(pcb_gb_state *st, void *arg)
     pcb_watchdog_watch(pids, npids);
     pcb_usage_sample(pids, npids, &u0);
 
-    /* The measured loop: run, time, check. Nothing else. */
+    /* The measured loop: run, time, check. Nothing else. A batch during which the process was
+     * stopped (SIGSTOP, Ctrl-Z) or that ran past the watchdog's limit is no figure of the work
+     * (the watchdog's thread may have been stopped too, and not fired): the case fails. */
     while (pcb_gb_keep_running(st)) {
+        unsigned long stops = pcb_interrupt_stops();
         uint64_t t0 = pcb_now_ns();
         err = r->run(pool, &batch, &res);
         uint64_t t1 = pcb_now_ns();
         pcb_watchdog_progress(t1);
+        if (pcb_interrupt_stops() != stops) {
+            fail(st, c,
+                 "stopped (SIGSTOP, or Ctrl-Z) and continued during a batch, which took %.1f s: "
+                 "its time includes the stop, so it is not the work's; run it again without "
+                 "stopping pcbench",
+                 (double)(t1 - t0) * 1e-9);
+            break;
+        }
         if (err) {
             fail_timed(st, c, pcb_watchdog_fired(), "%s pool broke: %s%s%s", r->name,
                        pcb_strerror(err), c->why[0] ? ": " : "", c->why);
             break;
         }
-        if (pcb_watchdog_fired()) { /* the batch ended, but after the watchdog's limit */
+        if (pcb_watchdog_fired() || pcb_watchdog_overdue(t1 - t0)) {
             fail(st, c, "timed out: a batch took %.1f s, longer than --pcb_case_timeout=%llu s",
                  (double)(t1 - t0) * 1e-9, (unsigned long long)pcb_watchdog_timeout());
             break;

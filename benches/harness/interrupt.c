@@ -1,7 +1,8 @@
 /*
  * interrupt.c - see interrupt.h. The handler uses only async-signal-safe calls (getpid, gettid,
  * tgkill, open, openat, read, getdents64, close, kill, waitpid, prctl, unlink, mq_unlink,
- * access, write, sigaction, raise) on data prepared before the run, and no stdio or malloc:
+ * access, write, sigaction, raise, and atomics that are lock-free) on data prepared before the
+ * run, and no stdio or malloc:
  * /proc is read with getdents64 and read into buffers on the stack.
  */
 #define _GNU_SOURCE
@@ -11,6 +12,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +37,9 @@ static const int handled[] = {SIGINT, SIGTERM, SIGHUP};
 static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 
 static pid_t main_pid;
+/* How often the process was continued after a stop (SIGCONT). Lock-free, so the handler may
+ * add to it; relaxed, because a reader only compares two of its values. */
+static _Atomic unsigned long stops;
 static char out[4096]; /* the result file as given, or "" */
 
 /* getdents64's record (not every libc declares it). */
@@ -244,6 +249,42 @@ static void on_signal(int sig)
     errno = saved_errno;
 }
 
+static void on_cont(int sig)
+{
+    (void)sig;
+    atomic_fetch_add_explicit(&stops, 1, memory_order_relaxed);
+}
+
+unsigned long pcb_interrupt_stops(void)
+{
+    return atomic_load_explicit(&stops, memory_order_relaxed);
+}
+
+/* The stop count when the current run began; the library runs cases on one thread. */
+static unsigned long stops_at_start;
+
+static void stops_before(const char *name, pcb_gb_state *st)
+{
+    (void)name;
+    (void)st;
+    stops_at_start = pcb_interrupt_stops();
+}
+
+static void stops_after(const char *name, pcb_gb_state *st)
+{
+    (void)name;
+    if (pcb_interrupt_stops() == stops_at_start || pcb_gb_error_occurred(st))
+        return;
+    pcb_gb_skip_with_error(st, "stopped (SIGSTOP, or Ctrl-Z) and continued during the run: its "
+                               "times include the stop, so they are not the work's; run it "
+                               "again without stopping pcbench");
+}
+
+void pcb_interrupt_watch_stops(void)
+{
+    pcb_gb_add_run_hooks(stops_before, stops_after);
+}
+
 /*
  * Runs in every child fork() makes: the handled signals get their default action back, so a pool
  * worker, an IPC peer or a Lifecycle/ child just dies by them without running the handler. A
@@ -261,6 +302,7 @@ static void default_in_child(void)
         sigaction(handled[i], &dfl, NULL);
     for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
         sigaction(fatal[i], &dfl, NULL);
+    sigaction(SIGCONT, &dfl, NULL);
 }
 
 int pcb_interrupt_install(const char *out_path)
@@ -290,5 +332,12 @@ int pcb_interrupt_install(const char *out_path)
     for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
         if (sigaction(fatal[i], &sa, NULL) != 0)
             return -errno;
+    /* Counted only; SA_RESTART, so a stop does not make the main thread's system calls fail. */
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_cont;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGCONT, &sa, NULL) != 0)
+        return -errno;
     return 0;
 }

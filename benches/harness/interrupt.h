@@ -31,9 +31,25 @@
 #ifndef PCB_INTERRUPT_H
 #define PCB_INTERRUPT_H
 
+/*
+ * A stop is no interrupt, but it spoils a measurement: SIGSTOP or Ctrl-Z (SIGTSTP) and a later
+ * SIGCONT put the time stopped into whatever was being timed. The handlers installed here count
+ * every SIGCONT (and nothing else), so a case can tell whether the process was stopped while it
+ * ran.
+ */
+
 /* Installs the handlers. `out_path` is the result file as given, or NULL. Returns 0 or -errno.
  * Call it before the run starts anything (a child, a file) that an interrupt must clean up. */
 int pcb_interrupt_install(const char *out_path);
+
+/* How often the process was continued after a stop since the handlers were installed. One
+ * relaxed atomic load. */
+unsigned long pcb_interrupt_stops(void);
+
+/* Adds run hooks (gbench.h) that fail a run of any case during which the process was stopped:
+ * its times include the stop. Add them after the watchdog's, so their verdict is the one
+ * given when both apply. */
+void pcb_interrupt_watch_stops(void);
 
 /* Steps 1 and 2 of the handler, for a run that ends early by other means (the watchdog, when a
  * case is stuck in a thread): unlinks the marked names, kills and reaps every child. */

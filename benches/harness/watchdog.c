@@ -187,6 +187,11 @@ bool pcb_watchdog_fired(void)
     return s == FIRED || s == ABORTING;
 }
 
+bool pcb_watchdog_overdue(uint64_t batch_ns)
+{
+    return w.running && batch_ns > w.timeout_ns;
+}
+
 bool pcb_watchdog_disarm(void)
 {
     bool fired;

@@ -43,6 +43,10 @@ void pcb_watchdog_watch(const pid_t *pids, size_t n);
 void pcb_watchdog_progress(uint64_t now_ns);
 /* Whether the watchdog fired during the current case (one relaxed load; no lock). */
 bool pcb_watchdog_fired(void);
+/* Whether a batch that took `batch_ns` ran past the timeout (false with no watchdog). The
+ * watchdog's thread stops with the process (SIGSTOP, Ctrl-Z), and a batch may end before it
+ * wakes and fires, so a fixture asks this of every batch besides pcb_watchdog_fired(). */
+bool pcb_watchdog_overdue(uint64_t batch_ns);
 /* The case ended; returns whether the watchdog fired during it (false when it was not armed). */
 bool pcb_watchdog_disarm(void);
 /* Adds the watchdog's hooks around every run of every case (pcb_gb_add_run_hooks): arm before,
