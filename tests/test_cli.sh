@@ -267,6 +267,41 @@ test_json_run_with_repetitions_has_aggregates_and_context() {
     [ "$n" -eq "$want" ] || fail "$n iteration runs, want 3 per case ($want)"
 }
 
+# A PCB_* variable pcbench does not know is warned about in one line, and the run goes on; the
+# variables pcbench's own scripts and tests use are not warned about.
+test_unknown_pcb_variable_is_warned_about_not_refused() {
+    ENV_EXTRA=PCB_WORKER=3 pcb --benchmark_list_tests --benchmark_filter='^Sequential/CPU.hash/' ||
+        fail "PCB_WORKER=3 exited $? ($(cat "$WORK/err"))"
+    [ -s "$WORK/out" ] || fail "nothing listed"
+    [ "$(grep -c 'warning' "$WORK/err")" -eq 1 ] || fail "want one warning: $(cat "$WORK/err")"
+    grep -q '^pcbench: warning: PCB_WORKER: unknown variable; known: PCB_WORKERS, ' "$WORK/err" ||
+        fail "the warning: $(cat "$WORK/err")"
+    ENV_EXTRA=PCB_TEST_TAG=x pcb --benchmark_list_tests --benchmark_filter='^Sequential/CPU.hash/' ||
+        fail "PCB_TEST_TAG=x exited $?"
+    if grep -q warning "$WORK/err"; then fail "PCB_TEST_TAG warned about: $(cat "$WORK/err")"; fi
+}
+
+# Under RLIMIT_NPROC, --pcb_workers is refused above what the limit leaves, in one line that
+# names the limit. The kernel holds root of the first user namespace to no such limit, so root
+# is not refused, and the refusal is tried as nobody (setpriv).
+test_workers_above_rlimit_nproc_are_refused_naming_it() {
+    local as=()
+    if [ "$(id -u)" -eq 0 ]; then
+        (ulimit -u 1 && exec "$PCBENCH" --pcb_workers=2 --benchmark_list_tests \
+            --benchmark_filter='^Threaded/CPU.hash/workers:2/') >/dev/null 2>"$WORK/err" ||
+            fail "root under ulimit -u 1 was refused: $(cat "$WORK/err")"
+        command -v setpriv >/dev/null || { echo "SKIP: no setpriv to run as nobody"; return 0; }
+        as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    fi
+    (ulimit -u 1000 && exec "${as[@]}" "$PCBENCH" --pcb_workers=10000 --benchmark_list_tests) \
+        >/dev/null 2>"$WORK/err" </dev/null
+    local rc=$?
+    [ "$rc" -eq 2 ] || fail "exit status $rc, want 2 ($(cat "$WORK/err"))"
+    [ "$(wc -l <"$WORK/err")" -eq 1 ] || fail "want one line: $(cat "$WORK/err")"
+    grep -q -- '^pcbench: --pcb_workers=10000: expected .* from 1 to [0-9]* (RLIMIT_NPROC is 1000; processes and threads of this user now: [0-9]*)$' \
+        "$WORK/err" || fail "the line does not name the limit: $(cat "$WORK/err")"
+}
+
 # The program's path is no input to refuse: with a byte that is not UTF-8 and a control
 # character in argv[0], the JSON on stdout and in the result file is still valid (the path
 # shows those as '?'). A --benchmark_context value of the user's own is kept as given.
@@ -300,6 +335,8 @@ TESTS=(
     test_bad_input_after_valid_options_still_runs_nothing
     test_valid_multiprocess_run_exits_0_and_leaves_no_process
     test_json_run_with_repetitions_has_aggregates_and_context
+    test_unknown_pcb_variable_is_warned_about_not_refused
+    test_workers_above_rlimit_nproc_are_refused_naming_it
     test_json_is_valid_whatever_the_program_path
 )
 

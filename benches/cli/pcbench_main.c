@@ -110,6 +110,7 @@ int pcbench_main(int argc, char **argv)
         free(original);
         return rc;
     }
+    pcb_options_warn_unknown_env();
     if (o.help) {
         help();
         if (!o.help_library) {

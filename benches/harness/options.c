@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "options.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -29,16 +30,94 @@
 #include "../../workloads/cpu_text.h"
 #include "gbench.h"
 
-/* The largest worker count this user may fork without hitting RLIMIT_NPROC. */
-static uint64_t workers_max(void)
+/* Threads of pcbench's own besides the main one while cases run: the watchdog's. */
+#define OWN_THREADS 1
+
+/*
+ * Whether the kernel holds this process to RLIMIT_NPROC. fork() and clone() let the root user
+ * of the first user namespace, and a process with CAP_SYS_RESOURCE or CAP_SYS_ADMIN there, go
+ * past the limit; anyone else (root of a container's own user namespace included) stops at it.
+ */
+static bool nproc_applies(void)
+{
+    char buf[4096];
+    unsigned long long inside, outside, count, caps = 0;
+    FILE *f = fopen("/proc/self/uid_map", "re");
+    bool first_ns = f && fscanf(f, "%llu %llu %llu", &inside, &outside, &count) == 3 &&
+                    inside == 0 && outside == 0 && count == 4294967295ULL;
+
+    if (f)
+        fclose(f);
+    if (!first_ns)
+        return true;
+    if (getuid() == 0)
+        return false;
+    if ((f = fopen("/proc/self/status", "re")) != NULL) {
+        while (fgets(buf, sizeof(buf), f))
+            if (sscanf(buf, "CapEff: %llx", &caps) == 1)
+                break;
+        fclose(f);
+    }
+    return !(caps & (1ULL << 21 | 1ULL << 24)); /* CAP_SYS_ADMIN, CAP_SYS_RESOURCE */
+}
+
+/* The processes and threads of this user that run now, as RLIMIT_NPROC counts them (this
+ * process included), from /proc; 0 when /proc tells nothing. */
+static uint64_t user_tasks(void)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    uint64_t n = 0;
+    unsigned long uid = (unsigned long)getuid();
+
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        char path[300], buf[4096];
+        unsigned long real = 0, threads = 0;
+        bool have_uid = false, have_threads = false;
+        FILE *f;
+
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
+        if ((f = fopen(path, "re")) == NULL)
+            continue; /* gone meanwhile */
+        while (fgets(buf, sizeof(buf), f) && !(have_uid && have_threads)) {
+            have_uid = have_uid || sscanf(buf, "Uid: %lu", &real) == 1;
+            have_threads = have_threads || sscanf(buf, "Threads: %lu", &threads) == 1;
+        }
+        fclose(f);
+        if (have_uid && real == uid)
+            n += have_threads ? threads : 1;
+    }
+    closedir(d);
+    return n;
+}
+
+/*
+ * The largest worker count this user may start without hitting RLIMIT_NPROC: the limit, less
+ * what runs now and pcbench's own watchdog thread, and at least 1. When the limit lowers it
+ * below PCB_OPT_WORKERS_MAX, *limit and *running say why (else *limit is 0).
+ */
+static uint64_t workers_max(uint64_t *limit, uint64_t *running)
 {
     struct rlimit rl;
-    uint64_t max = PCB_OPT_WORKERS_MAX;
+    uint64_t run, room;
 
-    /* Leave room for what already runs; the kernel counts every process of the user. */
-    if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < max + 64)
-        max = rl.rlim_cur > 64 ? rl.rlim_cur - 64 : 1;
-    return max;
+    *limit = *running = 0;
+    /* A limit this far above the largest count leaves room for it unless 100000 processes run
+     * already: /proc need not be read. */
+    if (getrlimit(RLIMIT_NPROC, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur >= PCB_OPT_WORKERS_MAX + 100000 || !nproc_applies())
+        return PCB_OPT_WORKERS_MAX;
+    run = user_tasks();
+    room = rl.rlim_cur > run + OWN_THREADS ? rl.rlim_cur - run - OWN_THREADS : 1;
+    if (room >= PCB_OPT_WORKERS_MAX)
+        return PCB_OPT_WORKERS_MAX;
+    *limit = rl.rlim_cur;
+    *running = run;
+    return room;
 }
 
 /*
@@ -97,11 +176,17 @@ static void list_allowed(char *why, size_t cap, uint64_t min, uint64_t max)
 static int set_workers(void *opts, const char *value, char *why, size_t cap)
 {
     struct pcb_options *o = opts;
-    uint64_t max = workers_max();
+    uint64_t limit, running, max = workers_max(&limit, &running);
 
     if (pcb_parse_list(value, 1, max, &o->workers) == 0)
         return 0;
     list_allowed(why, cap, 1, max);
+    if (limit) {
+        size_t len = strlen(why);
+        snprintf(why + len, cap - len,
+                 " (RLIMIT_NPROC is %llu; processes and threads of this user now: %llu)",
+                 (unsigned long long)limit, (unsigned long long)running);
+    }
     return -1;
 }
 
@@ -586,6 +671,52 @@ int pcb_options_parse(int *argc, char **argv, struct pcb_options *o)
             }
     }
     return 0;
+}
+
+/*
+ * PCB_* variables that are no option of the table but are read or set by pcbench itself, its
+ * scripts or its tests, so a run may well see them: never warned about.
+ */
+static const char *const internal_vars[] = {
+    "PCB_DIST_NO_MPI",     /* runners/distributed.c: ranks of an mpirun job that serve */
+    "PCB_DIST_TIMEOUT_MS", /* runners/distributed.c: how long rank 0 waits for a rank */
+    "PCB_TEST_KILL_RANK",  /* runners/distributed.c: a fault for tests/distributed/ */
+    "PCB_TEST_HANG_RANK",  /* the same */
+    "PCB_TEST_TAG",        /* tests/distributed/run-mpi.sh: marks a job's processes */
+    "PCB_BUILD_DIR",       /* benches/cli/run-suite.sh */
+    "PCB_SANITIZERS",      /* tests/run-tests.sh */
+    "PCB_INTERRUPT_RUNS",  /* tests/reliability/test_interrupt.sh */
+    "PCB_INTERRUPT_SEED",
+    "PCB_INTERRUPT_MAX_DELAY_MS",
+    "PCB_COMPARE_UPDATE_GOLDENS", /* tests/compare/ */
+};
+
+void pcb_options_warn_unknown_env(void)
+{
+    extern char **environ;
+
+    for (char **e = environ; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        size_t len = eq ? (size_t)(eq - *e) : strlen(*e);
+        bool known = false;
+
+        if (strncmp(*e, "PCB_", 4) != 0)
+            continue;
+        for (size_t i = 0; i < NOPTS && !known; i++)
+            known =
+                table[i].env && strlen(table[i].env) == len && strncmp(table[i].env, *e, len) == 0;
+        for (size_t i = 0; i < sizeof(internal_vars) / sizeof(internal_vars[0]) && !known; i++)
+            known = strlen(internal_vars[i]) == len && strncmp(internal_vars[i], *e, len) == 0;
+        if (known)
+            continue;
+        char list[512];
+        size_t n = 0;
+        for (size_t i = 0; i < NOPTS && n < sizeof(list); i++)
+            if (table[i].env)
+                n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "",
+                                      table[i].env);
+        pcb_say("pcbench: warning: %.*s: unknown variable; known: %s\n", (int)len, *e, list);
+    }
 }
 
 void pcb_options_help(void)

@@ -73,6 +73,11 @@ struct pcb_options {
  */
 int pcb_options_parse(int *argc, char **argv, struct pcb_options *o);
 
+/* Prints one warning line on stderr for each PCB_* environment variable that is neither an
+ * option's variable nor one pcbench's own scripts and tests use: a misspelt PCB_WORKER=3 would
+ * otherwise be ignored without a word. */
+void pcb_options_warn_unknown_env(void);
+
 /* Prints the --pcb_* help to stdout: the usage, the option table, strategies and workloads. */
 void pcb_options_help(void);
 
