@@ -33,7 +33,14 @@ base=""
 
 die() { echo "hyperfine.sh: $*" >&2; exit 2; }
 need_value() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value"; }
-is_count() { [[ "$1" =~ ^[0-9]+$ && "$1" -ge "$2" && "$1" -le "$3" ]]; }
+# Whether $1 is a decimal integer from $2 to $3. Read in base 10 (bash arithmetic would read 09
+# as a bad octal number and 010 as 8), with at most 9 digits past the leading zeros, so the
+# arithmetic cannot overflow.
+is_count() {
+  [[ "$1" =~ ^0*([0-9]{1,9})$ ]] || return 1
+  local n=$((10#${BASH_REMATCH[1]}))
+  ((n >= $2 && n <= $3))
+}
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -60,13 +67,13 @@ pcbench="$build/pcbench"
 [[ -x "$pcbench" ]] || die "--build $build: no pcbench there (cmake -S . -B build && cmake --build build)"
 known=$("$pcbench" run --help | sed -n 's/^Strategies (case-insensitive): //p' | tr -d ',')
 [[ -n "$known" ]] || die "could not read the strategy list from $pcbench run --help"
-if [[ -z "$strategies" ]]; then
-  strategies=$known
-else
-  for s in $strategies; do
-    grep -qiwF -- "$s" <<<"$known" || die "--strategies $s: unknown strategy; known: $known"
-  done
-fi
+# The names as words, never as patterns: read -a splits without expanding '*' into file names.
+[[ -n "$strategies" ]] || strategies=$known
+read -r -a strategy_list <<<"$strategies"
+[[ ${#strategy_list[@]} -gt 0 ]] || die "--strategies '$strategies': expected strategy names; known: $known"
+for s in "${strategy_list[@]}"; do
+  grep -qiwF -- "$s" <<<"$known" || die "--strategies $s: unknown strategy; known: $known"
+done
 compare=""
 if [[ -f "$build/compare" && -x "$build/compare" ]]; then compare="$build/compare";
 elif [[ -x "$build/compare/compare" ]]; then compare="$build/compare/compare"; fi
@@ -91,7 +98,7 @@ mkdir -p "$out" 2>/dev/null || die "--out $out: cannot create the directory"
 # In-process batch times, and which strategies run this workload at all.
 printf 'strategy\tinprocess_batch_ns\n' >"$out/inprocess.tsv"
 ok=()
-for s in $strategies; do
+for s in "${strategy_list[@]}"; do
   times=()
   for ((i = 0; i < inproc_runs; i++)); do
     if ! j=$("$pcbench" run --strategy "$s" "${common[@]}" --digest "$ref" --json 2>"$out/.err"); then

@@ -8,7 +8,8 @@
 #
 # PCB_BUILD_DIR names the build directory (default: build, under the repository). Bad arguments
 # are refused before anything is installed, built or run: --benchmark_out and
-# --benchmark_out_format are this script's own; the rest are checked by the pcbench already
+# --benchmark_out_format are this script's own; a --benchmark_filter that is no regex is refused
+# here, even with nothing built yet; the rest are checked by the pcbench already
 # built there (when there is one: `pcbench ARGS --benchmark_list_tests=true`, which runs no
 # case), and by the fresh build again before the run. Exit status: pcbench's (2: bad arguments).
 set -euo pipefail
@@ -20,6 +21,14 @@ for a in "$@"; do
   case "$a" in
   --benchmark_out=* | --benchmark_out_format=*)
     die "$a: the script writes results/suite-<time>-<commit>.json itself; give other pcbench arguments" ;;
+  --benchmark_filter=*)
+    # The one value that can be checked without pcbench, which may not be built yet: a POSIX
+    # extended regex, as the shim reads it (a leading '-' selects the cases it does not match).
+    re=${a#--benchmark_filter=}
+    re=${re#-}
+    rc=0
+    [[ "" =~ $re ]] || rc=$?
+    [[ $rc -ne 2 ]] || die "$a: not a valid regular expression" ;;
   esac
 done
 # Runs pcbench's own check of the arguments; on a refusal prints its one line and exits 2.
