@@ -321,6 +321,29 @@ test_json_is_valid_whatever_the_program_path() {
     done
 }
 
+# pcbench run's cores_used is CPU time over the wall time of the window holding every CPU
+# reading, so it lies in (0, CPUs]: each thread's time is read twice inside the window, so
+# it adds at most the window, and at most CPUs threads run at once (benches/harness/
+# resources.h; the kernel's tick-late accounting is capped there). The only slack is the
+# printing: %.4f, so a value is at most CPUs + 0.00005 as printed, and compared as such. The
+# window also holds pcbench's own reading of /proc, which takes CPU time: the value is above 0.
+test_run_cores_used_stays_within_the_cpus() {
+    local cpus s w i c
+    cpus=$(nproc)
+    for s in Multiprocess MasterWorker Threaded Hybrid; do
+        for w in 2 $((2 * cpus)); do
+            for i in 1 2 3; do
+                pcb run --strategy "$s" --workload CPU.hash --param kib=1 --workers "$w" --json ||
+                    fail "$s --workers $w exited $? ($(cat "$WORK/err"))"
+                c=$(sed -n 's/.*"cores_used":\([0-9.]*\).*/\1/p' "$WORK/out")
+                [ -n "$c" ] || fail "$s --workers $w: no cores_used in $(cat "$WORK/out")"
+                awk -v c="$c" -v n="$cpus" 'BEGIN { exit !(c > 0 && c <= n + 0.00005) }' ||
+                    fail "$s --workers $w: cores_used $c, outside (0, $cpus]"
+            done
+        done
+    done
+}
+
 TESTS=(
     test_help_exits_0_and_names_every_pcb_option
     test_cpu_filter_lists_the_default_worker_sweep
@@ -338,6 +361,7 @@ TESTS=(
     test_unknown_pcb_variable_is_warned_about_not_refused
     test_workers_above_rlimit_nproc_are_refused_naming_it
     test_json_is_valid_whatever_the_program_path
+    test_run_cores_used_stays_within_the_cpus
 )
 
 export -f fail pcb_test_say_fail pcb assert_no_process_left help_section assert_worker_sweep "${TESTS[@]}"

@@ -494,7 +494,7 @@ static void report(const struct oneshot *o, const char *variant_label, unsigned 
 {
     double wall = (double)m->wall_ns;
     double ips = wall > 0 ? (double)o->tasks / (wall * 1e-9) : 0;
-    double cores = wall > 0 ? (double)(m->u1.cpu_ns - m->u0.cpu_ns) / wall : 0;
+    double cores = pcb_usage_cores(&m->u0, &m->u1);
     uint64_t vcs = m->u1.vcsw - m->u0.vcsw, ivcs = m->u1.ivcsw - m->u0.ivcsw;
     double speedup = base && m->wall_ns ? (double)base->wall_ns / wall : 0;
     bool ok = status == 0;

@@ -265,7 +265,6 @@ static void run_case(pcb_gb_state *st, void *arg)
         for (size_t i = 0; i < nws && i < PCB_WL_MAX_STATS; i++)
             pcb_gb_counter(st, ws[i].name, ws[i].value, PCB_GB_COUNTER_DEFAULT);
     }
-    double wall = (double)(u1.wall_ns - u0.wall_ns);
     pcb_gb_set_items_processed(st, (int64_t)ntasks);
     if (g->wl->task_bytes)
         pcb_gb_set_bytes_processed(st, (int64_t)(ntasks * (double)g->wl->task_bytes(g->input)));
@@ -274,8 +273,7 @@ static void run_case(pcb_gb_state *st, void *arg)
     pcb_gb_counter(st, "failed_tasks", (double)ref.failed, PCB_GB_COUNTER_DEFAULT); /* a batch */
     pcb_gb_counter(st, "peak_rss_bytes", (double)peak, PCB_GB_COUNTER_KIBI);
     pcb_gb_counter(st, "pss_bytes", (double)pss, PCB_GB_COUNTER_KIBI);
-    pcb_gb_counter(st, "cores_used", wall > 0 ? (double)(u1.cpu_ns - u0.cpu_ns) / wall : 0,
-                   PCB_GB_COUNTER_DEFAULT);
+    pcb_gb_counter(st, "cores_used", pcb_usage_cores(&u0, &u1), PCB_GB_COUNTER_DEFAULT);
     pcb_gb_counter(st, "vol_cs_per_task", ntasks > 0 ? (double)(u1.vcsw - u0.vcsw) / ntasks : 0,
                    PCB_GB_COUNTER_DEFAULT);
     pcb_gb_counter(st, "invol_cs_per_task", ntasks > 0 ? (double)(u1.ivcsw - u0.ivcsw) / ntasks : 0,

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../runners/support.h"
 #include "../../workloads/workload.h"
 
 /* Reads a small /proc file into buf (NUL-terminated). Returns bytes read or -errno. */
@@ -90,17 +91,30 @@ int pcb_usage_sample(const pid_t *pids, size_t n, struct pcb_usage *u)
 {
     struct rusage ru;
 
+    uint64_t start = pcb_now_ns();
+
     if (getrusage(RUSAGE_SELF, &ru) != 0)
         return -errno;
     memset(u, 0, sizeof(*u));
-    u->wall_ns = pcb_now_ns();
+    u->wall_ns = start;
     u->cpu_ns = ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000ULL +
                 ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000ULL;
     u->vcsw = (uint64_t)ru.ru_nvcsw;
     u->ivcsw = (uint64_t)ru.ru_nivcsw;
     for (size_t i = 0; i < n; i++)
         add_process(pids[i], u);
+    u->end_ns = pcb_now_ns();
     return 0;
+}
+
+double pcb_usage_cores(const struct pcb_usage *u0, const struct pcb_usage *u1)
+{
+    double cpus = (double)pcb_cpus_allowed();
+
+    if (u1->end_ns <= u0->wall_ns || u1->cpu_ns <= u0->cpu_ns)
+        return 0;
+    double cores = (double)(u1->cpu_ns - u0->cpu_ns) / (double)(u1->end_ns - u0->wall_ns);
+    return cores < cpus ? cores : cpus;
 }
 
 int pcb_peak_rss_reset(void)

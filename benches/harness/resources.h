@@ -16,7 +16,8 @@
 #include <sys/types.h>
 
 struct pcb_usage {
-    uint64_t wall_ns; /* CLOCK_MONOTONIC when sampled */
+    uint64_t wall_ns; /* CLOCK_MONOTONIC before the first reading */
+    uint64_t end_ns;  /* CLOCK_MONOTONIC after the last reading */
     uint64_t cpu_ns;  /* user + system time of self and workers */
     uint64_t vcsw;    /* voluntary context switches (a thread blocked) */
     uint64_t ivcsw;   /* involuntary context switches (a thread was preempted) */
@@ -24,6 +25,19 @@ struct pcb_usage {
 
 /* Samples self and the worker processes `pids[0..n)`. Returns 0 or -errno. */
 int pcb_usage_sample(const pid_t *pids, size_t n, struct pcb_usage *u);
+
+/*
+ * Cores used between two samples: the CPU time they differ by over the wall time that holds
+ * every reading of both, from u0's first to u1's last. Each thread's CPU time is read twice
+ * within that window, so it adds at most the window, and no more threads than the CPUs this
+ * process may use run at once: the result is at most that CPU count. The one way past it is
+ * the kernel's: it adds a running thread's time at scheduler ticks and switches, so a reading
+ * may lag by up to a tick, and the result is capped at the CPU count for that. The window must
+ * be the samples' own: dividing by a shorter wall time (a batch's, inside it) counts the
+ * samplers' own reading of /proc and the workers' spinning after the batch against time
+ * that does not hold them (`pcbench run` once showed 3.9 cores on 2 CPUs so).
+ */
+double pcb_usage_cores(const struct pcb_usage *u0, const struct pcb_usage *u1);
 
 /* Resets this process's peak RSS (VmHWM) to its current RSS. Returns 0 or -errno. */
 int pcb_peak_rss_reset(void);
