@@ -288,6 +288,12 @@ struct reader {
     /* Text of a value while it is rendered. */
     char *text;
     size_t ntext, captext;
+    /* The keys of the top-level object so far, decoded (malloc'ed): a key may appear once. */
+    char **top;
+    size_t ntop, captop;
+    /* Keys of the entry being read that are neither known fields nor counters. */
+    const char **other;
+    size_t nother, capother;
 };
 
 #define NONE ((size_t)-1)
@@ -651,6 +657,88 @@ static bool looks_truncated(const char *s, size_t len)
     return in_str || depth > 0;
 }
 
+/* The offset of the first byte of s[0..len) that is a NUL or not part of well-formed UTF-8
+ * (no overlong forms, no surrogates, nothing above U+10FFFF), or NONE. Eight bytes of ASCII
+ * without a NUL, most of a result file, are passed over at a time. */
+static size_t first_bad_byte(const unsigned char *s, size_t len)
+{
+    const uint64_t low = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    size_t i = 0;
+
+    while (i < len) {
+        if (len - i >= 8) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            /* A byte with its high bit set, or a zero byte (w - low borrows into it). */
+            if (((w | ((w - low) & ~w)) & high) == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = s[i];
+        size_t n;
+        uint32_t cp, min;
+        if (c == 0)
+            return i;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf)
+            n = 1, cp = c & 0x1fu, min = 0x80;
+        else if (c >= 0xe0 && c <= 0xef)
+            n = 2, cp = c & 0x0fu, min = 0x800;
+        else if (c >= 0xf0 && c <= 0xf4)
+            n = 3, cp = c & 0x07u, min = 0x10000;
+        else
+            return i;
+        if (len - i <= n)
+            return i;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return i;
+            cp = cp << 6 | (s[i + k] & 0x3fu);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return i;
+        i += n + 1;
+    }
+    return NONE;
+}
+
+/*
+ * Checks that the text is what JSON must be, before any of it is parsed: UTF-8 without NUL
+ * bytes, and no string holding the escape \u0000. cJSON would take a NUL in a string as its
+ * end, so "a\u0000b" would read as "a" and two cases could become one; and text that is not
+ * UTF-8 would reach compare's JSON output and every terminal. A backslash and the character
+ * after it are one escape, so "\\u0000" (a backslash, then the text u0000) is not one.
+ */
+static int check_text(struct reader *rd)
+{
+    const char *s = rd->s, *end = s + rd->len, *p;
+    size_t at = first_bad_byte((const unsigned char *)s, rd->len), line, col;
+
+    if (at != NONE && s[at] == '\0')
+        return fail(rd->err, PCB_RESULTS_EJSON, rd->path,
+                    "contains a NUL byte: not a JSON text file");
+    if (at != NONE) {
+        line_col(s, at, &line, &col);
+        return fail(rd->err, PCB_RESULTS_EJSON, rd->path,
+                    "line %zu column %zu: invalid UTF-8 (byte 0x%02x); a result file is UTF-8 "
+                    "text",
+                    line, col, (unsigned char)s[at]);
+    }
+    for (p = s; p < end && (p = memchr(p, '\\', (size_t)(end - p))) != NULL; p += 2)
+        if (end - p >= 6 && memcmp(p + 1, "u0000", 5) == 0) {
+            line_col(s, (size_t)(p - s), &line, &col);
+            return fail(rd->err, PCB_RESULTS_EJSON, rd->path,
+                        "line %zu column %zu: a string holds \\u0000 (a NUL character), which "
+                        "would cut it short",
+                        line, col);
+        }
+    return 0;
+}
+
 /* The message for a syntax error found at offset at (len: the end of the text). */
 static int syntax_error(struct reader *rd, size_t at)
 {
@@ -850,21 +938,45 @@ static int render_value(struct reader *rd, const cJSON *v)
     return 0;
 }
 
-/* Reads the "context" object: every key, its value as text, in file order. The first context
- * of a file is kept. */
+/* The first key that appears twice among the members of the object obj, or NULL. For the
+ * small objects whose members are looked up by name (a context, a hyperfine result). */
+static const char *duplicate_key(const cJSON *obj)
+{
+    for (const cJSON *a = obj->child; a != NULL; a = a->next)
+        for (const cJSON *b = a->next; b != NULL && a->string != NULL; b = b->next)
+            if (b->string != NULL && strcmp(a->string, b->string) == 0)
+                return a->string;
+    return NULL;
+}
+
+/* Reads the "context" object: every key, its value as text, in file order. There is one
+ * context: a second one is a key that appears twice, refused at the top level. */
 static int read_context(struct reader *rd, const cJSON *ctx)
 {
-    const cJSON *e;
+    const cJSON *e, *o;
+    const char *dup;
 
     if (!cJSON_IsObject(ctx))
         return fail(rd->err, PCB_RESULTS_EFORMAT, rd->path, "\"context\" is not an object");
-    if (rd->res->has_context)
-        return 0;
+    if ((dup = duplicate_key(ctx)) != NULL)
+        return fail(rd->err, PCB_RESULTS_EFORMAT, rd->path, "\"context\": key \"%s\" appears twice",
+                    dup);
     rd->res->has_context = true;
     cJSON_ArrayForEach(e, ctx)
     {
         if (e->string == NULL)
             continue;
+        /* The objects of an array (the caches) are read by their keys too. */
+        const cJSON *list = cJSON_IsArray(e) ? e : NULL;
+        size_t k = 0;
+        cJSON_ArrayForEach(o, list)
+        {
+            if (cJSON_IsObject(o) && (dup = duplicate_key(o)) != NULL)
+                return fail(rd->err, PCB_RESULTS_EFORMAT, rd->path,
+                            "\"context\": \"%s\"[%zu]: key \"%s\" appears twice", e->string, k,
+                            dup);
+            k++;
+        }
         if (grow(&rd->ctx, &rd->capctx, rd->nctx + 1, sizeof(*rd->ctx)) || render_value(rd, e))
             return oom(rd);
         struct pcb_results_kv *kv = &rd->ctx[rd->nctx];
@@ -1036,18 +1148,22 @@ static const char *const gb_keys[NFIELDS] = {
 };
 
 /*
- * Sorts the members of b in one pass: the known ones into f (the first of duplicate keys wins,
- * as with cJSON_GetObjectItem), every other number into rd->ctr as a counter (each name once).
- * Looking each key up with cJSON_GetObjectItem would compare every key with every member, which
- * dominated the run time on large files.
+ * Sorts the members of b in one pass: the known ones into f, every other number into rd->ctr as
+ * a counter. Looking each key up with cJSON_GetObjectItem would compare every key with every
+ * member, which dominated the run time on large files. A key that appears twice is not chosen
+ * between (cJSON_GetObjectItem takes the first, jq and Python the last): *dup receives it, and
+ * the entry is refused. Returns 0, or -1 when out of memory.
  */
-static int gather_fields(struct reader *rd, const cJSON *b, const cJSON *f[NFIELDS])
+static int gather_fields(struct reader *rd, const cJSON *b, const cJSON *f[NFIELDS],
+                         const char **dup)
 {
     const cJSON *e;
     size_t k;
 
     memset(f, 0, NFIELDS * sizeof(*f));
     rd->nctr = 0;
+    rd->nother = 0;
+    *dup = NULL;
     cJSON_ArrayForEach(e, b)
     {
         const char *key = e->string;
@@ -1059,25 +1175,44 @@ static int gather_fields(struct reader *rd, const cJSON *b, const cJSON *f[NFIEL
         if (k < NFIELDS) {
             if (f[k] == NULL)
                 f[k] = e;
+            else if (*dup == NULL)
+                *dup = gb_keys[k];
             continue;
         }
-        if (!cJSON_IsNumber(e))
+        if (!cJSON_IsNumber(e)) {
+            /* Not read, but a key all the same: kept to find it twice. */
+            if (grow(&rd->other, &rd->capother, rd->nother + 1, sizeof(*rd->other)))
+                return -1;
+            rd->other[rd->nother++] = key;
             continue;
+        }
         /* Entries of one file have the same counters in the same order: reuse the name. */
         const char *name = NULL;
         if (rd->nctr < rd->nlast_counters && strcmp(rd->last_counters[rd->nctr].name, key) == 0)
             name = rd->last_counters[rd->nctr].name;
         else if ((name = intern(rd, key)) == NULL)
             return -1;
-        bool dup = false;
-        for (size_t j = 0; j < rd->nctr && !dup; j++)
-            dup = rd->ctr[j].name == name;
-        if (dup)
+        bool twice = false;
+        for (size_t j = 0; j < rd->nctr && !twice; j++)
+            twice = rd->ctr[j].name == name;
+        if (twice) {
+            if (*dup == NULL)
+                *dup = name;
             continue;
+        }
         if (grow(&rd->ctr, &rd->capctr, rd->nctr + 1, sizeof(*rd->ctr)))
             return -1;
         rd->ctr[rd->nctr].name = name;
         rd->ctr[rd->nctr++].value = isfinite(e->valuedouble) ? e->valuedouble : NAN;
+    }
+    /* The few other keys, against each other and against the counters. */
+    for (size_t i = 0; i < rd->nother && *dup == NULL; i++) {
+        for (size_t j = i + 1; j < rd->nother && *dup == NULL; j++)
+            if (strcmp(rd->other[i], rd->other[j]) == 0)
+                *dup = rd->other[i];
+        for (size_t j = 0; j < rd->nctr && *dup == NULL; j++)
+            if (strcmp(rd->other[i], rd->ctr[j].name) == 0)
+                *dup = rd->other[i];
     }
     return 0;
 }
@@ -1096,7 +1231,7 @@ static size_t without_suffix(const char *name, const char *agg)
 static int read_gbench_entry(struct reader *rd, const cJSON *b, size_t idx)
 {
     const cJSON *f[NFIELDS];
-    const char *name, *agg = NULL, *path = rd->path;
+    const char *name, *agg = NULL, *path = rd->path, *dup;
     char *err = rd->err;
     bool is_agg = false, bad = false;
     double factor, tmp = 0;
@@ -1106,11 +1241,25 @@ static int read_gbench_entry(struct reader *rd, const cJSON *b, size_t idx)
 
     if (!cJSON_IsObject(b))
         return fail(err, PCB_RESULTS_EFORMAT, path, "benchmark #%zu is not an object", idx);
-    if (gather_fields(rd, b, f))
+    if (gather_fields(rd, b, f, &dup))
         return oom(rd);
+    if (dup != NULL && !cJSON_IsString(f[F_NAME]))
+        return fail(err, PCB_RESULTS_EFORMAT, path, "benchmark #%zu: key \"%s\" appears twice", idx,
+                    dup);
     if (!cJSON_IsString(f[F_NAME]))
         return fail(err, PCB_RESULTS_EFORMAT, path, "benchmark #%zu has no \"name\" string", idx);
     name = f[F_NAME]->valuestring;
+    if (dup != NULL)
+        return fail(err, PCB_RESULTS_EFORMAT, path,
+                    "benchmark #%zu (\"%s\"): key \"%s\" appears twice", idx, name, dup);
+    /* A counter needs a name: one called "" cannot be chosen with --metric, heads an unnamed
+     * column of the report's CSV, and is most likely a benchmark's bug. */
+    for (size_t k = 0; k < rd->nctr; k++)
+        if (rd->ctr[k].name[0] == '\0')
+            return fail(err, PCB_RESULTS_EFORMAT, path,
+                        "benchmark #%zu (\"%s\"): a counter has an empty name (\"\"); counters "
+                        "need a name",
+                        idx, name);
     static const enum gb_field strings[] = {F_RUN_NAME, F_RUN_TYPE, F_AGGREGATE};
     for (size_t k = 0; k < sizeof(strings) / sizeof(strings[0]); k++)
         if (f[strings[k]] != NULL && !cJSON_IsString(f[strings[k]]))
@@ -1270,6 +1419,10 @@ static int read_hyperfine_entry(struct reader *rd, const cJSON *h, size_t idx)
     if (!cJSON_IsString(cmd))
         return fail(err, PCB_RESULTS_EFORMAT, path, "result #%zu has no \"command\" string", idx);
     name = cmd->valuestring;
+    const char *dup = duplicate_key(h);
+    if (dup != NULL)
+        return fail(err, PCB_RESULTS_EFORMAT, path,
+                    "result #%zu (\"%s\"): key \"%s\" appears twice", idx, name, dup);
     size_t before = rd->ncases;
     ci = case_of(rd, name, strlen(name), false);
     if (ci == NONE)
@@ -1293,6 +1446,10 @@ static int read_hyperfine_entry(struct reader *rd, const cJSON *h, size_t idx)
         c->nexit_codes = k;
     }
     params = cJSON_GetObjectItemCaseSensitive(h, "parameters");
+    if (cJSON_IsObject(params) && (dup = duplicate_key(params)) != NULL)
+        return fail(err, PCB_RESULTS_EFORMAT, path,
+                    "result #%zu (\"%s\"): \"parameters\": key \"%s\" appears twice", idx, name,
+                    dup);
     if (cJSON_IsObject(params) && (n = (size_t)cJSON_GetArraySize(params)) > 0) {
         struct pcb_results_kv *kv = store_alloc(rd->st, n * sizeof(*kv));
         if (kv == NULL)
@@ -1316,6 +1473,12 @@ static int read_hyperfine_entry(struct reader *rd, const cJSON *h, size_t idx)
     if (times != NULL && !cJSON_IsArray(times))
         return fail(err, PCB_RESULTS_EFORMAT, path,
                     "result #%zu (\"%s\"): \"times\" is not an array", idx, name);
+    /* Without "times" the summary stands in for the runs; an empty list says there were none,
+     * and the mean of no runs is not a sample. */
+    if (times != NULL && times->child == NULL)
+        return fail(err, PCB_RESULTS_EFORMAT, path,
+                    "result #%zu (\"%s\"): \"times\" is empty; expected one time per run", idx,
+                    name);
     k = 0;
     cJSON_ArrayForEach(x, times)
     {
@@ -1394,6 +1557,41 @@ static int read_array(struct reader *rd, size_t *pos)
 }
 
 /*
+ * The key of a top-level member, the string s[at..end), decoded: as it is written unless it
+ * holds an escape, which cJSON decodes ("\u0063ontext" is "context", as any JSON tool reads it).
+ * A key seen before in this object is refused, since tools disagree on which of the two counts.
+ * Returns 0 with *key (kept until the read ends) and *klen set, or an error.
+ */
+static int top_key(struct reader *rd, size_t at, size_t end, const char **key, size_t *klen)
+{
+    const char *raw = rd->s + at + 1;
+    size_t n = end - at - 2, vend;
+    char *copy;
+
+    if (memchr(raw, '\\', n) != NULL) {
+        cJSON *v = parse_at(rd, at, &vend);
+        if (v == NULL)
+            return PCB_RESULTS_EJSON;
+        raw = v->valuestring;
+        n = strlen(raw);
+    }
+    for (size_t k = 0; k < rd->ntop; k++)
+        if (strlen(rd->top[k]) == n && memcmp(rd->top[k], raw, n) == 0)
+            return fail(rd->err, PCB_RESULTS_EFORMAT, rd->path,
+                        "key \"%s\" appears twice at the top level", rd->top[k]);
+    if (grow(&rd->top, &rd->captop, rd->ntop + 1, sizeof(*rd->top)) ||
+        (copy = malloc(n + 1)) == NULL)
+        return oom(rd);
+    memcpy(copy, raw, n);
+    copy[n] = '\0';
+    rd->top[rd->ntop++] = copy;
+    arena_reset();
+    *key = copy;
+    *klen = n;
+    return 0;
+}
+
+/*
  * Reads the text. A 70 MB result file parsed as one cJSON tree needs a few hundred MB of nodes,
  * and the page faults and cache misses of building it cost more than the parsing. So the
  * top-level object is walked here, and cJSON parses one value at a time; the walk checks the
@@ -1404,15 +1602,14 @@ static int read_array(struct reader *rd, size_t *pos)
 static int read_text(struct reader *rd)
 {
     const char *s = rd->s;
-    size_t len = rd->len, i, kend, vend, klen;
+    size_t len = rd->len, i, kend, vend, klen = 0;
     int rc;
 
     i = skip_ws(s, len, 0);
     if (i == len)
         return fail(rd->err, PCB_RESULTS_EFORMAT, rd->path, "file is empty");
-    if (memchr(s, 0, len) != NULL)
-        return fail(rd->err, PCB_RESULTS_EJSON, rd->path,
-                    "contains a NUL byte: not a JSON text file");
+    if ((rc = check_text(rd)) != 0)
+        return rc;
     pthread_once(&hooks_once, install_hooks);
     if (s[i] != '{') {
         /* Not an object: let cJSON say whether it is JSON at all. */
@@ -1430,14 +1627,14 @@ static int read_text(struct reader *rd)
         i++;
     } else {
         for (;;) {
-            const char *key;
+            const char *key = NULL;
             if (i >= len || s[i] != '"')
                 return syntax_error(rd, i);
             kend = string_end(s, len, i);
             if (kend == NONE)
                 return syntax_error(rd, len);
-            key = s + i + 1;
-            klen = kend - i - 2;
+            if ((rc = top_key(rd, i, kend, &key, &klen)) != 0)
+                return rc;
             i = skip_ws(s, len, kend);
             if (i >= len || s[i] != ':')
                 return syntax_error(rd, i);
@@ -1575,6 +1772,10 @@ static int read_model(const char *path, const char *s, size_t len, struct pcb_re
     free(rd.ctr);
     free(rd.ctx);
     free(rd.text);
+    for (size_t k = 0; k < rd.ntop; k++)
+        free(rd.top[k]);
+    free(rd.top);
+    free(rd.other);
     if (rc) {
         pcb_results_destroy(res);
         return rc;
@@ -1610,6 +1811,14 @@ int pcb_results_read(const char *path, struct pcb_results **out, char *err)
         fclose(f);
         return fail(err, -EISDIR, path, "is a directory, not a file");
     }
+    /* A device is no result file, and one like /dev/zero never ends. */
+    if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+        fclose(f);
+        return fail(err, PCB_RESULTS_EFORMAT, path, "is a %s; expected a regular file or a pipe",
+                    S_ISCHR(st.st_mode)   ? "character device"
+                    : S_ISBLK(st.st_mode) ? "block device"
+                                          : "socket");
+    }
     if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > PCB_RESULTS_MAX_FILE_SIZE) {
         fclose(f);
         return fail(err, PCB_RESULTS_ETOOBIG, path,
@@ -1628,6 +1837,8 @@ int pcb_results_read(const char *path, struct pcb_results **out, char *err)
 #endif
             rc = read_model(path, m, (size_t)st.st_size, out, err);
             munmap(m, (size_t)st.st_size);
+            if (rc == 0)
+                (*out)->dev = (uint64_t)st.st_dev, (*out)->ino = (uint64_t)st.st_ino;
             return rc;
         }
     }
@@ -1664,6 +1875,8 @@ int pcb_results_read(const char *path, struct pcb_results **out, char *err)
     fclose(f);
     rc = read_model(path, buf ? buf : "", len, out, err);
     free(buf);
+    if (rc == 0)
+        (*out)->dev = (uint64_t)st.st_dev, (*out)->ino = (uint64_t)st.st_ino;
     return rc;
 }
 
@@ -1683,6 +1896,56 @@ void pcb_results_destroy(struct pcb_results *r)
         free(r->store);
     }
     free(r);
+}
+
+/* Whether two doubles are the same value (NaN equal to NaN). */
+static bool same_value(double a, double b)
+{
+    return a == b || (isnan(a) && isnan(b));
+}
+
+/* Whether two optional strings are equal (NULL only equal to NULL). */
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static bool same_entries(const struct pcb_results_entry *a, const struct pcb_results_entry *b,
+                         size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct pcb_results_entry *x = &a[i], *y = &b[i];
+        if (!same_value(x->real_ns, y->real_ns) || !same_value(x->cpu_ns, y->cpu_ns) ||
+            !same_value(x->iterations, y->iterations) || x->index != y->index ||
+            x->error != y->error || x->ncounters != y->ncounters ||
+            !same_text(x->aggregate, y->aggregate) || !same_text(x->name, y->name))
+            return false;
+        for (size_t k = 0; k < x->ncounters; k++)
+            if (strcmp(x->counters[k].name, y->counters[k].name) != 0 ||
+                !same_value(x->counters[k].value, y->counters[k].value))
+                return false;
+    }
+    return true;
+}
+
+bool pcb_results_same_run(const struct pcb_results *a, const struct pcb_results *b)
+{
+    static const char *const run_keys[] = {"date", "host_name"};
+
+    if (a->kind != b->kind || a->ncases != b->ncases)
+        return false;
+    for (size_t k = 0; k < sizeof(run_keys) / sizeof(run_keys[0]); k++)
+        if (!same_text(pcb_results_context(a, run_keys[k]), pcb_results_context(b, run_keys[k])))
+            return false;
+    for (size_t i = 0; i < a->ncases; i++) {
+        const struct pcb_results_case *x = &a->cases[i], *y = &b->cases[i];
+        if (strcmp(x->key, y->key) != 0 || x->nreps != y->nreps || x->naggs != y->naggs ||
+            !same_entries(x->reps, y->reps, x->nreps) ||
+            !same_entries(x->aggs, y->aggs, x->naggs) ||
+            memcmp(&x->summary, &y->summary, sizeof(x->summary)) != 0)
+            return false;
+    }
+    return true;
 }
 
 const struct pcb_results_case *pcb_results_find(const struct pcb_results *r, const char *key)

@@ -16,12 +16,16 @@
  * command; its key is the command as written.
  *
  * Every file is checked before anything of it is returned: a file that cannot be opened, a
- * directory, an empty, truncated or non-JSON file, JSON that is not a result file, a member of
- * the wrong type, a missing or unknown time unit, a NaN, infinite, negative or implausible (more
- * than a year) time, a repetition_index, aggregate or hyperfine command that appears twice for
- * one case, and a file above PCB_RESULTS_MAX_FILE_SIZE are each refused with one line naming
- * the file. Counters are not times: Google Benchmark writes NaN for some of them (the cv of a
- * counter that is always zero), and such a counter is kept with the value NAN.
+ * directory or device (regular files and pipes are read), an empty, truncated or non-JSON file,
+ * text that is not UTF-8 or holds a NUL (raw, or as \u0000 in a string, which would cut a name
+ * short and merge two cases), JSON that is not a result file, a key that appears twice in an
+ * object the reader uses (tools disagree on which one counts), a member of the wrong type, a
+ * counter without a name, a missing or unknown time unit, a NaN, infinite, negative or
+ * implausible (more than a year) time, a hyperfine "times" array that is empty, a
+ * repetition_index, aggregate or hyperfine command that appears twice for one case, and a file
+ * above PCB_RESULTS_MAX_FILE_SIZE are each refused with one line naming the file. Counters are
+ * not times: Google Benchmark writes NaN for some of them (the cv of a counter that is always
+ * zero), and such a counter is kept with the value NAN.
  *
  * Speed: the file is mapped, and cJSON parses one array element at a time into a per-thread
  * arena that is rewound after each one, so memory stays near the size of the model and a file of
@@ -143,6 +147,8 @@ struct pcb_results {
     size_t ncontext;                      /* how many */
     const struct pcb_results_case *cases; /* in order of first appearance */
     size_t ncases;                        /* how many */
+    uint64_t dev, ino;                    /* the file's device and inode, so that one file given
+                                             under two names is known; 0 and 0 for a buffer */
     struct pcb__results_store *store;     /* the memory and index behind it all (internal) */
 };
 
@@ -157,6 +163,14 @@ int pcb_results_read(const char *path, struct pcb_results **out, char *err);
  * `name` (the fuzzer's entry point). */
 int pcb_results_read_buffer(const char *name, const void *buf, size_t len, struct pcb_results **out,
                             char *err);
+
+/*
+ * Whether a and b hold the same run: the same kind, the same "date" and "host_name" in their
+ * contexts (or both without), and the same cases with the same entries, value for value. Two
+ * runs never give the same times to the nanosecond, so such files are one run written twice
+ * (or copied); merging them would count every sample twice.
+ */
+bool pcb_results_same_run(const struct pcb_results *a, const struct pcb_results *b);
 
 /* Frees what a read returned; NULL is allowed. */
 void pcb_results_destroy(struct pcb_results *r);

@@ -279,6 +279,25 @@ def main():
     badfile("hyperfine_duplicate.json", json.dumps(hfdup))
     hfneg = {"results": [{"command": "sleep", "times": [0.01, -0.02]}]}
     badfile("hyperfine_negative.json", json.dumps(hfneg))
+    # A key twice: compare would take the first, jq and Python the last.
+    unit2 = text.replace('"time_unit": "ns"', '"time_unit": "ns", "time_unit": "ms"', 1)
+    assert unit2 != text
+    badfile("duplicate_key.json", unit2)
+    ctx2 = text.replace('"benchmarks":', '"context": {}, "benchmarks":', 1)
+    badfile("duplicate_context.json", ctx2)
+    # Text that is not UTF-8, and a NUL in a name: "a\u0000b" would read as "a".
+    with open(os.path.join(bad, "invalid_utf8.json"), "wb") as f:  # é in Latin-1: byte 0xe9
+        f.write(text.replace("Sequential/CPU.hash", "Sequential/CPU.h\xe9sh", 1).encode("latin-1"))
+    badfile("nul_in_name.json", text.replace("Sequential/CPU.hash", "Sequential/CPU.hash\\u0000x", 1))
+    # A counter without a name.
+    noname = json.loads(text)
+    noname["benchmarks"][0][""] = 5.0
+    badfile("empty_counter_name.json", json.dumps(noname, indent=2))
+    # hyperfine with an empty "times": the mean of no runs is no sample.
+    hfnone = {"results": [{"command": "sleep", "times": [], "mean": 0.01, "median": 0.01}]}
+    badfile("hyperfine_empty_times.json", json.dumps(hfnone))
+    # A result file without a case: nothing to compare.
+    badfile("no_cases.json", json.dumps({"context": context(), "benchmarks": []}, indent=2))
 
 
 if __name__ == "__main__":
