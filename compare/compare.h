@@ -19,6 +19,7 @@
 #include "results.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,7 +33,10 @@
     XX(EIO, -EIO, "input/output error")                                                            \
     XX(ENOMEM, -ENOMEM, "out of memory")                                                           \
     XX(EFORMAT, -20101, "not a valid thresholds file")                                             \
-    XX(EUSAGE, -20102, "bad usage")
+    XX(EUSAGE, -20102, "bad usage")                                                                \
+    XX(ETWICE, -20103, "the same run given twice on one side")                                     \
+    XX(EMIXED, -20104, "raw repetitions and aggregates only mixed on one side")                    \
+    XX(EEMPTY, -20105, "nothing to compare")
 
 enum pcb_cmp_errno {
 #define XX(name, value, text) PCB_CMP_##name = value,
@@ -67,6 +71,9 @@ struct pcb_cmp_case {
     struct pcb_cmp_part first; /* the first file's part */
     struct pcb_cmp_part *more; /* the parts of later files, in file order */
     size_t nparts;             /* 1 + the length of more */
+    /* The first part with raw repetitions, and the first with aggregates only, or NULL: a
+     * side may not have both, since raw samples and a summary cannot be merged into one. */
+    const struct pcb_results *raw_in, *aggs_in;
 };
 
 /* The part k (0 <= k < nparts) of a case. */
@@ -95,8 +102,12 @@ void pcb_cmp_side_init(struct pcb_cmp_side *side, const char *label);
 /* Frees everything the side owns, its files included. */
 void pcb_cmp_side_close(struct pcb_cmp_side *side);
 /* Adds a file's cases to the side, which takes the file over (also on
- * failure). Returns 0 or PCB_CMP_ENOMEM. */
-int pcb_cmp_side_add(struct pcb_cmp_side *side, struct pcb_results *file);
+ * failure). Returns 0, PCB_CMP_ENOMEM, PCB_CMP_ETWICE (the file, or a copy of
+ * its run, is on the side already: its samples would count twice) or
+ * PCB_CMP_EMIXED (a case has raw repetitions in one file of the side and
+ * aggregates only in another), with one line in err (PCB_CMP_ERRLEN bytes)
+ * naming the file. */
+int pcb_cmp_side_add(struct pcb_cmp_side *side, struct pcb_results *file, char *err);
 /* Returns the case whose key is key, or NULL. */
 const struct pcb_cmp_case *pcb_cmp_side_find(const struct pcb_cmp_side *side, const char *key);
 
@@ -195,7 +206,13 @@ struct pcb_cmp_result {
 struct pcb_cmp_threshold {
     char *key;        /* the case's key (pcb_name_key of the name in the file) */
     double threshold; /* minimum relative effect for this case, e.g. 0.08 */
+    long line;        /* its line in the file, for messages */
 };
+
+/* A thresholds file is at most this large, with lines at most this long: a case name is at most
+ * a few hundred bytes, and a file of every case of the suite a few hundred KiB. */
+#define PCB_CMP_THRESHOLDS_MAX_SIZE (16 << 20)
+#define PCB_CMP_THRESHOLDS_MAX_LINE 4096
 
 /* Per-case thresholds, sorted by key. */
 struct pcb_cmp_thresholds {
@@ -204,10 +221,16 @@ struct pcb_cmp_thresholds {
     size_t cap;                  /* allocated length of v */
 };
 
-/* Reads a thresholds file ("PCT<TAB>case name" per line). Returns 0, or a
- * negative error with a one-line message in err ("line 3: ...", "cannot
- * read it: ..."; the caller names the file). */
+/* Reads a thresholds file ("PCT<TAB>case name" per line; a regular file or a
+ * pipe). Returns 0, or a negative error with a one-line message in err
+ * ("line 3: ...", "cannot read it: ..."; the caller names the file). */
 int pcb_cmp_thresholds_load(struct pcb_cmp_thresholds *t, const char *path, char *err);
+/* The same from the text buf[0..len) (the fuzzer's entry point). */
+int pcb_cmp_thresholds_parse(struct pcb_cmp_thresholds *t, const char *buf, size_t len, char *err);
+/* Refuses thresholds for a case on neither side. Returns 0, or PCB_CMP_EFORMAT with one line
+ * in err naming the first such line. */
+int pcb_cmp_thresholds_check(const struct pcb_cmp_thresholds *t, const struct pcb_cmp_side *base,
+                             const struct pcb_cmp_side *new_, char *err);
 /* The own threshold of the case with this key, or NaN when it has none. */
 double pcb_cmp_threshold_for(const struct pcb_cmp_thresholds *t, const char *key);
 void pcb_cmp_thresholds_close(struct pcb_cmp_thresholds *t);
@@ -220,6 +243,7 @@ struct pcb_cmp_decide_opts {
     const char *normalize;                     /* calibration case name, or NULL */
     int cpu_time;                              /* 1: normalise by cpu_time, else real_time */
     const void *filter;                        /* compiled regex_t, or NULL for all */
+    const char *filter_text;                   /* its source, for messages, or NULL */
     const struct pcb_cmp_thresholds *per_case; /* own thresholds, or NULL */
 };
 
@@ -247,7 +271,10 @@ struct pcb_cmp_outcome {
 };
 
 /* Compares two sides. Returns 0, or a negative error with a message in err
- * (the calibration case is missing, a metric value is not a finite number).
+ * (the calibration case is missing, a metric value is not a finite number),
+ * or PCB_CMP_EEMPTY when nothing would be compared: a side has no case, the
+ * filter matches none, no case has the metric on both sides, or no case is on
+ * both sides. Comparing nothing is not a pass.
  * The outcome borrows names from the sides' files, which must outlive it. */
 int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *new_,
                    const struct pcb_cmp_decide_opts *opts, struct pcb_cmp_outcome *oc, char *err);
@@ -255,8 +282,31 @@ int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *n
 void pcb_cmp_outcome_close(struct pcb_cmp_outcome *oc);
 
 /* Writes per-case thresholds derived from an A/A comparison (thresholds.c).
- * Returns 0 or PCB_CMP_EIO. */
-int pcb_cmp_thresholds_write(FILE *out, const struct pcb_cmp_outcome *oc);
+ * Returns 0, PCB_CMP_EIO, or PCB_CMP_EFORMAT with one line in err when a case
+ * name holds a tab or a line break, which the file cannot hold (then nothing
+ * is written). */
+int pcb_cmp_thresholds_write(FILE *out, const struct pcb_cmp_outcome *oc, char *err);
+
+/* ---- files compare writes (output.c) ---- */
+
+/* A file being written: whole or not at all (see output.c). */
+struct pcb_cmp_output {
+    FILE *f;      /* where to write */
+    char *target; /* the file written: the path given, its symbolic links followed */
+    char *tmp;    /* the temporary file renamed over target by the commit; NULL when target (a
+                     character device, a FIFO) is written in place */
+    bool signals; /* an interrupt removes tmp until the commit or the abort */
+};
+
+/* Opens `path` for writing. Returns 0, or a negative error with one line in err ("cannot
+ * write it: ...", "is a directory; ..."; the caller names the file). */
+int pcb_cmp_output_open(struct pcb_cmp_output *o, const char *path, char *err);
+/* Finishes the file: flushes, syncs and renames it into place. Returns 0, or a negative error
+ * with one line in err (a full device: "cannot write it: No space left on device"); then the
+ * previous file under that name is as it was and no temporary file is left. Closes o. */
+int pcb_cmp_output_commit(struct pcb_cmp_output *o, char *err);
+/* Gives the file up, leaving the previous one as it was; a closed o is allowed. */
+void pcb_cmp_output_abort(struct pcb_cmp_output *o);
 
 /* ---- output (print.c) ---- */
 

@@ -26,7 +26,10 @@
  * still reaches the threshold, and the note says no raw samples were there.
  * Guarantees: every case of either side that passes the filter appears in
  * exactly one result, except cases whose metric is absent on a side, which
- * are counted in skipped_no_metric.
+ * are counted in skipped_no_metric. Comparing nothing is an error, not a pass
+ * (PCB_CMP_EEMPTY): a side without a case, a filter that matches none, a
+ * metric no case has on both sides, or two sides without a case in common would
+ * otherwise say "0 regressed" and exit 0.
  */
 #include "compare.h"
 
@@ -416,6 +419,69 @@ void pcb_cmp_outcome_close(struct pcb_cmp_outcome *oc)
     memset(oc, 0, sizeof(*oc));
 }
 
+/* Writes "FILE, FILE: " for the files of a side into buf (cut at cap). */
+static void side_files(const struct pcb_cmp_side *s, char *buf, size_t cap)
+{
+    size_t l = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < s->nfiles && l + 1 < cap; i++) {
+        int n = snprintf(buf + l, cap - l, "%s%s", i ? ", " : "", s->files[i]->path);
+        l = n < 0 ? l : l + (size_t)n;
+    }
+}
+
+/* Refuses a side without a case. Returns 0 or PCB_CMP_EEMPTY with the message in err. */
+static int check_not_empty(const struct pcb_cmp_side *s, char *err)
+{
+    char files[512];
+
+    if (s->ncases > 0)
+        return 0;
+    side_files(s, files, sizeof(files));
+    snprintf(err, PCB_CMP_ERRLEN, "%s: %s no case (an empty list of results); nothing to compare",
+             files[0] ? files : s->label, s->nfiles > 1 ? "these files hold" : "holds");
+    return PCB_CMP_EEMPTY;
+}
+
+/* Refuses an outcome in which nothing was compared: the filter matched no case, no case has
+ * the metric on both sides, or no case is on both sides. A case that failed on a side counts as
+ * on both sides: it is a finding, which --fail-on=failed turns into exit status 1. Returns 0 or
+ * PCB_CMP_EEMPTY with the message in err. */
+static int check_compared(const struct pcb_cmp_outcome *oc, size_t nselected,
+                          const struct pcb_cmp_decide_opts *o, char *err)
+{
+    size_t paired = 0, measured = 0, only_base = 0, only_new = 0;
+
+    for (size_t i = 0; i < oc->n; i++) {
+        const struct pcb_cmp_result *r = &oc->results[i];
+        paired += r->base.present && r->new_.present;
+        measured += r->base.present && r->new_.present && r->verdict != PCB_CMP_FAILED;
+        only_base += r->base.present && !r->new_.present;
+        only_new += !r->base.present && r->new_.present;
+    }
+    if (nselected == 0) {
+        snprintf(err, PCB_CMP_ERRLEN,
+                 "--filter=%s: matches no case of base or new; nothing to compare",
+                 o->filter_text ? o->filter_text : "");
+        return PCB_CMP_EEMPTY;
+    }
+    if (measured == 0 && oc->skipped_no_metric > 0) {
+        snprintf(err, PCB_CMP_ERRLEN,
+                 "--metric=%s: no case%s has it on both sides; nothing to compare", o->metric.name,
+                 o->filter ? " that --filter matches" : "");
+        return PCB_CMP_EEMPTY;
+    }
+    if (paired == 0) {
+        snprintf(err, PCB_CMP_ERRLEN,
+                 "no case%s is on both sides (%zu only in base, %zu only in new); nothing to "
+                 "compare",
+                 o->filter ? " that --filter matches" : "", only_base, only_new);
+        return PCB_CMP_EEMPTY;
+    }
+    return 0;
+}
+
 static int selected(const struct pcb_cmp_decide_opts *o, const char *name)
 {
     return o->filter == NULL || regexec((const regex_t *)o->filter, name, 0, NULL, 0) == 0;
@@ -424,7 +490,7 @@ static int selected(const struct pcb_cmp_decide_opts *o, const char *name)
 int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *new_,
                    const struct pcb_cmp_decide_opts *opts, struct pcb_cmp_outcome *oc, char *err)
 {
-    size_t cap = base->ncases + new_->ncases, i, j;
+    size_t cap = base->ncases + new_->ncases, i, j, nselected = 0;
     double *pv = NULL, *qv = NULL, sb, sn;
     double z = pcb__norm_isf(opts->alpha / 2), zb = pcb__norm_isf(0.2);
     int rc = PCB_CMP_ENOMEM;
@@ -433,6 +499,8 @@ int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *n
     oc->norm_base = oc->norm_new = NAN;
     oc->overall.geomean = NAN;
     oc->min_n = pcb__mwu_min_n(opts->alpha);
+    if ((rc = check_not_empty(base, err)) != 0 || (rc = check_not_empty(new_, err)) != 0)
+        return rc;
     if (opts->normalize != NULL) {
         if ((rc = calibration(base, opts, &oc->norm_base, err)) != 0 ||
             (rc = calibration(new_, opts, &oc->norm_new, err)) != 0)
@@ -480,6 +548,7 @@ int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *n
             /* cppcheck-suppress nullPointerRedundantCheck ; one of cb and cn is always set */
             if (!selected(opts, shown->name))
                 continue;
+            nselected++;
             memset(&vb, 0, sizeof(vb));
             memset(&vn, 0, sizeof(vn));
             if ((cb && (rc = gather(cb, &opts->metric, opts->cpu_time, &vb, err)) != 0) ||
@@ -560,6 +629,9 @@ int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *n
             goto nomem;
         }
     }
+
+    if ((rc = check_compared(oc, nselected, opts, err)) != 0)
+        goto fail;
 
     /* Pass 2: adjust the p-values as one family, then decide. */
     if (pcb__bh_adjust(pv, oc->n, qv))

@@ -4,7 +4,8 @@
  * compare [OPTIONS] BASE.json... -- NEW.json...
  *
  * Exit status: 0 when nothing regressed, 1 when something regressed (or a
- * verdict named by --fail-on occurred), 2 for bad usage or bad input. Every
+ * verdict named by --fail-on occurred), 2 for bad usage, bad input, nothing to
+ * compare, or an output that could not be written whole. Every
  * error is one line on stderr naming the file and what is wrong; the tool
  * never aborts on input. The options are one table, options[], run by the
  * option engine (opts.h): it parses them (--name=VALUE and --name VALUE),
@@ -15,12 +16,14 @@
 
 #include "opts.h"
 
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -61,16 +64,22 @@ static const char usage_head[] =
 
 static const char usage_foot[] =
     "\n"
-    "Input checks: a missing, empty, truncated or non-JSON file, a JSON file\n"
-    "that is not a benchmark result, a wrong type, a case repeated with the\n"
-    "same repetition_index in one file, a NaN, negative or implausible (more\n"
-    "than a year) time, a missing or unknown time_unit, a compared counter\n"
-    "that is NaN, or a file larger than 256 MiB is reported as one line naming\n"
-    "the file, with exit status 2. Different time units on the two sides are\n"
-    "converted.\n"
+    "Input checks: a missing, empty, truncated or non-JSON file, a device, text\n"
+    "that is not UTF-8 or holds a NUL, a key given twice, a JSON file that is\n"
+    "not a benchmark result, a wrong type, a case repeated with the same\n"
+    "repetition_index in one file, an unnamed counter, a NaN, negative or\n"
+    "implausible (more than a year) time, an empty hyperfine \"times\", a\n"
+    "missing or unknown time_unit, a compared counter that is NaN, or a file\n"
+    "larger than 256 MiB is reported as one line naming the file, with exit\n"
+    "status 2. So is the same run given twice on one side (its samples would\n"
+    "count twice), raw repetitions and aggregates only for a case on one side,\n"
+    "and nothing to compare: a side without cases, a --filter or --metric no\n"
+    "case on both sides matches, or no case on both sides. Different time units\n"
+    "on the two sides are converted.\n"
     "\n"
     "Exit status: 0 nothing regressed, 1 something regressed (or a --fail-on\n"
-    "verdict occurred), 2 bad usage or bad input.\n";
+    "verdict occurred), 2 bad usage, bad input, nothing to compare, or an\n"
+    "output that could not be written whole.\n";
 
 /* The files of one side, read by one thread. */
 struct reader {
@@ -92,8 +101,8 @@ static void *read_side(void *arg)
     for (size_t i = 0; i < r->nfiles && r->rc == 0; i++) {
         struct pcb_results *f;
         r->rc = pcb_results_read(r->files[i], &f, r->err);
-        if (r->rc == 0 && (r->rc = pcb_cmp_side_add(r->side, f)) != 0)
-            snprintf(r->err, sizeof(r->err), "%s: out of memory", r->files[i]);
+        if (r->rc == 0)
+            r->rc = pcb_cmp_side_add(r->side, f, r->err);
     }
     pcb_results_thread_cleanup();
     return NULL;
@@ -420,6 +429,30 @@ static int check_metric(const struct pcb_cmp_side *side, const struct pcb_cmp_me
     return 0;
 }
 
+/* --write-thresholds: the file whole, or the old one as it was (output.c). A write to a
+ * reader that went away is an error like any other, not a death by SIGPIPE. Returns 0, or 2
+ * after one line naming the file. */
+static int write_thresholds(const char *path, const struct pcb_cmp_outcome *oc)
+{
+    struct pcb_cmp_output o;
+    struct sigaction ign, old;
+    char err[PCB_CMP_ERRLEN];
+    int rc;
+
+    memset(&ign, 0, sizeof(ign));
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ign, &old);
+    rc = pcb_cmp_output_open(&o, path, err);
+    if (rc == 0 && (rc = pcb_cmp_thresholds_write(o.f, oc, err)) != 0)
+        pcb_cmp_output_abort(&o);
+    else if (rc == 0)
+        rc = pcb_cmp_output_commit(&o, err);
+    sigaction(SIGPIPE, &old, NULL);
+    if (rc != 0)
+        return pcb_opts_refuse("compare", "--write-thresholds", path, err);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct cli cli;
@@ -447,8 +480,10 @@ int main(int argc, char **argv)
         }
         cli.decide.per_case = &own;
     }
-    if (cli.filter)
+    if (cli.filter) {
         cli.decide.filter = &cli.re;
+        cli.decide.filter_text = cli.filter;
+    }
     {
         struct reader rb = {&base, cli.files, cli.split, 0, ""};
         struct reader rn = {&new_, cli.files + cli.split, cli.nfiles - cli.split, 0, ""};
@@ -475,41 +510,28 @@ int main(int argc, char **argv)
         if ((status = check_metric(&new_, &cli.decide.metric)) != 0)
             goto out;
     }
+    if (cli.thresholds && pcb_cmp_thresholds_check(&own, &base, &new_, err)) {
+        pcb_opts_refuse("compare", "--thresholds", cli.thresholds, err);
+        status = 2;
+        goto out;
+    }
     rc = pcb_cmp_decide(&base, &new_, &cli.decide, &oc, err);
     if (rc) {
         pcb_say("compare: %s\n", err);
         status = 2;
         goto out;
     }
-    if (cli.write_thresholds) {
-        /* Written to a temporary name and renamed: never a half-written file. */
-        char tmp[4096];
-        FILE *f = NULL;
-        int wrc = -1;
-        if (snprintf(tmp, sizeof(tmp), "%s.partial", cli.write_thresholds) < (int)sizeof(tmp))
-            f = fopen(tmp, "we");
-        if (f) {
-            wrc = pcb_cmp_thresholds_write(f, &oc);
-            if (fclose(f) != 0)
-                wrc = -1;
-            if (wrc == 0 && rename(tmp, cli.write_thresholds) != 0)
-                wrc = -1;
-            if (wrc != 0)
-                unlink(tmp);
-        }
-        if (wrc != 0) {
-            pcb_opts_refuse("compare", "--write-thresholds", cli.write_thresholds,
-                            "cannot write it");
-            status = 2;
-            pcb_cmp_outcome_close(&oc);
-            goto out;
-        }
+    if (cli.write_thresholds && write_thresholds(cli.write_thresholds, &oc) != 0) {
+        status = 2;
+        pcb_cmp_outcome_close(&oc);
+        goto out;
     }
     cli.print.decide = &cli.decide;
     cli.print.color = cli.color_mode == 1 ||
                       (cli.color_mode == 0 && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL);
+    errno = 0;
     if (pcb_cmp_print(stdout, &base, &new_, &oc, &cli.print)) {
-        pcb_say("compare: cannot write the output\n");
+        pcb_say("compare: standard output: cannot write it: %s\n", strerror(errno ? errno : EIO));
         status = 2;
     } else {
         status = oc.counts[PCB_CMP_REGRESSED] ? 1 : 0;

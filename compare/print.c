@@ -11,8 +11,110 @@
 #include "compare.h"
 
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The widest a case name is shown in the table and in Markdown, in characters: every name the
+ * suite has fits (the longest is under 140), and a name of thousands of characters does not
+ * widen every row. A longer name is cut to this many characters, the last one an ellipsis; the
+ * JSON output keeps the whole name. */
+#define NAME_COLS 144
+
+/* How text from the input is written: for a terminal, for Markdown, or inside a Markdown code
+ * span. */
+enum text_mode { TEXT_PLAIN, TEXT_MD, TEXT_MD_CODE };
+
+/* The code point of the UTF-8 sequence at s (at least one byte before the NUL), and its length
+ * in *n; an invalid byte is U+FFFD, one byte long. Names from result files are valid UTF-8 (the
+ * reader checks it); paths and options from the command line need not be. */
+static uint32_t utf8_next(const unsigned char *s, size_t *n)
+{
+    uint32_t cp, min;
+    size_t len;
+
+    if (s[0] < 0x80) {
+        *n = 1;
+        return s[0];
+    }
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        len = 2, cp = s[0] & 0x1fu, min = 0x80;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        len = 3, cp = s[0] & 0x0fu, min = 0x800;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        len = 4, cp = s[0] & 0x07u, min = 0x10000;
+    else
+        len = 0, cp = 0, min = 0;
+    for (size_t k = 1; k < len; k++) {
+        if ((s[k] & 0xc0) != 0x80) {
+            len = 0;
+            break;
+        }
+        cp = cp << 6 | (s[k] & 0x3fu);
+    }
+    if (len == 0 || cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        *n = 1;
+        return 0xfffd;
+    }
+    *n = len;
+    return cp;
+}
+
+/* Characters that must not reach a terminal or a Markdown table as they are: C0 controls (line
+ * breaks, ESC, CR), DEL, C1 controls, and the Unicode line separators and direction controls,
+ * which break or reorder what is shown around them. */
+static bool is_control(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
+           cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0xfeff;
+}
+
+/*
+ * Writes s, text from the input, at most max characters (0: no limit; a longer text is cut to
+ * max - 1 characters and an ellipsis), every control character and invalid byte as '?'. In
+ * Markdown the characters a table or inline markup would take are escaped; in a code span, where
+ * escapes do not work, '`' becomes '\'' and '|' becomes '/'. Returns the characters written.
+ */
+static size_t put_text(FILE *out, const char *s, size_t max, enum text_mode mode)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t total = 0, shown = 0, n;
+
+    for (const unsigned char *q = p; *q && (max == 0 || total <= max); q += n, total++)
+        utf8_next(q, &n);
+    for (; *p && (max == 0 || total <= max || shown + 1 < max); p += n, shown++) {
+        uint32_t cp = utf8_next(p, &n);
+        if (is_control(cp) || cp == 0xfffd) {
+            fputc('?', out);
+            continue;
+        }
+        if (mode == TEXT_MD_CODE && (cp == '`' || cp == '|')) {
+            fputc(cp == '`' ? '\'' : '/', out);
+            continue;
+        }
+        if (mode == TEXT_MD && cp < 0x80 && strchr("|*_`\\<[]", (int)cp) != NULL)
+            fputc('\\', out);
+        fwrite(p, 1, n, out);
+    }
+    if (*p) {
+        fputs("\xe2\x80\xa6", out); /* the ellipsis */
+        shown++;
+    }
+    return shown;
+}
+
+/* The characters put_text() shows of s at most max wide. */
+static size_t text_width(const char *s, size_t max)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t total = 0, n;
+
+    for (; *p && total < max; p += n, total++)
+        utf8_next(p, &n);
+    return total;
+}
 
 /* The context keys whose differences are shown, besides any "pcbench_*". */
 static const char *const shown_keys[] = {"host_name",           "num_cpus",       "mhz_per_cpu",
@@ -212,8 +314,10 @@ static void print_files(FILE *out, const char *prefix, const struct pcb_cmp_side
 {
     size_t i;
     fprintf(out, "%s", prefix);
-    for (i = 0; i < s->nfiles; i++)
-        fprintf(out, "%s%s", i ? ", " : "", s->files[i]->path);
+    for (i = 0; i < s->nfiles; i++) {
+        fputs(i ? ", " : "", out);
+        put_text(out, s->files[i]->path, 0, TEXT_PLAIN);
+    }
     fprintf(out, "  (%s%s%s, %zu case%s)\n", s->n_gbench ? "Google Benchmark" : "",
             s->n_gbench && s->n_hyperfine ? " + " : "", s->n_hyperfine ? "hyperfine" : "",
             s->ncases, s->ncases == 1 ? "" : "s");
@@ -223,11 +327,15 @@ static void print_metric_line(FILE *out, const struct pcb_cmp_print_opts *po,
                               const struct pcb_cmp_outcome *oc)
 {
     const struct pcb_cmp_decide_opts *o = po->decide;
-    fprintf(out, "metric: %s (%s is better), threshold %g%%, alpha %g", o->metric.name,
+    fputs("metric: ", out);
+    put_text(out, o->metric.name, NAME_COLS, TEXT_PLAIN);
+    fprintf(out, " (%s is better), threshold %g%%, alpha %g",
             o->metric.higher_is_better ? "higher" : "lower", 100 * o->threshold, o->alpha);
-    if (o->normalize)
-        fprintf(out, ", normalised by \"%s\" (base %.4g ns, new %.4g ns)", o->normalize,
-                oc->norm_base, oc->norm_new);
+    if (o->normalize) {
+        fputs(", normalised by \"", out);
+        put_text(out, o->normalize, NAME_COLS, TEXT_PLAIN);
+        fprintf(out, "\" (base %.4g ns, new %.4g ns)", oc->norm_base, oc->norm_new);
+    }
     fprintf(out, "\n");
 }
 
@@ -245,20 +353,26 @@ static int print_table(FILE *out, const struct pcb_cmp_side *b, const struct pcb
     print_metric_line(out, po, oc);
     if (nd) {
         fprintf(out, "\nmachine and build differences:\n");
-        for (i = 0; i < nd; i++)
-            fprintf(out, "  %-20s base: %s\n  %-20s new:  %s\n", d[i].key,
-                    d[i].base ? d[i].base : "(absent)", "", d[i].new_ ? d[i].new_ : "(absent)");
+        for (i = 0; i < nd; i++) {
+            size_t w = put_text(out, "  ", 0, TEXT_PLAIN);
+            w += put_text(out, d[i].key, 0, TEXT_PLAIN);
+            fprintf(out, "%*s base: ", w < 22 ? (int)(22 - w) : 0, "");
+            put_text(out, d[i].base ? d[i].base : "(absent)", 0, TEXT_PLAIN);
+            fprintf(out, "\n  %-20s new:  ", "");
+            put_text(out, d[i].new_ ? d[i].new_ : "(absent)", 0, TEXT_PLAIN);
+            fputc('\n', out);
+        }
     }
     for (i = 0; i < nw; i++)
         fprintf(out, "\n%sWARNING: %s%s\n", po->color ? "\033[1;31m" : "", w[i], off);
-    if (oc->skipped_no_metric)
-        fprintf(out,
-                "\nnote: %zu cases have no \"%s\" on a side and were left "
-                "out\n",
-                oc->skipped_no_metric, po->decide->metric.name);
+    if (oc->skipped_no_metric) {
+        fprintf(out, "\nnote: %zu cases have no \"", oc->skipped_no_metric);
+        put_text(out, po->decide->metric.name, NAME_COLS, TEXT_PLAIN);
+        fputs("\" on a side and were left out\n", out);
+    }
     for (i = 0; i < oc->n; i++)
-        if (strlen(oc->results[i].name) > namew)
-            namew = strlen(oc->results[i].name);
+        if (text_width(oc->results[i].name, NAME_COLS) > namew)
+            namew = text_width(oc->results[i].name, NAME_COLS);
     fprintf(out, "\n%s%-*s  %12s  %12s  %8s  %8s  %8s  %-12s  %s%s\n", on, (int)namew, "Case",
             "Base", "New", "Change", "p", "q", "Verdict", "Note", off);
     for (i = 0; i < oc->n; i++) {
@@ -269,9 +383,12 @@ static int print_table(FILE *out, const struct pcb_cmp_side *b, const struct pcb
         fmt_change(ch, sizeof(ch), r->change);
         fmt_p(p, sizeof(p), r->p);
         fmt_p(q, sizeof(q), r->q);
-        fprintf(out, "%-*s  %12s  %12s  %8s  %8s  %8s  %s%-12s%s  %s\n", (int)namew, r->name, vb,
-                vn, ch, p, q, po->color ? verdict_color(r->verdict) : "",
-                pcb_cmp_verdict_name(r->verdict), off, r->note);
+        size_t w = put_text(out, r->name, NAME_COLS, TEXT_PLAIN);
+        fprintf(out, "%*s  %12s  %12s  %8s  %8s  %8s  %s%-12s%s  ", (int)(namew - w), "", vb, vn,
+                ch, p, q, po->color ? verdict_color(r->verdict) : "",
+                pcb_cmp_verdict_name(r->verdict), off);
+        put_text(out, r->note, 0, TEXT_PLAIN);
+        fputc('\n', out);
     }
     fprintf(out, "\n");
     print_summary(out, oc);
@@ -282,12 +399,7 @@ static int print_table(FILE *out, const struct pcb_cmp_side *b, const struct pcb
 /* Writes s with the characters Markdown tables care about escaped. */
 static void md_escape(FILE *out, const char *s)
 {
-    for (; *s; s++) {
-        if (*s == '|' || *s == '*' || *s == '_' || *s == '`' || *s == '\\' || *s == '<' ||
-            *s == '[' || *s == ']')
-            fputc('\\', out);
-        fputc(*s == '\n' ? ' ' : *s, out);
-    }
+    put_text(out, s, 0, TEXT_MD);
 }
 
 static int print_md(FILE *out, const struct pcb_cmp_side *b, const struct pcb_cmp_side *n,
@@ -307,10 +419,11 @@ static int print_md(FILE *out, const struct pcb_cmp_side *b, const struct pcb_cm
     fprintf(out, "**\n\n");
     for (i = 0; i < nw; i++)
         fprintf(out, "> **Warning:** %s\n\n", w[i]);
-    fprintf(out, "Metric `%s` (%s is better), threshold %g%%, alpha %g%s.\n\n",
-            po->decide->metric.name, po->decide->metric.higher_is_better ? "higher" : "lower",
-            100 * po->decide->threshold, po->decide->alpha,
-            po->decide->normalize ? ", normalised by the calibration case" : "");
+    fputs("Metric `", out);
+    put_text(out, po->decide->metric.name, NAME_COLS, TEXT_MD_CODE);
+    fprintf(out, "` (%s is better), threshold %g%%, alpha %g%s.\n\n",
+            po->decide->metric.higher_is_better ? "higher" : "lower", 100 * po->decide->threshold,
+            po->decide->alpha, po->decide->normalize ? ", normalised by the calibration case" : "");
     if (nd) {
         fprintf(out, "| Context | Base | New |\n|---|---|---|\n");
         for (i = 0; i < nd; i++) {
@@ -324,9 +437,11 @@ static int print_md(FILE *out, const struct pcb_cmp_side *b, const struct pcb_cm
         }
         fprintf(out, "\n");
     }
-    if (oc->skipped_no_metric)
-        fprintf(out, "%zu cases have no `%s` on a side and were left out.\n\n",
-                oc->skipped_no_metric, po->decide->metric.name);
+    if (oc->skipped_no_metric) {
+        fprintf(out, "%zu cases have no `", oc->skipped_no_metric);
+        put_text(out, po->decide->metric.name, NAME_COLS, TEXT_MD_CODE);
+        fputs("` on a side and were left out.\n\n", out);
+    }
     fprintf(out, "| Case | Base | New | Change | p | q | Verdict | Note |\n"
                  "|---|--:|--:|--:|--:|--:|---|---|\n");
     for (k = 0; k < sizeof(order) / sizeof(order[0]); k++)
@@ -341,8 +456,7 @@ static int print_md(FILE *out, const struct pcb_cmp_side *b, const struct pcb_cm
             fmt_p(p, sizeof(p), r->p);
             fmt_p(q, sizeof(q), r->q);
             fprintf(out, "| `");
-            for (const char *s = r->name; *s; s++)
-                fputc(*s == '`' ? '\'' : (*s == '|' ? '/' : *s), out);
+            put_text(out, r->name, NAME_COLS, TEXT_MD_CODE);
             fprintf(out, "` | %s | %s | %s | %s | %s | %s%s%s | ", vb, vn, ch, p, q,
                     r->verdict == PCB_CMP_REGRESSED ? "**" : "", pcb_cmp_verdict_name(r->verdict),
                     r->verdict == PCB_CMP_REGRESSED ? "**" : "");
@@ -355,24 +469,29 @@ static int print_md(FILE *out, const struct pcb_cmp_side *b, const struct pcb_cm
     return 0;
 }
 
-/* Writes a JSON string literal. */
+/* Writes a JSON string literal, always valid JSON and UTF-8: control characters (DEL and the C1
+ * controls too, which JSON allows raw but a terminal showing the JSON would act on) and the line
+ * separators are escaped, and a byte that is not UTF-8 (a path from the command line may hold
+ * one) becomes U+FFFD. */
 static void json_str(FILE *out, const char *s)
 {
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t n;
+
     fputc('"', out);
-    if (s == NULL)
-        s = "";
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c == '\n')
+    for (; *p; p += n) {
+        uint32_t cp = utf8_next(p, &n);
+        if (cp == '"' || cp == '\\')
+            fprintf(out, "\\%c", (int)cp);
+        else if (cp == '\n')
             fputs("\\n", out);
-        else if (c == '\t')
+        else if (cp == '\t')
             fputs("\\t", out);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
+        else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+                 (cp == 0xfffd && n == 1))
+            fprintf(out, "\\u%04x", (unsigned)cp);
         else
-            fputc(c, out);
+            fwrite(p, 1, n, out);
     }
     fputc('"', out);
 }

@@ -8,9 +8,19 @@
  * when a later file of the side comes from another machine (host_name,
  * num_cpus or mhz_per_cpu differ): their samples are merged all the same,
  * and the output warns.
+ *
+ * Two things are refused, because merging them gives a wrong answer without a
+ * sign of it: the same run twice on one side (one file under two names, or a
+ * copy of it: pcb_results_same_run), whose samples would count twice and make
+ * a small change significant; and a case with raw repetitions in one file and
+ * aggregates only in another, whose aggregates would be dropped, since a U test
+ * needs samples and a summary is none.
  */
 #include "compare.h"
 
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,10 +91,43 @@ static int grow_table(struct pcb_cmp_side *side)
     return 0;
 }
 
+/* Whether a file's case has raw repetitions (1), only aggregates or, for hyperfine, only the
+ * summary (2), or neither (0). */
+static int part_kind(const struct pcb_results_case *c)
+{
+    if (c->nreps > 0)
+        return 1;
+    if (c->naggs > 0 || !isnan(c->summary.mean_ns) || !isnan(c->summary.median_ns))
+        return 2;
+    return 0;
+}
+
+/* Notes which kind of part c is in sc, refusing raw repetitions in one file and aggregates only
+ * in another. Returns 0 or PCB_CMP_EMIXED with the message in err. */
+static int note_kind(struct pcb_cmp_side *side, struct pcb_cmp_case *sc,
+                     const struct pcb_results *file, const struct pcb_results_case *c, char *err)
+{
+    int kind = part_kind(c);
+
+    if (kind == 1 && sc->raw_in == NULL)
+        sc->raw_in = file;
+    if (kind == 2 && sc->aggs_in == NULL)
+        sc->aggs_in = file;
+    if (sc->raw_in == NULL || sc->aggs_in == NULL)
+        return 0;
+    snprintf(err, PCB_CMP_ERRLEN,
+             "%s: case \"%s\" has %s here but %s in %s (both %s files): the two cannot be "
+             "merged; give the %s side files of one kind",
+             file->path, c->name, kind == 1 ? "raw repetitions" : "aggregates only",
+             kind == 1 ? "aggregates only" : "raw repetitions",
+             kind == 1 ? sc->aggs_in->path : sc->raw_in->path, side->label, side->label);
+    return PCB_CMP_EMIXED;
+}
+
 /* Adds the part (file, c) to the case with c's key, or to a new case.
- * Returns 0 or PCB_CMP_ENOMEM. */
+ * Returns 0, PCB_CMP_ENOMEM, or PCB_CMP_EMIXED with the message in err. */
 static int add_part(struct pcb_cmp_side *side, const struct pcb_results *file,
-                    const struct pcb_results_case *c)
+                    const struct pcb_results_case *c, char *err)
 {
     struct pcb_cmp_case *sc = (struct pcb_cmp_case *)pcb_cmp_side_find(side, c->key);
     size_t j;
@@ -96,7 +139,7 @@ static int add_part(struct pcb_cmp_side *side, const struct pcb_results *file,
         sc->more = m;
         m[sc->nparts - 1] = (struct pcb_cmp_part){file, c};
         sc->nparts++;
-        return 0;
+        return note_kind(side, sc, file, c, err);
     }
     /* Keep the load factor at or below one half. */
     if ((side->ncases + 1) * 2 > side->tcap && grow_table(side))
@@ -110,11 +153,11 @@ static int add_part(struct pcb_cmp_side *side, const struct pcb_results *file,
         side->capcases = ncap;
     }
     sc = &side->cases[side->ncases];
-    *sc = (struct pcb_cmp_case){c->key, c->name, {file, c}, NULL, 1};
+    *sc = (struct pcb_cmp_case){c->key, c->name, {file, c}, NULL, 1, NULL, NULL};
     for (j = hash_key(c->key) & (side->tcap - 1); side->table[j]; j = (j + 1) & (side->tcap - 1))
         ;
     side->table[j] = ++side->ncases;
-    return 0;
+    return note_kind(side, sc, file, c, err);
 }
 
 /* Notes whether `file` comes from another machine than the side's context. */
@@ -130,15 +173,31 @@ static void check_machine(struct pcb_cmp_side *side, const struct pcb_results *f
     }
 }
 
-int pcb_cmp_side_add(struct pcb_cmp_side *side, struct pcb_results *file)
+int pcb_cmp_side_add(struct pcb_cmp_side *side, struct pcb_results *file, char *err)
 {
     struct pcb_results **nf = realloc(side->files, (side->nfiles + 1) * sizeof(*nf));
+    int rc;
 
     if (nf == NULL) {
+        snprintf(err, PCB_CMP_ERRLEN, "%s: out of memory", file->path);
         pcb_results_destroy(file);
         return PCB_CMP_ENOMEM;
     }
     side->files = nf;
+    for (size_t i = 0; i < side->nfiles; i++) {
+        const struct pcb_results *old = side->files[i];
+        bool same_file = file->ino != 0 && file->dev == old->dev && file->ino == old->ino;
+        if (same_file || pcb_results_same_run(old, file)) {
+            snprintf(err, PCB_CMP_ERRLEN,
+                     "%s: %s as %s, given twice on the %s side: its samples would count "
+                     "twice; give each run once",
+                     file->path,
+                     same_file ? "the same file" : "the same run (date, host and results)",
+                     old->path, side->label);
+            pcb_results_destroy(file);
+            return PCB_CMP_ETWICE;
+        }
+    }
     side->files[side->nfiles++] = file;
     if (file->kind == PCB_RESULTS_HYPERFINE)
         side->n_hyperfine++;
@@ -151,7 +210,10 @@ int pcb_cmp_side_add(struct pcb_cmp_side *side, struct pcb_results *file)
         side->nctx = file->ncontext;
     }
     for (size_t i = 0; i < file->ncases; i++)
-        if (add_part(side, file, &file->cases[i]))
-            return PCB_CMP_ENOMEM;
+        if ((rc = add_part(side, file, &file->cases[i], err)) != 0) {
+            if (rc == PCB_CMP_ENOMEM)
+                snprintf(err, PCB_CMP_ERRLEN, "%s: out of memory", file->path);
+            return rc;
+        }
     return 0;
 }

@@ -238,6 +238,30 @@ def main():
     write("legacy_base.json", legacy([100.0, 101.0, 102.0, 103.0], 200.0, 0.01))
     write("legacy_new.json", legacy([120.0, 121.0, 122.0, 123.0], 240.0, 0.01))
 
+    # --- the same run as base.json, copied: given with it on one side, it is refused ---
+    with open(os.path.join(OUT, "base.json")) as f:
+        base_text = f.read()
+    with open(os.path.join(OUT, "base_copy.json"), "w") as f:
+        f.write(base_text)
+
+    # --- names a terminal or a Markdown table must not take as they are: a line break, CR, ESC,
+    # a tab, '|' and '`', a direction override, and a name of 300 characters (cut in the
+    # table and in Markdown, whole in JSON) ---
+    odd = ["Threaded/line\nbreak", "Threaded/carriage\rreturn", "Threaded/\x1b[31mred\x1b[0m",
+           "Threaded/tab\there", "Threaded/pipe|and`tick`", "Threaded/\u202eesrever",
+           "Threaded/" + "long_" * 58 + "end"]
+    write("names_base.json", {"context": context(), "benchmarks":
+          [e for n in odd for e in case(n, [1000.0, 1001.0, 1002.0, 1003.0, 1004.0])]})
+    write("names_new.json", {"context": context(), "benchmarks":
+          [e for n in odd for e in case(n, [1200.0, 1201.0, 1202.0, 1203.0, 1204.0])]})
+
+    # --- per-case thresholds files: a typo'd name, a name with a trailing space ---
+    with open(os.path.join(OUT, "thresholds_typo.tsv"), "w") as f:
+        f.write("# a case base.json and new.json do not have\n12.0\tSequential/CPU.hash\n"
+                "8.0\tSequential/CPU.hsah\n")
+    with open(os.path.join(OUT, "thresholds_trailing.tsv"), "w") as f:
+        f.write("12.0\tSequential/CPU.hash \n")
+
     # --- bad inputs ---
     bad = os.path.join(OUT, "bad")
     good = case("Sequential/CPU.hash", [5001.0, 5012.0, 4995.0])
