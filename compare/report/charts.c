@@ -33,6 +33,8 @@
 
 #define GNUPLOT_TIMEOUT_S 120 /* a script of this size takes well under a second */
 
+volatile sig_atomic_t pcb_rp_stop;
+
 /* The two outputs of every chart. */
 static const char *const terms[][2] = {
     {"svg", "set terminal svg size %d,%d dynamic noenhanced font 'Sans,13' background "
@@ -556,7 +558,7 @@ static int run_gnuplot(const char *exe, const char *dir)
             break;
         if (w < 0 && errno != EINTR)
             return -1;
-        if (waited_ms >= GNUPLOT_TIMEOUT_S * 1000) {
+        if (waited_ms >= GNUPLOT_TIMEOUT_S * 1000 || pcb_rp_stop) {
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
             return 124;

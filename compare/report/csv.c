@@ -57,15 +57,16 @@ static const char *family_name(enum pcb_rp_family fam)
     return "other";
 }
 
-int pcb_rp_write_csv(const struct pcb_rp_report *r, const char *dir, char *err)
+int pcb_rp_write_csv(const struct pcb_rp_report *r, const char *dir, const char *shown, char *err)
 {
-    char path[4096], tmp[4200];
+    char path[4096];
     FILE *f;
 
+    /* dir is the report's staging folder (main.c): the file is new, and moved into place only
+     * when the whole report was written. Messages name it as it will be: shown/results.csv. */
     snprintf(path, sizeof(path), "%s/results.csv", dir);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    if (!(f = fopen(tmp, "w"))) {
-        pcb_rp_errf(err, "%s: cannot write: %s", path, strerror(errno));
+    if (!(f = fopen(path, "we"))) {
+        pcb_rp_errf(err, "%s/results.csv: cannot write it: %s", shown, strerror(errno));
         return -1;
     }
     fputs("name,family,strategy,workload,workers,tasks,chunk,params,status,error,repetitions,"
@@ -118,9 +119,15 @@ int pcb_rp_write_csv(const struct pcb_rp_report *r, const char *dir, char *err)
         }
         fputc('\n', f);
     }
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        pcb_rp_errf(err, "%s: cannot write: %s", path, strerror(errno));
-        unlink(tmp);
+    /* A write that failed on the way (a full disk) shows in ferror(), even when the last
+     * flush, in fclose(), succeeds. */
+    int bad = ferror(f) != 0, e = errno;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad) {
+        pcb_rp_errf(err, "%s/results.csv: cannot write it: %s", shown, strerror(e ? e : EIO));
         return -1;
     }
     return 0;

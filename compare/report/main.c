@@ -11,15 +11,20 @@
  * missing).
  *
  * Exit status: 0 when the report was written (failed cases are part of a report, not an error
- * of it); 2 on bad input or an unwritable DIR, after one line on stderr. The options are one
- * table, options[], run by the option engine (opts.h), which also prints their usage.
+ * of it); 2 on bad input (a FIFO or device among the inputs, too), an unwritable DIR or a
+ * write that failed, after one line on stderr; then DIR is as it was (see struct staging). The
+ * options are one table, options[], run by the option engine (opts.h), which also prints their
+ * usage.
  */
 #define _GNU_SOURCE
 #include "report.h"
 
 #include "opts.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -81,38 +86,248 @@ static void usage(FILE *f)
     pcb_opts_usage(&optset, f);
 }
 
-/* mkdir -p. Returns 0 or -errno. */
-static int make_dirs(const char *dir)
+/*
+ * Where the report is written: a staging folder, moved into place only when every file of the
+ * report was written, so that a report that fails halfway (a full disk, an interrupt) leaves
+ * DIR as it was and nothing of its own behind. When DIR does not exist, the staging folder is
+ * made beside it (as PARENT/.NAME.partial-XXXXXX) and renamed to DIR at the end; when it does,
+ * the staging folder is made inside it and its files are moved over DIR's, one rename each.
+ * Nothing the user had is ever deleted: a file of DIR is only replaced by the new report's file
+ * of the same name, and only folders this run made are removed.
+ */
+struct staging {
+    const char *out; /* DIR as given */
+    char *stage;     /* the staging folder (malloc'ed) */
+    bool fresh;      /* DIR did not exist: stage becomes it */
+    char *made_top;  /* the outermost of DIR's parents this run made, or NULL */
+    char *parent;    /* DIR's parent folder (malloc'ed) */
+};
+
+/* The staging folder of the interrupted run, removed by the signal handler's caller. */
+static struct staging *active;
+
+/* Removes one file or empty folder of a tree (nftw's callback). */
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-    char *p = strdup(dir);
+    (void)st, (void)ftw;
+    if (type == FTW_DP)
+        rmdir(path);
+    else
+        unlink(path);
+    return 0;
+}
+
+/* Removes the parents of DIR this run made (each only when empty), from the innermost up. */
+static void unmake_parents(struct staging *sg)
+{
+    if (sg->made_top == NULL)
+        return;
+    char *p = strdup(sg->parent);
+    while (p != NULL && rmdir(p) == 0 && strcmp(p, sg->made_top) != 0) {
+        char *slash = strrchr(p, '/');
+        if (slash == NULL || slash == p)
+            break;
+        *slash = '\0';
+    }
+    free(p);
+}
+
+/* Gives the report up: the staging folder and the parents this run made go. */
+static void staging_abort(struct staging *sg)
+{
+    if (sg->stage != NULL)
+        nftw(sg->stage, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    unmake_parents(sg);
+    free(sg->stage);
+    free(sg->made_top);
+    free(sg->parent);
+    sg->stage = sg->made_top = sg->parent = NULL;
+    active = NULL;
+}
+
+/* mkdir -p of sg->parent, noting the outermost folder made. Returns 0 or -errno. */
+static int make_parents(struct staging *sg)
+{
+    char *p = strdup(sg->parent);
     struct stat st;
     int err = 0;
 
-    if (!p)
+    if (p == NULL)
         return -ENOMEM;
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0')
             continue;
+        char c = *s;
         *s = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+        if (mkdir(p, 0755) == 0) {
+            if (sg->made_top == NULL && (sg->made_top = strdup(p)) == NULL)
+                err = -ENOMEM;
+        } else if (errno != EEXIST) {
             err = -errno;
-            break;
         }
-        *s = '/';
+        *s = c;
+        if (err || c == '\0')
+            break;
     }
-    if (!err && mkdir(p, 0755) != 0 && errno != EEXIST)
-        err = -errno;
     if (!err && (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)))
         err = -ENOTDIR;
-    if (!err && access(p, W_OK) != 0)
-        err = -errno;
     free(p);
     return err;
+}
+
+/* Makes the staging folder for sg->out. Returns 0 or -errno. */
+static int staging_open(struct staging *sg, const char *out)
+{
+    struct stat st;
+    char *name = NULL, *trimmed = strdup(out);
+    size_t n;
+    int err = 0;
+
+    memset(sg, 0, sizeof(*sg));
+    sg->out = out;
+    if (trimmed == NULL)
+        return -ENOMEM;
+    for (n = strlen(trimmed); n > 1 && trimmed[n - 1] == '/'; n--)
+        trimmed[n - 1] = '\0';
+    if (stat(trimmed, &st) == 0) {
+        if (!S_ISDIR(st.st_mode))
+            err = -ENOTDIR;
+        else if (access(trimmed, W_OK) != 0)
+            err = -errno;
+        else if (asprintf(&sg->stage, "%s/.pcbench-report.partial-XXXXXX", trimmed) < 0)
+            err = -ENOMEM, sg->stage = NULL;
+    } else if (errno != ENOENT) {
+        err = -errno;
+    } else {
+        char *slash = strrchr(trimmed, '/');
+        sg->fresh = true;
+        if (slash == NULL) {
+            sg->parent = strdup(".");
+            name = strdup(trimmed);
+        } else {
+            sg->parent =
+                slash == trimmed ? strdup("/") : strndup(trimmed, (size_t)(slash - trimmed));
+            name = strdup(slash + 1);
+        }
+        if (sg->parent == NULL || name == NULL)
+            err = -ENOMEM;
+        else if ((err = make_parents(sg)) == 0 &&
+                 asprintf(&sg->stage, "%s/.%s.partial-XXXXXX", sg->parent, name) < 0)
+            err = -ENOMEM, sg->stage = NULL;
+    }
+    free(trimmed);
+    free(name);
+    if (!err && mkdtemp(sg->stage) == NULL)
+        err = -errno;
+    if (err) {
+        free(sg->stage);
+        sg->stage = NULL;
+        staging_abort(sg);
+        return err;
+    }
+    active = sg;
+    return 0;
+}
+
+/* Moves stage/sub/name over out/sub/name. Returns 0 or -errno. */
+static int move_one(const struct staging *sg, const char *sub, const char *name)
+{
+    char from[4096], to[4096];
+
+    snprintf(from, sizeof(from), "%s/%s%s%s", sg->stage, sub, *sub ? "/" : "", name);
+    snprintf(to, sizeof(to), "%s/%s%s%s", sg->out, sub, *sub ? "/" : "", name);
+    return rename(from, to) == 0 ? 0 : -errno;
+}
+
+/* Puts the report in place. Returns 0, or -errno with the file that could not be moved in
+ * *what. */
+static int staging_commit(struct staging *sg, const char **what)
+{
+    static const char *const files[] = {"charts.gp", "results.csv", "index.md"};
+    char charts[4096], target[4096];
+    struct stat st;
+    int err = 0;
+
+    *what = sg->out;
+    if (sg->fresh && rename(sg->stage, sg->out) == 0) {
+        free(sg->stage);
+        sg->stage = NULL;
+        staging_abort(sg); /* frees what is left; DIR now exists, so no parent is empty */
+        return 0;
+    }
+    /* Into an existing DIR: charts first, index.md, which links them, last. */
+    snprintf(charts, sizeof(charts), "%s/charts", sg->stage);
+    snprintf(target, sizeof(target), "%s/charts", sg->out);
+    if (stat(charts, &st) == 0) {
+        if (stat(target, &st) != 0) {
+            err = move_one(sg, "", "charts");
+        } else {
+            DIR *d = opendir(charts);
+            struct dirent *e;
+            if (d == NULL)
+                err = -errno;
+            while (d != NULL && !err && (e = readdir(d)) != NULL)
+                if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                    err = move_one(sg, "charts", e->d_name);
+            if (d != NULL)
+                closedir(d);
+        }
+        if (err)
+            *what = "charts/";
+    }
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && !err; i++) {
+        char from[4096];
+        snprintf(from, sizeof(from), "%s/%s", sg->stage, files[i]);
+        if (stat(from, &st) == 0 && (err = move_one(sg, "", files[i])) != 0)
+            *what = files[i];
+    }
+    staging_abort(sg); /* the staging folder, now empty unless something failed */
+    return err;
+}
+
+/* SIGINT, SIGTERM, SIGHUP: stop gnuplot, then main() removes the staging folder and dies of
+ * the same signal. */
+static volatile sig_atomic_t caught;
+
+static void on_signal(int sig)
+{
+    caught = sig;
+    pcb_rp_stop = 1;
+}
+
+/* After an interrupt: nothing of this run is kept, and the process ends by the signal. */
+static void die_if_interrupted(void)
+{
+    if (!caught)
+        return;
+    if (active != NULL)
+        staging_abort(active);
+    signal(caught, SIG_DFL);
+    raise(caught);
+    _exit(128 + caught);
+}
+
+/* A result file must be a regular file: a FIFO would block the report until someone writes
+ * it, and a device is no result file. Directories are left to the reader, which says so. Returns
+ * 0, or 2 after one line. */
+static int check_input(const char *path)
+{
+    struct stat st;
+
+    if (stat(path, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+        return 0;
+    pcb_say("pcbench-report: %s: is a %s; expected a regular result file\n", path,
+            S_ISFIFO(st.st_mode)  ? "FIFO"
+            : S_ISCHR(st.st_mode) ? "character device"
+            : S_ISBLK(st.st_mode) ? "block device"
+                                  : "socket");
+    return 2;
 }
 
 int main(int argc, char **argv)
 {
     struct pcb_rp_report r;
+    struct staging sg;
     struct cli cli = {NULL, NULL, 0, false};
     size_t nfailed = 0;
     char err[PCB_RP_ERRLEN], dflt[4096];
@@ -138,12 +353,25 @@ int main(int argc, char **argv)
     }
     memset(&r, 0, sizeof(r));
     for (size_t i = 0; i < cli.ninputs; i++)
+        if (check_input(cli.inputs[i])) {
+            free(cli.inputs);
+            return 2;
+        }
+    for (size_t i = 0; i < cli.ninputs; i++)
         if (pcb_rp_load(&r, cli.inputs[i], err)) {
             pcb_say("pcbench-report: %s\n", err);
             pcb_rp_report_free(&r);
             free(cli.inputs);
             return 2;
         }
+    if (r.ncases == 0) {
+        /* An empty report would look like a run in which nothing happened. */
+        pcb_say("pcbench-report: %s%s: %s no case; nothing to report\n", cli.inputs[0],
+                cli.ninputs > 1 ? " and the other inputs" : "", cli.ninputs > 1 ? "hold" : "holds");
+        pcb_rp_report_free(&r);
+        free(cli.inputs);
+        return 2;
+    }
     out = cli.out;
     if (!out) {
         size_t n = strlen(cli.inputs[0]);
@@ -159,14 +387,31 @@ int main(int argc, char **argv)
         pcb_rp_report_free(&r);
         return 2;
     }
-    if ((rc = make_dirs(out)) != 0) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    if ((rc = staging_open(&sg, out)) != 0) {
         pcb_say("pcbench-report: -o %s: cannot write there: %s\n", out, strerror(-rc));
         pcb_rp_report_free(&r);
         return 2;
     }
-    pcb_rp_charts(&r, out);
-    if (pcb_rp_write_csv(&r, out, err) || pcb_rp_write_markdown(&r, out, err)) {
+    pcb_rp_charts(&r, sg.stage);
+    die_if_interrupted();
+    if (pcb_rp_write_csv(&r, sg.stage, out, err) || pcb_rp_write_markdown(&r, sg.stage, out, err)) {
+        staging_abort(&sg);
+        die_if_interrupted();
         pcb_say("pcbench-report: %s\n", err);
+        pcb_rp_report_free(&r);
+        return 2;
+    }
+    die_if_interrupted();
+    const char *what;
+    if ((rc = staging_commit(&sg, &what)) != 0) {
+        pcb_say("pcbench-report: -o %s: cannot put %s in place: %s\n", out, what, strerror(-rc));
         pcb_rp_report_free(&r);
         return 2;
     }

@@ -347,16 +347,18 @@ static void other_section(FILE *f, const struct pcb_rp_report *r)
     fprintf(f, "\n");
 }
 
-int pcb_rp_write_markdown(const struct pcb_rp_report *r, const char *dir, char *err)
+int pcb_rp_write_markdown(const struct pcb_rp_report *r, const char *dir, const char *shown,
+                          char *err)
 {
-    char path[4096], tmp[4200];
+    char path[4096];
     size_t nfailed = 0;
     FILE *f;
 
+    /* dir is the report's staging folder (main.c): the file is new, and moved into place only
+     * when the whole report was written. Messages name it as it will be: shown/index.md. */
     snprintf(path, sizeof(path), "%s/index.md", dir);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    if (!(f = fopen(tmp, "w"))) {
-        pcb_rp_errf(err, "%s: cannot write: %s", path, strerror(errno));
+    if (!(f = fopen(path, "we"))) {
+        pcb_rp_errf(err, "%s/index.md: cannot write it: %s", shown, strerror(errno));
         return -1;
     }
     for (size_t i = 0; i < r->ncases; i++)
@@ -412,9 +414,15 @@ int pcb_rp_write_markdown(const struct pcb_rp_report *r, const char *dir, char *
                    "futex ping-pong, processes: pipe ping-pong; pool start cases have none).");
     whole_section(f, r, dir, r->charts_done);
     other_section(f, r);
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        pcb_rp_errf(err, "%s: cannot write: %s", path, strerror(errno));
-        unlink(tmp);
+    /* A write that failed on the way (a full disk) shows in ferror(), even when the last
+     * flush, in fclose(), succeeds. */
+    int bad = ferror(f) != 0, e = errno;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad) {
+        pcb_rp_errf(err, "%s/index.md: cannot write it: %s", shown, strerror(e ? e : EIO));
         return -1;
     }
     return 0;

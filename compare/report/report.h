@@ -19,6 +19,7 @@
 
 #include "results.h"
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -139,13 +140,18 @@ char *pcb_rp_fmt_time(char *out, size_t cap, double ns); /* "4.61 ms", "-" for N
 char *pcb_rp_fmt_si(char *out, size_t cap, double v);    /* "11.4k", "-" for NAN */
 char *pcb_rp_fmt_bytes(char *out, size_t cap, double b); /* "4.2 MiB", "-" for NAN */
 
-/* markdown.c / csv.c: write dir/index.md and dir/results.csv. Return 0 or -1 with err set. */
-int pcb_rp_write_markdown(const struct pcb_rp_report *r, const char *dir, char *err);
-int pcb_rp_write_csv(const struct pcb_rp_report *r, const char *dir, char *err);
+/* markdown.c / csv.c: write dir/index.md and dir/results.csv; messages call dir `shown` (dir is
+ * the staging folder of the report, shown the folder it becomes). Return 0 or -1 with err set. */
+int pcb_rp_write_markdown(const struct pcb_rp_report *r, const char *dir, const char *shown,
+                          char *err);
+int pcb_rp_write_csv(const struct pcb_rp_report *r, const char *dir, const char *shown, char *err);
 
 /* charts.c: writes the data files and dir/charts.gp and runs gnuplot on it. Sets
- * r->charts_done or r->charts_note; never fails the report. */
+ * r->charts_done or r->charts_note; never fails the report. Stops gnuplot early when
+ * pcb_rp_stop is set (by main.c's signal handler). */
 void pcb_rp_charts(struct pcb_rp_report *r, const char *dir);
+/* Set from a signal handler when the report is to stop: gnuplot is then killed at once. */
+extern volatile sig_atomic_t pcb_rp_stop;
 /* Whether DIR/charts/BASE.png and .svg exist and are not empty. */
 int pcb_rp_chart_exists(const char *dir, const char *base);
 /* The message sizes ("msg:8", or "" for cases without one) that get an IPC latency chart, up

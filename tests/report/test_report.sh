@@ -141,6 +141,72 @@ bad_input)
   [[ ! -e "$dir/o1" && ! -e "$dir/o2" && ! -e "$dir/o3" && ! -e "$dir/o5" ]] ||
     flag "bad input left a directory"
   ;;
+fifo_input)
+  # A FIFO (or a device) is refused at once: reading it would wait for a writer forever.
+  mkfifo "$dir/fifo"
+  timeout 20 "$report" "$dir/fifo" -o "$dir/o" >"$dir/out.txt" 2>"$dir/err.txt"
+  eq "$?" 2 "exit status on a FIFO"
+  eq "$(wc -l <"$dir/err.txt")" 1 "lines on stderr"
+  has "$dir/err.txt" "pcbench-report: $dir/fifo: is a FIFO; expected a regular result file"
+  [[ ! -e "$dir/o" ]] || flag "a refused FIFO left a report folder"
+  ;;
+nothing_to_report)
+  # A file without a case, or with a counter that has no name, is refused, not reported.
+  printf '{"context": {}, "benchmarks": []}\n' >"$dir/none.json"
+  "$report" "$dir/none.json" -o "$dir/o" >/dev/null 2>"$dir/err.txt"
+  eq "$?" 2 "exit status on a file without cases"
+  has "$dir/err.txt" "none.json: holds no case; nothing to report"
+  printf '{"benchmarks": [{"name": "X/a", "run_type": "iteration", "real_time": 100, "cpu_time": 100, "time_unit": "ns", "": 500000}]}\n' >"$dir/unnamed.json"
+  "$report" "$dir/unnamed.json" -o "$dir/o" >/dev/null 2>"$dir/err.txt"
+  eq "$?" 2 "exit status on a counter without a name"
+  has "$dir/err.txt" 'unnamed.json: benchmark #0 ("X/a"): a counter has an empty name ("")'
+  [[ ! -e "$dir/o" ]] || flag "a refused input left a report folder"
+  ;;
+failed_write)
+  # A write that fails halfway (the file size limit, SIGXFSZ ignored so that write() returns
+  # EFBIG) is an error, and nothing of the report is left: a new folder is not made, and an
+  # existing report stays as it was, with the user's own file in it.
+  (ulimit -f 1; trap '' XFSZ; exec "$report" "$here/small.json" -o "$dir/new/deep/out" 2>&1) |
+    cat >"$dir/err.txt"
+  eq "${PIPESTATUS[0]}" 2 "exit status of a failed write"
+  eq "$(wc -l <"$dir/err.txt")" 1 "lines on stderr"
+  has "$dir/err.txt" "pcbench-report: $dir/new/deep/out/"
+  has "$dir/err.txt" "cannot write it: File too large"
+  [[ ! -e "$dir/new" ]] || flag "a failed report left $(find "$dir/new" | tr '\n' ' ')"
+  "$report" "$here/names.json" -o "$dir/out" >/dev/null ||
+    flag "the first report: exit status $?"
+  printf 'mine\n' >"$dir/out/notes.txt"
+  before=$(cd "$dir/out" && find . -type f -exec md5sum {} + | sort)
+  (ulimit -f 1; trap '' XFSZ; exec "$report" "$here/small.json" -o "$dir/out" 2>&1) |
+    cat >"$dir/err.txt"
+  eq "${PIPESTATUS[0]}" 2 "exit status of a failed rewrite"
+  after=$(cd "$dir/out" && find . -type f -exec md5sum {} + | sort)
+  [[ "$before" == "$after" ]] || flag "a failed rewrite changed the report: $(diff <(echo "$before") <(echo "$after"))"
+  [[ -z "$(find "$dir/out" -name '.*partial*')" ]] || flag "a failed rewrite left its staging folder"
+  # The same rewrite without the limit replaces the report and keeps the user's file.
+  "$report" "$here/small.json" -o "$dir/out" >/dev/null || flag "the rewrite: exit status $?"
+  has "$dir/out/index.md" "| Sequential | **9 ms (1.00x)** | |"
+  has "$dir/out/notes.txt" "mine"
+  [[ -z "$(find "$dir/out" -name '.*partial*')" ]] || flag "a rewrite left its staging folder"
+  ;;
+interrupted)
+  # SIGTERM while gnuplot runs (a stand-in that waits): gnuplot is stopped, nothing is left,
+  # and the report dies of the signal.
+  mkdir -p "$dir/bin"
+  printf '#!/bin/sh\necho $$ >"%s/started.tmp" && mv "%s/started.tmp" "%s/started"\nexec sleep 60\n' \
+    "$dir" "$dir" "$dir" >"$dir/bin/gnuplot"
+  chmod +x "$dir/bin/gnuplot"
+  PATH="$dir/bin:$PATH" "$report" "$here/small.json" -o "$dir/out" >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 200); do [[ -e "$dir/started" ]] && break; sleep 0.1; done
+  [[ -e "$dir/started" ]] || flag "the stand-in gnuplot never started"
+  kill -TERM "$pid"
+  wait "$pid"
+  eq "$?" 143 "exit status (death by SIGTERM)"
+  [[ ! -e "$dir/out" ]] || flag "an interrupted report left $(find "$dir/out" | tr '\n' ' ')"
+  [[ -z "$(find "$dir" -maxdepth 1 -name '.*partial*')" ]] || flag "an interrupted report left its staging folder"
+  ! kill -0 "$(cat "$dir/started")" 2>/dev/null || flag "the stand-in gnuplot is still running"
+  ;;
 names)
   # Parameters are told by position (after tasks:), names and numbers alike: alloc:glibc and
   # alloc:jemalloc are two inputs, each against its own Sequential. Hybrid's procs:2/threads:2
