@@ -22,8 +22,13 @@
 #                              after a run that passed)
 #   thresholds.tsv             per-case thresholds from --calibrate (used when present)
 #
-# Exit status: 0 nothing regressed, 1 something regressed, 2 bad usage or a failed run.
+# Exit status: 0 nothing regressed, 1 something regressed, 2 bad usage or a failed run, or a
+# comparison compare refused (nothing to compare, such as a result file without cases, is not a
+# pass: the gate keeps nothing of it and never makes it the baseline).
 set -uo pipefail
+# No word is ever a file pattern: the subset's regexes (a line such as `*`) are passed as they
+# are; the one place that lists files turns globbing on for itself.
+set -f
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -34,7 +39,8 @@ usage: compare/nightly.sh [options]
   --mode ab|stored|calibrate  how to judge (default: ab when --base-rev is given, else stored)
   --base-rev REV              base commit for ab mode (e.g. origin/main, HEAD~1)
   --dir DIR                   results, reports, baseline and thresholds (default: results/gate)
-  --filter-file FILE          the gate subset, one regex per line (default: compare/gate.filter)
+  --filter-file FILE          the gate subset, one extended regex per line, checked before the
+                              build (default: compare/gate.filter)
   --repetitions N             samples per case and side, 9..100 (default: 9)
   --min-time S                seconds per sample, 0.01..10 (default: 0.1)
   --results FILE              stored mode: judge this result file instead of running pcbench
@@ -83,8 +89,10 @@ done
 
 [[ -z "$mode" ]] && { [[ -n "$base_rev" ]] && mode=ab || mode=stored; }
 case "$mode" in ab|stored|calibrate) ;; *) die "--mode=$mode: expected ab, stored or calibrate" ;; esac
-[[ "$reps" =~ ^[0-9]+$ ]] && (( reps >= 9 && reps <= 100 )) ||
+# Base 10 always: bash's arithmetic reads 09 as a bad octal number and 010 as 8.
+[[ "$reps" =~ ^[0-9]{1,9}$ ]] && (( 10#$reps >= 9 && 10#$reps <= 100 )) ||
   die "--repetitions=$reps: expected an integer from 9 to 100 (the U test needs at least 9)"
+reps=$((10#$reps))
 [[ "$min_time" =~ ^[0-9]*\.?[0-9]+$ ]] && awk -v t="$min_time" 'BEGIN{exit !(t>=0.01 && t<=10)}' ||
   die "--min-time=$min_time: expected seconds from 0.01 to 10"
 [[ -z "$threshold" ]] || { [[ "$threshold" =~ ^[0-9]*\.?[0-9]+$ ]] &&
@@ -93,9 +101,14 @@ case "$mode" in ab|stored|calibrate) ;; *) die "--mode=$mode: expected ab, store
 [[ "$mode" == ab && -z "$base_rev" ]] && die "--mode=ab needs --base-rev REV"
 [[ "$mode" != stored && -n "$results" ]] && die "--results goes with --mode=stored"
 [[ $update -eq 1 && "$mode" != stored ]] && die "--update-baseline goes with --mode=stored"
+[[ -d "$filter_file" ]] && die "--filter-file=$filter_file: is a directory; expected a file of patterns"
 [[ -r "$filter_file" ]] || die "--filter-file=$filter_file: cannot read it"
+# --results and --thresholds are read twice (checked first, then compared): regular files only.
 [[ -z "$results" || -r "$results" ]] || die "--results=$results: cannot read it"
+[[ -z "$results" || -f "$results" ]] || die "--results=$results: not a regular file; expected a result file"
 [[ -z "$thresholds" || -r "$thresholds" ]] || die "--thresholds=$thresholds: cannot read it"
+[[ -z "$thresholds" || -f "$thresholds" ]] ||
+  die "--thresholds=$thresholds: not a regular file; expected a thresholds file"
 if [[ -n "$bin_dir" ]]; then
   [[ -x "$bin_dir/compare" ]] || die "--bin-dir=$bin_dir: no compare there"
   [[ -n "$results" || -x "$bin_dir/pcbench" ]] || die "--bin-dir=$bin_dir: no pcbench there"
@@ -105,8 +118,20 @@ if [[ "$mode" == ab ]]; then
     die "--base-rev=$base_rev: not a commit in this repository"
 fi
 
-# One regex from the filter file: non-empty, non-comment lines joined with '|'.
-filter=$(grep -v '^[[:space:]]*\(#\|$\)' "$filter_file" | paste -sd'|')
+# One regex from the filter file: non-empty, non-comment lines joined with '|'. The file is read
+# once (it may be a pipe), and each pattern is checked here, before anything is built: bash's
+# =~ compiles it as the POSIX extended regex pcbench's --benchmark_filter is, and returns 2
+# when it is not one.
+patterns=$(cat -- "$filter_file" 2>/dev/null) || die "--filter-file=$filter_file: cannot read it"
+filter="" lineno=0
+while IFS= read -r line; do
+  lineno=$((lineno + 1))
+  [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
+  [[ "" =~ $line ]]
+  [[ $? -eq 2 ]] &&
+    die "--filter-file=$filter_file: line $lineno: $line: not a valid extended regular expression"
+  filter+=${filter:+|}$line
+done <<<"$patterns"
 [[ -n "$filter" ]] || die "--filter-file=$filter_file: no pattern in it"
 
 # The folder is made after all checks that need nothing built. made_top is the outermost folder
@@ -124,9 +149,10 @@ mkdir -p "$dir" 2>/dev/null || { unmake_dir; die "--dir=$dir: cannot create it";
 
 # Everything temporary lives in one folder that goes away however the script ends.
 tmp=$(mktemp -d "$dir/.nightly.XXXXXX") || die "cannot create a temporary folder in $dir"
-worktree=""
+worktree="" unjudged=""
 cleanup() {
   [[ -n "$worktree" ]] && git -C "$top" worktree remove --force "$worktree" >/dev/null 2>&1
+  [[ -n "$unjudged" ]] && rm -f "$unjudged"
   rm -rf "$tmp"
   unmake_dir
 }
@@ -174,8 +200,8 @@ else
 fi
 
 # The files given are read by compare before anything runs: a bad --results or --thresholds
-# file is refused now, with compare's line, not after the subset has run.
-check_with_compare() { # check_with_compare OPTION=FILE COMPARE_ARGS...: exits 2 on a refusal
+# file, or a bad baseline, is refused now, with compare's line, not after the subset has run.
+check_with_compare() { # check_with_compare WHAT COMPARE_ARGS...: exits 2 on a refusal
   local what=$1 msg
   shift
   msg=$("$compare" "$@" 2>&1 >/dev/null)
@@ -183,12 +209,41 @@ check_with_compare() { # check_with_compare OPTION=FILE COMPARE_ARGS...: exits 2
   msg=${msg#compare: }
   die "$what: ${msg#"$what: "}" # compare's line names the option the same way: once is enough
 }
+# case_names FILE: the names of the cases of a result file, one per line, as JSON strings
+# (compare lists them: the file against itself).
+case_names() {
+  "$compare" --format=json "$1" "$1" 2>/dev/null |
+    sed -n 's/^    {"name": \("\([^"\\]\|\\.\)*"\), "verdict".*/\1/p'
+}
+# listed_names PCBENCH: the names of the subset's cases in a build, as JSON strings; no case
+# runs.
+listed_names() {
+  "$1" --benchmark_list_tests --benchmark_filter="$filter" 2>/dev/null | sed 's/[\\"]/\\&/g; s/.*/"&"/'
+}
+# check_thresholds NAME...: the thresholds file against the cases the comparison will have (one
+# entry each in a result file made for it), so that a line for a case the subset no longer has
+# is refused before the run.
+check_thresholds() {
+  [[ -n "$thresholds" && $# -gt 0 ]] || return 0
+  printf '%s\n' "$@" | awk 'BEGIN { printf "{\"benchmarks\": [" }
+    { printf "%s{\"name\": %s, \"run_type\": \"iteration\", \"real_time\": 1, \"cpu_time\": 1, \"time_unit\": \"ns\"}", (NR > 1 ? ", " : ""), $0 }
+    END { print "]}" }' >"$tmp/cases.json"
+  check_with_compare "--thresholds=$thresholds" --thresholds "$thresholds" "$tmp/cases.json" "$tmp/cases.json"
+}
 if [[ -n "$results" ]]; then
   check_with_compare "--results=$results" "$results" "$results"
 fi
-if [[ -n "$thresholds" ]]; then
-  printf '{"benchmarks": [{"name": "a", "run_name": "a", "run_type": "iteration", "real_time": 1, "cpu_time": 1, "time_unit": "ns"}]}\n' >"$tmp/one.json"
-  check_with_compare "--thresholds=$thresholds" --thresholds "$thresholds" "$tmp/one.json" "$tmp/one.json"
+baseline_names=()
+if [[ "$mode" == stored && -e "$dir/baseline.json" ]]; then
+  check_with_compare "baseline $dir/baseline.json" "$dir/baseline.json" "$dir/baseline.json"
+  mapfile -t baseline_names < <(case_names "$dir/baseline.json")
+fi
+if [[ "$mode" == stored && -n "$results" ]]; then
+  mapfile -t names < <(case_names "$results")
+  check_thresholds "${baseline_names[@]}" "${names[@]}"
+elif [[ "$mode" == stored ]]; then
+  mapfile -t names < <(listed_names "$pcbench")
+  check_thresholds "${baseline_names[@]}" "${names[@]}"
 fi
 
 run_subset() { # run_subset BINARY OUT REPS [extra flags]: the whole subset, random interleaving
@@ -206,9 +261,11 @@ stored)
     run_subset "$pcbench" "$tmp/new.json" "$reps" ||
       { tail -20 "$tmp/run.log" >&2; die "the pcbench run failed (a case failed its checks, or it crashed); nothing was kept"; }
     results="$tmp/new.json"
+    check_with_compare "the run's results" "$results" "$results"
   fi
-  cp "$results" "$tmp/keep.json" && mv "$tmp/keep.json" "$dir/$name.json"
-  if [[ ! -r "$dir/baseline.json" ]]; then
+  cp "$results" "$tmp/keep.json" && mv "$tmp/keep.json" "$dir/$name.json" ||
+    die "cannot keep the results as $dir/$name.json"
+  if [[ ! -e "$dir/baseline.json" ]]; then
     echo "nightly: no baseline in $dir yet; keeping $dir/$name.json" >&2
     if [[ $update -eq 1 ]]; then
       cp "$dir/$name.json" "$tmp/base.json" && mv "$tmp/base.json" "$dir/baseline.json"
@@ -216,8 +273,14 @@ stored)
     fi
     exit 0
   fi
-  "$compare" "${compare_args[@]}" --format=md "$dir/baseline.json" "$dir/$name.json" >"$tmp/report.md"
+  # Until compare has judged them, the results are removed again if the gate ends.
+  unjudged="$dir/$name.json"
+  "$compare" "${compare_args[@]}" --format=md "$dir/baseline.json" "$dir/$name.json" \
+    >"$tmp/report.md" 2>"$tmp/compare.err"
   rc=$?
+  # A refusal (nothing to compare, say) is no verdict: one line, nothing kept.
+  [[ $rc -eq 2 ]] && die "$(head -n 1 "$tmp/compare.err"); nothing was kept"
+  unjudged=""
   ;;
 ab)
   worktree="$tmp/base-src"
@@ -227,6 +290,8 @@ ab)
   # The case list of the new build; a case the base lacks is reported as new by compare.
   mapfile -t cases < <("$pcbench" --benchmark_list_tests --benchmark_filter="$filter")
   [[ ${#cases[@]} -gt 0 ]] || die "the filter selects no case: $filter"
+  mapfile -t names < <(listed_names "$pcbench"; listed_names "$tmp/base-build/pcbench")
+  check_thresholds "${names[@]}"
   mkdir -p "$tmp/ab"
   for c in "${cases[@]}"; do
     # Match exactly this case: escape regex metacharacters in the name.
@@ -241,10 +306,13 @@ ab)
       done
     done
   done
-  "$compare" "${compare_args[@]}" --format=md "$tmp"/ab/base-*.json -- "$tmp"/ab/new-*.json \
+  set +f
+  base_files=("$tmp"/ab/base-*.json) new_files=("$tmp"/ab/new-*.json)
+  set -f
+  "$compare" "${compare_args[@]}" --format=md "${base_files[@]}" -- "${new_files[@]}" \
     >"$tmp/report.md" 2>"$tmp/compare.err"
   rc=$?
-  [[ $rc -eq 2 ]] && { cat "$tmp/compare.err" >&2; die "compare rejected the runs"; }
+  [[ $rc -eq 2 ]] && die "$(head -n 1 "$tmp/compare.err"); nothing was kept"
   # Kept: every sample file of both sides, so the verdict can be re-derived or re-judged.
   mv "$tmp/ab" "$dir/$name-ab"
   ;;
@@ -254,9 +322,9 @@ calibrate)
   run_subset "$pcbench" "$tmp/b.json" "$reps" ||
     { tail -20 "$tmp/run.log" >&2; die "the second A/A run failed"; }
   "$compare" --format=json "$tmp/a.json" "$tmp/b.json" >"$tmp/aa.json" 2>"$tmp/compare.err"
-  [[ $? -eq 2 ]] && { cat "$tmp/compare.err" >&2; die "compare rejected the A/A runs"; }
+  [[ $? -eq 2 ]] && die "$(head -n 1 "$tmp/compare.err"); nothing was kept"
   "$compare" --write-thresholds="$tmp/thresholds.tsv" "$tmp/a.json" "$tmp/b.json" >/dev/null 2>"$tmp/compare.err"
-  [[ $? -eq 2 ]] && { cat "$tmp/compare.err" >&2; die "compare could not derive thresholds"; }
+  [[ $? -eq 2 ]] && die "$(head -n 1 "$tmp/compare.err"); nothing was kept"
   mv "$tmp/thresholds.tsv" "$dir/thresholds.tsv"
   cp "$tmp/aa.json" "$dir/$name-aa.json"
   echo "nightly: wrote $dir/thresholds.tsv from an A/A pair ($dir/$name-aa.json)"

@@ -2,7 +2,10 @@
 # test_gate.sh - the nightly gate (compare/nightly.sh) on result files whose answer is known:
 # a 20% slower case exits 1 and is named; an unchanged set exits 0; a failed gate never
 # replaces the baseline and a passing one does with --update-baseline; a per-case thresholds
-# file widens a noisy case's band; an interrupted run keeps no partial result; bad usage exits 2.
+# file widens a noisy case's band; an interrupted run keeps no partial result; bad usage exits 2;
+# a result file without cases neither passes nor becomes the baseline; numbers are read in base
+# 10; the subset's patterns are checked before anything is built; a thresholds line for a case
+# the comparison does not have is refused before anything runs.
 #
 #   test_gate.sh BUILD_DIR
 set -u
@@ -94,6 +97,68 @@ for args in "--repetitions 3" "--mode fast" "--min-time 0" "--mode ab" "--bogus"
   [[ $rc -eq 2 && $(wc -l <<<"$msg") -eq 1 && "$msg" == *"${opt#--}"* ]] &&
     ok "bad usage $args exits 2 naming it" || flag "bad usage $args exits 2 naming it (rc $rc: $msg)"
 done
+
+# 7. A result file without cases is nothing to compare: no pass, no new baseline, nothing kept;
+#    the same for a baseline without cases.
+printf '{"context": {"host_name": "gate-test"}, "benchmarks": []}\n' >"$work/empty.json"
+d="$work/d7"; mkdir -p "$d"; cp "$work/base.json" "$d/baseline.json"
+msg=$("$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/empty.json" --update-baseline 2>&1 >/dev/null); rc=$?
+[[ $rc -eq 2 && $(wc -l <<<"$msg") -eq 1 && "$msg" == *"holds no case"* ]] &&
+  ok "an empty result file exits 2 with one line" || flag "an empty result file exits 2 with one line (rc $rc: $msg)"
+cmp -s "$d/baseline.json" "$work/base.json" && [[ $(ls -A "$d") == baseline.json ]] &&
+  ok "an empty result file keeps the baseline and nothing else" ||
+  flag "an empty result file keeps the baseline and nothing else: $(ls -A "$d")"
+cp "$work/empty.json" "$d/baseline.json"
+msg=$("$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/same.json" --update-baseline 2>&1 >/dev/null); rc=$?
+[[ $rc -eq 2 && $(wc -l <<<"$msg") -eq 1 && "$msg" == *"baseline $d/baseline.json"*"holds no case"* ]] &&
+  ok "an empty baseline exits 2 with one line" || flag "an empty baseline exits 2 with one line (rc $rc: $msg)"
+cmp -s "$d/baseline.json" "$work/empty.json" && [[ $(ls -A "$d") == baseline.json ]] &&
+  ok "an empty baseline is not replaced, nothing is kept" ||
+  flag "an empty baseline is not replaced, nothing is kept: $(ls -A "$d")"
+# No case in common with the baseline is nothing compared either.
+gb_file "$work/other.json" 1000 500
+sed -i 's|Case/|Other/|g' "$work/other.json"
+d="$work/d7b"; mkdir -p "$d"; cp "$work/base.json" "$d/baseline.json"
+msg=$("$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/other.json" --update-baseline 2>&1 >/dev/null); rc=$?
+[[ $rc -eq 2 && $(wc -l <<<"$msg") -eq 1 && "$msg" == *"no case is on both sides"* ]] &&
+  ok "no case in common with the baseline exits 2" || flag "no case in common with the baseline exits 2 (rc $rc: $msg)"
+cmp -s "$d/baseline.json" "$work/base.json" && [[ $(ls -A "$d") == baseline.json ]] &&
+  ok "no case in common keeps the baseline and nothing else" ||
+  flag "no case in common keeps the baseline and nothing else: $(ls -A "$d")"
+
+# 8. --repetitions in base 10: 09 and 010 are nine and ten, not a bad octal number and eight.
+for n in 09 010; do
+  d="$work/d8-$n"; mkdir -p "$d"; cp "$work/base.json" "$d/baseline.json"
+  msg=$("$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/same.json" --repetitions "$n" 2>&1); rc=$?
+  [[ $rc -eq 0 ]] && ok "--repetitions $n is accepted" || flag "--repetitions $n is accepted (rc $rc: $msg)"
+done
+msg=$("$gate" --dir "$work/d8" --bin-dir "$build" --repetitions 08 2>&1 >/dev/null); rc=$?
+[[ $rc -eq 2 && $(wc -l <<<"$msg") -eq 1 && "$msg" == *"--repetitions=08: expected an integer from 9 to 100"* ]] &&
+  ok "--repetitions 08 is refused in one line" || flag "--repetitions 08 is refused in one line (rc $rc: $msg)"
+
+# 9. The subset's patterns are checked before anything is built: a bad regex, or a pattern that
+#    a shell would take for a file pattern, is refused with its line, and no build starts.
+for pat in '(' '*'; do
+  printf '^Floor/\n%s\n' "$pat" >"$work/bad.filter"
+  msg=$("$gate" --mode stored --dir "$work/d9" --build-dir "$work/never-built" --filter-file "$work/bad.filter" 2>&1 >/dev/null); rc=$?
+  [[ $rc -eq 2 && $(wc -l <<<"$msg") -eq 1 && "$msg" == *"line 2: $pat: not a valid extended regular expression"* ]] &&
+    ok "the pattern '$pat' is refused in one line" || flag "the pattern '$pat' is refused in one line (rc $rc: $msg)"
+  [[ ! -e "$work/never-built" && ! -e "$work/d9" ]] && ok "no build started for '$pat'" ||
+    flag "no build started for '$pat'"
+done
+
+# 10. A thresholds line for a case neither side has (a typo, a case the subset lost) is refused
+#     before the comparison, with its line; a directory is no thresholds file.
+d="$work/d10"; mkdir -p "$d"; cp "$work/base.json" "$d/baseline.json"
+printf '12.0\tCase/A\n8.0\tCase/Z\n' >"$work/stale.tsv"
+msg=$("$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/noisy.json" --thresholds "$work/stale.tsv" 2>&1 >/dev/null); rc=$?
+[[ $rc -eq 2 && $(wc -l <<<"$msg") -eq 1 && "$msg" == *'line 2: case "Case/Z" is on neither side'* ]] &&
+  ok "a stale thresholds line is refused" || flag "a stale thresholds line is refused (rc $rc: $msg)"
+[[ $(ls -A "$d") == baseline.json ]] && ok "a stale thresholds file keeps nothing" ||
+  flag "a stale thresholds file keeps nothing: $(ls -A "$d")"
+msg=$("$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/noisy.json" --thresholds "$d" 2>&1 >/dev/null); rc=$?
+[[ $rc -eq 2 && $(wc -l <<<"$msg") -eq 1 && "$msg" == *"not a regular file"* ]] &&
+  ok "a thresholds directory is refused" || flag "a thresholds directory is refused (rc $rc: $msg)"
 
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]
