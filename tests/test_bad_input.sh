@@ -56,6 +56,19 @@ make_fixtures() {
     printf '{}\n' >"$d/readonly.json"
     chmod 444 "$d/readonly.json"
     mkfifo "$d/fifo"
+    cp "$d/base.json" "$d/copy.json"
+    cp "$SRC/tests/compare/inputs/agg_base.json" "$d/aggs.json"
+    printf '{"benchmarks": []}\n' >"$d/nocases.json"
+    printf '{"benchmarks": [{"name": "a", "run_type": "iteration", "real_time": 1, "cpu_time": 1, "time_unit": "ns", "time_unit": "ms"}]}\n' >"$d/dupkey.json"
+    printf '{"benchmarks": [{"name": "caf\xe9", "run_type": "iteration", "real_time": 1, "cpu_time": 1, "time_unit": "ns"}]}\n' >"$d/latin1.json"
+    printf '{"benchmarks": [{"name": "a\\u0000b", "run_type": "iteration", "real_time": 1, "cpu_time": 1, "time_unit": "ns"}]}\n' >"$d/nulname.json"
+    printf '{"benchmarks": [{"name": "a", "run_type": "iteration", "real_time": 1, "cpu_time": 1, "time_unit": "ns", "": 5}]}\n' >"$d/unnamed.json"
+    printf '{"results": [{"command": "sleep", "times": [], "mean": 0.01}]}\n' >"$d/hfempty.json"
+    printf '5\tSequential/CPU.hsah\n' >"$d/typo.tsv"
+    printf '5\tSequential/CPU.hash \n' >"$d/trailing.tsv"
+    printf '5\t%05000d\n' 0 >"$d/longline.tsv"
+    printf '*\n' >"$d/star.filter"
+    mkfifo "$d/input.fifo"
 }
 
 # Processes whose working directory is inside $1 (one find over /proc, not a fork per process).
