@@ -287,27 +287,6 @@ void pcb_cmp_outcome_close(struct pcb_cmp_outcome *oc);
  * is written). */
 int pcb_cmp_thresholds_write(FILE *out, const struct pcb_cmp_outcome *oc, char *err);
 
-/* ---- files compare writes (output.c) ---- */
-
-/* A file being written: whole or not at all (see output.c). */
-struct pcb_cmp_output {
-    FILE *f;      /* where to write */
-    char *target; /* the file written: the path given, its symbolic links followed */
-    char *tmp;    /* the temporary file renamed over target by the commit; NULL when target (a
-                     character device, a FIFO) is written in place */
-    bool signals; /* an interrupt removes tmp until the commit or the abort */
-};
-
-/* Opens `path` for writing. Returns 0, or a negative error with one line in err ("cannot
- * write it: ...", "is a directory; ..."; the caller names the file). */
-int pcb_cmp_output_open(struct pcb_cmp_output *o, const char *path, char *err);
-/* Finishes the file: flushes, syncs and renames it into place. Returns 0, or a negative error
- * with one line in err (a full device: "cannot write it: No space left on device"); then the
- * previous file under that name is as it was and no temporary file is left. Closes o. */
-int pcb_cmp_output_commit(struct pcb_cmp_output *o, char *err);
-/* Gives the file up, leaving the previous one as it was; a closed o is allowed. */
-void pcb_cmp_output_abort(struct pcb_cmp_output *o);
-
 /* ---- output (print.c) ---- */
 
 enum pcb_cmp_format { PCB_CMP_FMT_TABLE, PCB_CMP_FMT_MD, PCB_CMP_FMT_JSON };

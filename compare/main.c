@@ -15,6 +15,7 @@
 #include "compare.h"
 
 #include "opts.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -429,25 +430,65 @@ static int check_metric(const struct pcb_cmp_side *side, const struct pcb_cmp_me
     return 0;
 }
 
-/* --write-thresholds: the file whole, or the old one as it was (output.c). A write to a
- * reader that went away is an error like any other, not a death by SIGPIPE. Returns 0, or 2
- * after one line naming the file. */
+/* SIGINT, SIGTERM and SIGHUP while the thresholds file is written: the temporary file beside
+ * it goes first (pcb__outfile_unlink_tmp() is async-signal-safe), then the signal does what it
+ * would have done. */
+static const int caught[3] = {SIGINT, SIGTERM, SIGHUP};
+static struct sigaction old_actions[3];
+
+static void on_signal(int sig)
+{
+    pcb__outfile_unlink_tmp();
+    for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+        if (caught[i] == sig)
+            sigaction(sig, &old_actions[i], NULL);
+    raise(sig);
+}
+
+/* --write-thresholds: the file whole, or the old one as it was, through the one writer of
+ * whole files (benches/common/outfile.h: regular files replaced atomically, links followed,
+ * devices and FIFOs written in place, what cannot be written refused). The document is made in
+ * memory first, so the file is written once. Returns 0, or 2 after one line naming the file. */
 static int write_thresholds(const char *path, const struct pcb_cmp_outcome *oc)
 {
-    struct pcb_cmp_output o;
-    struct sigaction ign, old;
-    char err[PCB_CMP_ERRLEN];
+    struct pcb_outfile out;
+    struct sigaction sa;
+    char err[PCB_CMP_ERRLEN], *doc = NULL;
+    size_t len = 0;
+    FILE *mem;
     int rc;
 
-    memset(&ign, 0, sizeof(ign));
-    ign.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &ign, &old);
-    rc = pcb_cmp_output_open(&o, path, err);
-    if (rc == 0 && (rc = pcb_cmp_thresholds_write(o.f, oc, err)) != 0)
-        pcb_cmp_output_abort(&o);
-    else if (rc == 0)
-        rc = pcb_cmp_output_commit(&o, err);
-    sigaction(SIGPIPE, &old, NULL);
+    if (pcb_outfile_open(&out, path, err, sizeof(err)) != 0)
+        return pcb_opts_refuse("compare", "--write-thresholds", path, err);
+    if ((mem = open_memstream(&doc, &len)) == NULL) {
+        pcb_outfile_close(&out);
+        return pcb_opts_refuse("compare", "--write-thresholds", path, "out of memory");
+    }
+    rc = pcb_cmp_thresholds_write(mem, oc, err);
+    if (fclose(mem) != 0 && rc == 0) {
+        rc = PCB_CMP_ENOMEM;
+        snprintf(err, sizeof(err), "out of memory");
+    }
+    if (rc == 0) {
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+            sigaction(caught[i], &sa, &old_actions[i]);
+        int werr = pcb_outfile_write(&out, doc, len);
+        for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+            sigaction(caught[i], &old_actions[i], NULL);
+        if (werr != 0) {
+            rc = werr;
+            snprintf(err, sizeof(err), "cannot write it: %s", strerror(-werr));
+        }
+    }
+    int cerr = pcb_outfile_close(&out);
+    if (rc == 0 && cerr != 0) {
+        rc = cerr;
+        snprintf(err, sizeof(err), "cannot write it: %s", strerror(-cerr));
+    }
+    free(doc);
     if (rc != 0)
         return pcb_opts_refuse("compare", "--write-thresholds", path, err);
     return 0;

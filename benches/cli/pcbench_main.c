@@ -34,7 +34,7 @@
 #include "../harness/leaks.h"
 #include "oneshot.h"
 #include "../harness/options.h"
-#include "../harness/outfile.h"
+#include "../common/outfile.h"
 #include "../harness/progress.h"
 #include "../harness/summary.h"
 #include "../harness/watchdog.h"

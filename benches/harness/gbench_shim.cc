@@ -10,7 +10,7 @@
 // every profile and flag. Nothing here allocates per iteration; the batch form hands the whole
 // run to the C loop at once (see gbench.h).
 #include "gbench.h"
-#include "outfile.h"
+#include "../common/outfile.h"
 
 #include <benchmark/benchmark.h>
 

@@ -24,7 +24,7 @@
 
 #include "../../runners/names.h"
 #include "gbench.h"
-#include "outfile.h"
+#include "../common/outfile.h"
 
 /* Children killed and reaped per round; a round lists them afresh, so more only take longer. */
 #define KIDS 256

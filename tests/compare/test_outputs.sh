@@ -75,13 +75,12 @@ stdout_full)
   ;;
 fifo)
   mkfifo "$dir/fifo"
-  cat "$dir/fifo" >"$dir/read" &
-  reader=$!
+  # This shell holds the FIFO open (read and write, which never blocks) before compare runs, so
+  # compare always finds a reader; the thresholds fit the pipe's buffer and are read after it.
+  exec 4<>"$dir/fifo"
   run --write-thresholds="$dir/fifo" "$base" "$new"
-  # The reader ends when compare closes the FIFO; if compare never opened it, it is stopped.
-  for _ in $(seq 100); do kill -0 "$reader" 2>/dev/null || break; sleep 0.1; done
-  kill "$reader" 2>/dev/null
-  wait "$reader"
+  timeout 2 cat <&4 >"$dir/read" # drains what is there; the write end held here means no EOF
+  exec 4>&-
   [[ $rc -eq 1 ]] || flag "exit status $rc, expected 1"
   [[ -p "$dir/fifo" ]] || flag "the FIFO was replaced"
   grep -qx $'30.0\tThreaded/CPU.hash/workers:8' "$dir/read" || flag "the reader did not get the thresholds"
@@ -127,7 +126,7 @@ unwritable)
   one_line "compare: --write-thresholds=$dir/d: is a directory; expected a file name"
   run --write-thresholds="$dir/none/t.tsv" "$base" "$new"
   [[ $rc -eq 2 ]] || flag "a missing folder: exit status $rc, expected 2"
-  one_line "cannot write it: No such file or directory"
+  one_line "cannot create a file in $dir/none: No such file or directory"
   # A case name the format cannot hold (a tab, a line break) is refused before anything is
   # written.
   run --write-thresholds="$dir/t.tsv" "$inputs/names_base.json" "$inputs/names_new.json"

@@ -1,6 +1,7 @@
 /*
- * outfile.h - the result file (--benchmark_out): what its name leads to, whether pcbench may
- * write there, and how a whole document gets there.
+ * outfile.h - a file a tool writes whole (pcbench's --benchmark_out, compare's
+ * --write-thresholds): what its name leads to, whether the tool may write there, and how a
+ * whole document gets there. One writer for every tool, so "nothing lost" means one thing.
  *
  * What the name leads to decides how it is written:
  *  - a regular file, or nothing yet: replaced atomically. A document goes to a temporary file of
@@ -20,8 +21,9 @@
  *    directory that is missing or where pcbench cannot create the temporary file.
  * Every write, fsync, close and rename is checked.
  *
- * One result file per process: the interrupt and crash handlers remove its temporary file
+ * One such file per process: the interrupt and crash handlers remove its temporary file
  * (pcb__outfile_unlink_tmp()), so pcb_outfile_open() records its name where they can read it.
+ * Messages say what is allowed of the name (the caller prints "PROG: OPTION=PATH: why").
  */
 #ifndef PCB_OUTFILE_H
 #define PCB_OUTFILE_H

@@ -1,5 +1,5 @@
 /*
- * outfile.c - the result file; see outfile.h.
+ * outfile.c - a file written whole; see outfile.h.
  */
 #define _GNU_SOURCE
 #include "outfile.h"
@@ -187,9 +187,9 @@ int pcb_outfile_open(struct pcb_outfile *f, const char *path, char *why, size_t 
                      S_ISBLK(st.st_mode) ? "a block device" : "a socket");
             return -1;
         }
-        /* Root may write any file; a file nobody may write is still not pcbench's to replace. */
+        /* Root may write any file; a file nobody may write is still not ours to replace. */
         if ((st.st_mode & 0222) == 0) {
-            snprintf(why, cap, "a read-only file (mode %03o); expected a file pcbench may write",
+            snprintf(why, cap, "a read-only file (mode %03o); expected a file that may be written",
                      (unsigned)(st.st_mode & 0777));
             return -1;
         }
