@@ -41,6 +41,10 @@ usage: compare/nightly.sh [options]
   --dir DIR                   results, reports, baseline and thresholds (default: results/gate)
   --filter-file FILE          the gate subset, one extended regex per line, checked before the
                               build (default: compare/gate.filter)
+  --filter RE                 the gate subset as one extended regex, in place of --filter-file
+                              (a user's own cases: --filter='/Zlib\.blocks/')
+  --plugin PATH               a plugin of workloads (pcbench --pcb_plugin), given to every
+                              pcbench run of the gate; repeatable
   --repetitions N             samples per case and side, 9..100 (default: 9)
   --min-time S                seconds per sample, 0.01..10 (default: 0.1)
   --results FILE              stored mode: judge this result file instead of running pcbench
@@ -57,6 +61,7 @@ die() { echo "nightly: $*" >&2; exit 2; }
 
 mode="" base_rev="" dir="results/gate" filter_file="$here/gate.filter" reps=9 min_time=0.1
 results="" thresholds="" threshold="" update=0 build_dir="build-gate" bin_dir=""
+filter_re="" filter_file_given=0 plugins=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --mode) mode=${2-}; shift 2 || die "--mode needs a value: ab, stored or calibrate" ;;
@@ -65,8 +70,12 @@ while [[ $# -gt 0 ]]; do
     --base-rev=*) base_rev=${1#*=}; shift ;;
     --dir) dir=${2-}; shift 2 || die "--dir needs a directory" ;;
     --dir=*) dir=${1#*=}; shift ;;
-    --filter-file) filter_file=${2-}; shift 2 || die "--filter-file needs a file" ;;
-    --filter-file=*) filter_file=${1#*=}; shift ;;
+    --filter-file) filter_file=${2-}; filter_file_given=1; shift 2 || die "--filter-file needs a file" ;;
+    --filter-file=*) filter_file=${1#*=}; filter_file_given=1; shift ;;
+    --filter) filter_re=${2-}; shift 2 || die "--filter needs a regex" ;;
+    --filter=*) filter_re=${1#*=}; shift ;;
+    --plugin) [[ $# -ge 2 ]] || die "--plugin needs a file"; plugins+=("$2"); shift 2 ;;
+    --plugin=*) plugins+=("${1#*=}"); shift ;;
     --repetitions) reps=${2-}; shift 2 || die "--repetitions needs a number" ;;
     --repetitions=*) reps=${1#*=}; shift ;;
     --min-time) min_time=${2-}; shift 2 || die "--min-time needs seconds" ;;
@@ -101,8 +110,15 @@ reps=$((10#$reps))
 [[ "$mode" == ab && -z "$base_rev" ]] && die "--mode=ab needs --base-rev REV"
 [[ "$mode" != stored && -n "$results" ]] && die "--results goes with --mode=stored"
 [[ $update -eq 1 && "$mode" != stored ]] && die "--update-baseline goes with --mode=stored"
+[[ -n "$filter_re" && $filter_file_given -eq 1 ]] && die "--filter=$filter_re: give --filter or --filter-file, not both"
 [[ -d "$filter_file" ]] && die "--filter-file=$filter_file: is a directory; expected a file of patterns"
-[[ -r "$filter_file" ]] || die "--filter-file=$filter_file: cannot read it"
+[[ -n "$filter_re" || -r "$filter_file" ]] || die "--filter-file=$filter_file: cannot read it"
+# The plugins, by absolute path (pcbench checks what is in them; here only that they are files).
+pcb_extra=()
+for p in "${plugins[@]}"; do
+  [[ -n "$p" && -f "$p" && -r "$p" ]] || die "--plugin=$p: not a readable file; expected a shared object with PCB_PLUGIN() in it"
+  pcb_extra+=("--pcb_plugin=$(cd "$(dirname -- "$p")" && pwd)/$(basename -- "$p")")
+done
 # --results and --thresholds are read twice (checked first, then compared): regular files only.
 [[ -z "$results" || -r "$results" ]] || die "--results=$results: cannot read it"
 [[ -z "$results" || -f "$results" ]] || die "--results=$results: not a regular file; expected a result file"
@@ -122,17 +138,23 @@ fi
 # once (it may be a pipe), and each pattern is checked here, before anything is built: bash's
 # =~ compiles it as the POSIX extended regex pcbench's --benchmark_filter is, and returns 2
 # when it is not one.
-patterns=$(cat -- "$filter_file" 2>/dev/null) || die "--filter-file=$filter_file: cannot read it"
 filter="" lineno=0
-while IFS= read -r line; do
-  lineno=$((lineno + 1))
-  [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
-  [[ "" =~ $line ]]
-  [[ $? -eq 2 ]] &&
-    die "--filter-file=$filter_file: line $lineno: $line: not a valid extended regular expression"
-  filter+=${filter:+|}$line
-done <<<"$patterns"
-[[ -n "$filter" ]] || die "--filter-file=$filter_file: no pattern in it"
+if [[ -n "$filter_re" ]]; then
+  [[ "" =~ $filter_re ]]
+  [[ $? -eq 2 ]] && die "--filter=$filter_re: not a valid extended regular expression"
+  filter=$filter_re
+else
+  patterns=$(cat -- "$filter_file" 2>/dev/null) || die "--filter-file=$filter_file: cannot read it"
+  while IFS= read -r line; do
+    lineno=$((lineno + 1))
+    [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
+    [[ "" =~ $line ]]
+    [[ $? -eq 2 ]] &&
+      die "--filter-file=$filter_file: line $lineno: $line: not a valid extended regular expression"
+    filter+=${filter:+|}$line
+  done <<<"$patterns"
+  [[ -n "$filter" ]] || die "--filter-file=$filter_file: no pattern in it"
+fi
 
 # The folder is made after all checks that need nothing built. made_top is the outermost folder
 # mkdir -p makes; what was made here is removed again on exit when it is still empty.
@@ -198,6 +220,11 @@ else
   build "$top" "$build_dir"
   pcbench="$build_dir/pcbench" compare="$build_dir/compare"
 fi
+# A plugin pcbench refuses is refused here, with pcbench's own line, before anything runs.
+if [[ ${#pcb_extra[@]} -gt 0 && -z "$results" ]]; then
+  msg=$("$pcbench" "${pcb_extra[@]}" --benchmark_list_tests --benchmark_filter="$filter" 2>&1 >/dev/null) ||
+    die "$(printf '%s\n' "$msg" | head -n 1)"
+fi
 
 # The files given are read by compare before anything runs: a bad --results or --thresholds
 # file, or a bad baseline, is refused now, with compare's line, not after the subset has run.
@@ -218,7 +245,7 @@ case_names() {
 # listed_names PCBENCH: the names of the subset's cases in a build, as JSON strings; no case
 # runs.
 listed_names() {
-  "$1" --benchmark_list_tests --benchmark_filter="$filter" 2>/dev/null | sed 's/[\\"]/\\&/g; s/.*/"&"/'
+  "$1" "${pcb_extra[@]}" --benchmark_list_tests --benchmark_filter="$filter" 2>/dev/null | sed 's/[\\"]/\\&/g; s/.*/"&"/'
 }
 # check_thresholds NAME...: the thresholds file against the cases the comparison will have (one
 # entry each in a result file made for it), so that a line for a case the subset no longer has
@@ -249,7 +276,7 @@ fi
 run_subset() { # run_subset BINARY OUT REPS [extra flags]: the whole subset, random interleaving
   local bin=$1 out=$2 n=$3
   shift 3
-  run_bg "$bin" --benchmark_filter="$filter" --benchmark_repetitions="$n" \
+  run_bg "$bin" "${pcb_extra[@]}" --benchmark_filter="$filter" --benchmark_repetitions="$n" \
     --benchmark_enable_random_interleaving=true --benchmark_min_time="$min_time" \
     --benchmark_out="$out" --benchmark_out_format=json --benchmark_format=console "$@" \
     >"$tmp/run.log" 2>&1
@@ -288,7 +315,7 @@ ab)
     die "cannot check out $base_rev"
   build "$worktree" "$tmp/base-build"
   # The case list of the new build; a case the base lacks is reported as new by compare.
-  mapfile -t cases < <("$pcbench" --benchmark_list_tests --benchmark_filter="$filter")
+  mapfile -t cases < <("$pcbench" "${pcb_extra[@]}" --benchmark_list_tests --benchmark_filter="$filter")
   [[ ${#cases[@]} -gt 0 ]] || die "the filter selects no case: $filter"
   mapfile -t names < <(listed_names "$pcbench"; listed_names "$tmp/base-build/pcbench")
   check_thresholds "${names[@]}"
@@ -299,7 +326,7 @@ ab)
     for ((i = 0; i < reps; i++)); do
       for side in base new; do
         bin="$pcbench"; [[ $side == base ]] && bin="$tmp/base-build/pcbench"
-        run_bg "$bin" --benchmark_filter="$re" --benchmark_min_time="$min_time" \
+        run_bg "$bin" "${pcb_extra[@]}" --benchmark_filter="$re" --benchmark_min_time="$min_time" \
           --benchmark_out="$tmp/ab/$side-$i-${#c}-$RANDOM.json" --benchmark_out_format=json \
           >"$tmp/run.log" 2>&1 ||
           { tail -5 "$tmp/run.log" >&2; die "$side run of $c failed; nothing was kept"; }

@@ -219,13 +219,53 @@ int pcb_wait_timer_over(const struct pcb_wait *w);
 /*
  * Adds `wl` to the workloads pcbench crosses with every strategy; call it before
  * pcbench_main(). `wl` must outlive the run. The workload is checked first: its name must be
- * non-empty, unique, without '/' or spaces; prepare, release and run must be set; start and
- * finish both or neither; at most PCB_WL_MAX_PARAMS parameters, each with a lower-case name of
- * [a-z0-9_], min <= every default <= max, and value names (when given) for every value from
+ * unique and of the form Family.name (a letter, then letters, digits or '_'; a dot; then
+ * letters, digits, '_', '-' or '.'; 47 characters at most); prepare, release and run must be set;
+ * start and finish both or neither; at most PCB_WL_MAX_PARAMS parameters, each with a lower-case
+ * name of [a-z0-9_], min <= every default <= max, and value names (when given) for every value from
  * min to max. Returns 0, PCB_EPARAM for a workload that breaks these rules (with one line on
  * stderr saying which), or -ENOSPC when PCB_MAX_USER_WORKLOADS are registered already.
  */
 int pcb_workload_register(const struct pcb_workload *wl);
+
+/* ---- Plugins: workloads in a shared object, for the stock pcbench ---- */
+
+/* The version of the plugin interface (struct pcb_plugin and the workload contract above). A
+ * plugin built against another version is refused by name, never run. */
+#define PCB_ABI_VERSION 1
+
+/* What PCB_PLUGIN() defines in a plugin; pcbench finds it by the name PCB_PLUGIN_SYMBOL. */
+struct pcb_plugin {
+    uint32_t abi;                         /* PCB_ABI_VERSION of the header it was built with */
+    uint32_t workload_size;               /* sizeof(struct pcb_workload) in that header */
+    const struct pcb_workload *workloads; /* the plugin's workloads, an array */
+    size_t count;                         /* how many */
+};
+
+#define PCB_PLUGIN_SYMBOL "pcb_plugin"
+
+#ifdef __cplusplus
+#define PCB__PLUGIN_LINKAGE extern "C"
+#else
+#define PCB__PLUGIN_LINKAGE
+#endif
+
+/*
+ * Declares a plugin's workloads: `array` is an array of `count` struct pcb_workload. Use it
+ * once, at file scope, in a shared object built with -shared -fPIC and without linking
+ * libpcbench (the pcbench that loads the plugin provides pcb_now_ns() and the rest):
+ *
+ *     static const struct pcb_workload mine[] = {{.name = "Zlib.blocks", ...}};
+ *     PCB_PLUGIN(mine, 1);
+ *
+ * pcbench --pcb_plugin=./mine.so (or PCB_PLUGIN=./mine.so, or pcbench run --plugin ./mine.so)
+ * loads it before anything else, checks every workload as pcb_workload_register() does, and
+ * crosses them with every strategy.
+ */
+#define PCB_PLUGIN(array, count)                                                                   \
+    PCB__PLUGIN_LINKAGE __attribute__((visibility("default")))                                     \
+    const struct pcb_plugin pcb_plugin = {PCB_ABI_VERSION, (uint32_t)sizeof(struct pcb_workload),  \
+                                          (array), (count)}
 
 /*
  * All of pcbench's command line: the same options, cases, checks and output as the pcbench

@@ -61,11 +61,35 @@ static int lower_ident(const char *s)
     return 1;
 }
 
+#define PCB__STR(x) #x
+#define PCB__XSTR(x) PCB__STR(x)
+
+/* Whether s is a user workload's name: Family.name, as pcb_workload_register() documents. */
+static int family_name(const char *s)
+{
+    size_t i = 0, dot = 0;
+
+    if (!s || !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')))
+        return 0;
+    for (i = 1; s[i]; i++) {
+        char c = s[i];
+        int word =
+            (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+        if (c == '.' && !dot)
+            dot = i;
+        else if (!(word || (dot && (c == '-' || c == '.'))))
+            return 0;
+    }
+    return dot && s[dot + 1] && i <= PCB_WL_NAME_MAX;
+}
+
 /* Why `wl` cannot be run by pcbench, or NULL when it can. */
 static const char *invalid(const struct pcb_workload *wl, char *buf, size_t cap)
 {
-    if (!wl->name || !*wl->name || strpbrk(wl->name, "/ \t\n"))
-        return "its name must be non-empty, without '/' or spaces";
+    if (!family_name(wl->name))
+        return "its name must be Family.name: a letter, then letters, digits or '_'; a dot; then "
+               "letters, digits, '_', '-' or '.'; at most " PCB__XSTR(
+                   PCB_WL_NAME_MAX) " characters";
     if (!wl->prepare || !wl->release || !wl->run)
         return "prepare, release and run must be set";
     if (!wl->start != !wl->finish)
@@ -96,29 +120,52 @@ static const char *invalid(const struct pcb_workload *wl, char *buf, size_t cap)
     return NULL;
 }
 
-int pcb_workload_register(const struct pcb_workload *wl)
+int pcb__workload_add(const struct pcb_workload *wl, const char *origin)
 {
     size_t n;
     char buf[256];
-    const char *why;
+    const char *why, *sep = origin ? ": " : "";
 
+    origin = origin ? origin : "";
     pcb_workloads(&n);
     if (!wl) {
-        fprintf(stderr, "pcbench: pcb_workload_register(NULL): expected a workload\n");
+        fprintf(stderr, "pcbench: %s%spcb_workload_register(NULL): expected a workload\n", origin,
+                sep);
         return PCB_EPARAM;
     }
     if ((why = invalid(wl, buf, sizeof(buf))) != NULL) {
-        fprintf(stderr, "pcbench: workload %s: %s\n", wl->name ? wl->name : "(no name)", why);
+        /* A name that breaks the rules is shown escaped and cut: it may hold anything. */
+        char shown[PCB_WL_NAME_MAX + 8];
+        size_t k = 0;
+        for (const char *c = wl->name ? wl->name : "(no name)"; *c && k + 5 < sizeof(shown); c++)
+            k += (size_t)(*c >= 0x20 && *c < 0x7f ? snprintf(shown + k, sizeof(shown) - k, "%c", *c)
+                                                  : snprintf(shown + k, sizeof(shown) - k,
+                                                             "\\x%02x", (unsigned char)*c));
+        fprintf(stderr, "pcbench: %s%sworkload %s: %s\n", origin, sep, shown, why);
         return PCB_EPARAM;
     }
     if (pcb_workload_find(wl->name)) {
-        fprintf(stderr, "pcbench: workload %s: a workload of that name exists already\n", wl->name);
+        fprintf(stderr, "pcbench: %s%sworkload %s: a workload of that name exists already\n",
+                origin, sep, wl->name);
         return PCB_EPARAM;
     }
     if (nall == NBUILTIN + PCB_MAX_USER_WORKLOADS)
         return -ENOSPC;
     all[nall++] = wl;
     return 0;
+}
+
+int pcb__workload_is_builtin(const struct pcb_workload *wl)
+{
+    for (size_t i = 0; i < NBUILTIN; i++)
+        if (builtin[i] == wl)
+            return 1;
+    return 0;
+}
+
+int pcb_workload_register(const struct pcb_workload *wl)
+{
+    return pcb__workload_add(wl, NULL);
 }
 
 const struct pcb_workload *pcb_workload_find(const char *name)

@@ -32,6 +32,25 @@ const char *pcb_param_allowed(const struct pcb_param_spec *p, char *buf, size_t 
 
 /* The registry: every workload pcbench knows (its own, then the user's), in display order. */
 const struct pcb_workload *const *pcb_workloads(size_t *count);
+/* The longest name a user's workload may have (Distributed sends names in 48 bytes). */
+#define PCB_WL_NAME_MAX 47
+/*
+ * pcb_workload_register(), with `origin` (e.g. "--pcb_plugin=./x.so") leading its refusal
+ * lines when not NULL.
+ */
+int pcb__workload_add(const struct pcb_workload *wl, const char *origin);
+/* Whether wl is one of pcbench's own workloads (not a user's). */
+int pcb__workload_is_builtin(const struct pcb_workload *wl);
+/*
+ * Whether wl's digests depend only on (parameters, seed, task): runs task 0 twice on `in` (the
+ * input prepared from `values` and `seed`) and, for a user's workload without case_setup(),
+ * once more on a second input prepared from the same values. Returns 0, or PCB_EMISMATCH with
+ * one line in why[0..cap) ("User.x is not deterministic: ..."). A failing task or prepare()
+ * passes: the case reports those itself.
+ */
+int pcb_workload_check_deterministic(const struct pcb_workload *wl, const uint64_t *values,
+                                     uint64_t seed, const struct pcb_input *in, char *why,
+                                     size_t cap);
 /* Finds a workload by exact name; NULL when there is none. */
 const struct pcb_workload *pcb_workload_find(const char *name);
 

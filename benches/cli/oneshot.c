@@ -2,7 +2,8 @@
  * oneshot.c - `pcbench run`: one batch of one strategy on one workload, outside Google
  * Benchmark, the way a script's `main.py --model threaded --workers 8 --tasks 100` runs once.
  *
- *   pcbench run --strategy NAME --workload NAME [--workers K] [--tasks N] [--chunk C]
+ *   pcbench run --strategy NAME --workload NAME [--plugin PATH]... [--workers K] [--tasks N]
+ * [--chunk C]
  *               [--param NAME=V]... [--variant NAME=VALUE]... [--seed N]
  *               [--no-baseline] [--digest HEX] [--json]
  *
@@ -137,6 +138,16 @@ static int set_digest(void *opts, const char *value, char *why, size_t cap)
     return 0;
 }
 
+/* --plugin: loaded (and refused) by plugin.h before this table is parsed. */
+static int set_plugin_arg(void *opts, const char *value, char *why, size_t cap)
+{
+    (void)opts;
+    (void)value;
+    (void)why;
+    (void)cap;
+    return 0;
+}
+
 #define OFF(field) offsetof(struct oneshot, field)
 
 /* The table: `pcbench run`'s options, their checks and their usage lines. */
@@ -151,6 +162,12 @@ static const struct pcb_opt table[] = {
      .kind = PCB_OPT_TEXT,
      .offset = OFF(workload_arg),
      .help = "the workload (case-insensitive; required)"},
+    {.name = "--plugin",
+     .arg = "PATH",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_plugin_arg,
+     .help = "a shared object of workloads (PCB_PLUGIN()), repeatable;\n"
+             "loaded before --workload is looked up (or PCB_PLUGIN)"},
     {.name = "--workers",
      .arg = "K",
      .kind = PCB_OPT_TEXT,
@@ -654,6 +671,12 @@ int pcb_oneshot_main(int argc, char **argv)
         fprintf(stderr, "pcbench run: %s set-up failed: %s\n", wl->name, pcb_strerror(err));
         wl->release(in);
         return 1;
+    }
+    char det_why[320];
+    if (pcb_workload_check_deterministic(wl, values, o.seed, in, det_why, sizeof(det_why)) != 0) {
+        fprintf(stderr, "pcbench run: %s\n", det_why);
+        status = 1;
+        goto out;
     }
     if (o.have_digest) {
         ref = o.digest;

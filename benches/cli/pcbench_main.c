@@ -34,6 +34,7 @@
 #include "../harness/leaks.h"
 #include "oneshot.h"
 #include "../harness/options.h"
+#include "../harness/plugin.h"
 #include "../common/outfile.h"
 #include "../harness/progress.h"
 #include "../harness/summary.h"
@@ -89,7 +90,13 @@ int pcbench_main(int argc, char **argv)
 {
     struct pcb_options o;
 
-    if (argc > 1 && strcmp(argv[1], "run") == 0)
+    /* Plugins first: the options, the matrix and every process started below need their
+     * workloads (plugin.h). */
+    bool oneshot = argc > 1 && strcmp(argv[1], "run") == 0;
+    if (oneshot ? pcb_plugins_load(argc - 1, argv + 1, "pcbench run", "--plugin", true)
+                : pcb_plugins_load(argc, argv, "pcbench", "--pcb_plugin", false))
+        return 2;
+    if (oneshot)
         return pcb_oneshot_main(argc - 1, argv + 1);
     /* Under mpirun, ranks other than 0 serve Distributed tasks here and never run a case. */
     int drc = pcb_distributed_main(argc, argv);

@@ -31,6 +31,8 @@ struct group {
     uint64_t seed;                      /* the input's seed */
     struct pcb_input *input;            /* prepared on first use; NULL before */
     int prep_err;                       /* prepare()'s error, sticky */
+    int det_err;                        /* the determinism check's verdict, sticky */
+    char det_why[320];                  /* its explanation when it failed */
     struct {
         uint64_t tasks;           /* N */
         struct pcb_reference ref; /* sequential reference for tasks 0..N-1: merged digest of
@@ -74,10 +76,16 @@ static int own(void *p)
     return 0;
 }
 
+/* Prepares the group's input on first use, and checks once that its digests are
+ * deterministic (workload.h). Returns prepare()'s error. */
 static int group_input(struct group *g)
 {
-    if (!g->input && !g->prep_err)
+    if (!g->input && !g->prep_err) {
         g->prep_err = g->wl->prepare(g->values, g->seed, &g->input);
+        if (!g->prep_err)
+            g->det_err = pcb_workload_check_deterministic(g->wl, g->values, g->seed, g->input,
+                                                          g->det_why, sizeof(g->det_why));
+    }
     return g->prep_err;
 }
 
@@ -153,6 +161,10 @@ static void run_case(pcb_gb_state *st, void *arg)
 
     if ((err = group_input(g)) != 0) {
         fail(st, c, "preparing %s input failed: %s", g->wl->name, pcb_strerror(err));
+        return;
+    }
+    if (g->det_err) {
+        fail(st, c, "%s", g->det_why);
         return;
     }
     group_reference(g, c->tasks, &ref);

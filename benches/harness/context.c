@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "context.h"
+#include "plugin.h"
 
 #include <sched.h>
 #include <stdio.h>
@@ -102,6 +103,9 @@ void pcb_context_add(const struct pcb_options *o)
     /* The watchdog: a case fails when this many seconds pass without a finished batch. */
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)o->case_timeout_s);
     pcb_gb_add_context("pcbench_case_timeout_s", buf);
+    /* The plugins whose workloads this run may hold (plugin.h), as given. */
+    if (*pcb_plugins_loaded())
+        pcb_gb_add_context("pcbench_plugins", pcb_plugins_loaded());
     pcb_gb_add_context("pcbench_timing",
                        "one iteration = one batch of N tasks, manual time around the batch; "
                        "pool start and stop are outside it");

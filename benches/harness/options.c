@@ -284,6 +284,17 @@ static int set_text(void *opts, const char *value, char *why, size_t cap)
     return 0;
 }
 
+/* --pcb_plugin and PCB_PLUGIN: loaded (and refused) by plugin.h before this table is parsed,
+ * since their workloads must be known to --pcb_param; here only accepted. */
+static int set_plugin(void *opts, const char *value, char *why, size_t cap)
+{
+    (void)opts;
+    (void)value;
+    (void)why;
+    (void)cap;
+    return 0;
+}
+
 /* PCB_TEXT: paths separated by ':' (empty items skipped), which CPU.text reads itself; each is
  * checked here, before anything runs. The command line's --pcb_text files replace them. */
 static int set_text_env(void *opts, const char *value, char *why, size_t cap)
@@ -488,6 +499,15 @@ static const struct pcb_opt table[] = {
      .set_env = set_text_env,
      .help = "a real text for CPU.text (corpus:3 is the first), repeatable;\n"
              "the variable takes paths separated by ':'"},
+    {.name = "--pcb_plugin",
+     .env = "PCB_PLUGIN",
+     .arg = "PATH",
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_plugin,
+     .set_env = set_plugin,
+     .help = "a shared object of workloads (PCB_PLUGIN() in pcbench.h),\n"
+             "crossed with every strategy; repeatable; the variable\n"
+             "takes paths separated by ':'"},
     {.name = "--pcb_seed",
      .env = "PCB_SEED",
      .arg = "N",

@@ -2,7 +2,7 @@
 # One distributed.* test: runs pcbench under mpirun (or without it) in one scenario and checks
 # what it must produce, then that no process of the job is left running.
 #
-#   run-mpi.sh MPIRUN PCBENCH SCENARIO
+#   run-mpi.sh MPIRUN PCBENCH SCENARIO [PLUGIN]   (PLUGIN: the good test plugin, for `plugin`)
 #
 # Every process of the job is marked with PCB_TEST_TAG=<unique> in its environment (mpirun
 # passes its environment on to the ranks it starts), so "nothing left behind" is checked by
@@ -10,7 +10,7 @@
 # output go to a temporary folder in the current (build) directory, removed on exit.
 set -uo pipefail
 
-mpirun=$1 pcbench=$2 scenario=$3
+mpirun=$1 pcbench=$2 scenario=$3 plugin=${4-}
 tag="pcb-dist-test-$$-$RANDOM"
 dir=$(mktemp -d "$PWD/distributed-$scenario.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
@@ -120,6 +120,16 @@ hang_rank)
         flag "no message about rank 1: $(tail -5 "$dir/err")"
     grep -q '"error_message": "Distributed pool .*timed out' "$dir/r.json" ||
         flag "the result file does not say the case timed out"
+    ;;
+plugin)
+    # A plugin's workload under Distributed: every rank runs pcbench_main() with the same
+    # arguments, so every rank loads the plugin before MPI starts; rank 0 checks the digests.
+    job -np 3 --oversubscribe "$pcbench" --pcb_plugin="$plugin" \
+        --benchmark_filter='^Distributed/Test\.count/' "${small[@]}"
+    [[ $rc -eq 0 ]] || flag "exit status $rc: $(tail -5 "$dir/err")"
+    check_json 2
+    grep -q '"name": "Distributed/Test.count/workers:2/' "$dir/r.json" ||
+        flag "no Distributed/Test.count case at 2 workers in the JSON"
     ;;
 refuse_filter)
     # Forking strategies have no place in an MPI job: one clear line, exit status 2.

@@ -160,5 +160,27 @@ msg=$("$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/noisy
 [[ $rc -eq 2 && $(wc -l <<<"$msg") -eq 1 && "$msg" == *"not a regular file"* ]] &&
   ok "a thresholds directory is refused" || flag "a thresholds directory is refused (rc $rc: $msg)"
 
+# 11. A user's own workload: the gate runs a plugin's cases (--plugin, --filter), keeps the
+#     first run as the baseline and judges the second against it (a verdict, whatever the noise:
+#     exit 0 or 1, a report naming the plugin's cases); a plugin pcbench refuses is the gate's
+#     refusal, in pcbench's words, before anything runs.
+plugin="$build/tests/plugin/plugin_good.so"
+if [[ -f "$plugin" ]]; then
+  d="$work/d11"
+  p_args=(--mode stored --dir "$d" --bin-dir "$build" --plugin "$plugin"
+          --filter='^(Sequential|Threaded)/Test\.count/workers:[12]/' --min-time 0.01)
+  "$gate" "${p_args[@]}" --update-baseline >/dev/null 2>&1; rc=$?
+  [[ $rc -eq 0 && -s "$d/baseline.json" ]] && grep -q '"name": "Threaded/Test.count/' "$d/baseline.json" &&
+    ok "a plugin's cases become the baseline" || flag "a plugin's cases become the baseline (rc $rc)"
+  "$gate" "${p_args[@]}" >/dev/null 2>&1; rc=$?
+  report=$(find "$d" -name '*.md' | head -n 1)
+  [[ ($rc -eq 0 || $rc -eq 1) && -n "$report" ]] && grep -q 'Threaded/Test.count/workers:2/' "$report" &&
+    ok "a plugin's cases are judged against their baseline" ||
+    flag "a plugin's cases are judged against their baseline (rc $rc)"
+  msg=$("$gate" --mode stored --dir "$work/d11b" --bin-dir "$build" --plugin "$build/tests/plugin/plugin_wrong_abi.so" --filter=x 2>&1 >/dev/null); rc=$?
+  [[ $rc -eq 2 && $(wc -l <<<"$msg") -eq 1 && "$msg" == "nightly: pcbench: --pcb_plugin="*"built for plugin interface version 2"* && ! -e "$work/d11b" ]] &&
+    ok "a plugin of another interface is refused" || flag "a plugin of another interface is refused (rc $rc: $msg)"
+fi
+
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

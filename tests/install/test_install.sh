@@ -12,7 +12,12 @@
 #      line and status 2;
 #   4. runs a Lifecycle/process/spawn case and a jemalloc case from the user's program and the
 #      installed pcbench (each finds pcbench-spawn-child and the private jemalloc), and checks
-#      that libpcbench exports pcbench.h's functions only.
+#      that libpcbench and bin/pcbench export pcbench.h's functions only;
+#   5. copies examples/zlib-blocks out of the tree and builds it with CMake and with its
+#      Makefile (pkg-config); runs Zlib.blocks under every strategy, verified, four ways: the
+#      user's program of each build, and each build's plugin in the installed pcbench
+#      (--pcb_plugin, PCB_PLUGIN); `pcbench run --plugin`; and Distributed under mpirun, both
+#      as a plugin and as the user's program, when the build has MPI.
 #
 # usage: test_install.sh SOURCE_DIR BUILD_DIR
 set -u
@@ -81,4 +86,54 @@ done
     fail "my_bench: spawn and jemalloc cases did not both run: $(cat "$WORK/out")"
 "$P/bin/pcbench" --benchmark_filter='^Lifecycle/process/spawn' --benchmark_min_time=0.01 \
     >"$WORK/out" 2>"$WORK/err" || fail "installed pcbench: Lifecycle/process/spawn: $(tail -n 2 "$WORK/err")"
+# The executable exports exactly what the library does, for the plugins it loads.
+exe_exports=$(nm -D --defined-only "$P/bin/pcbench" | awk '$2 == "T" || $2 == "D" || $2 == "B" {print $3}' | sort | tr '\n' ' ')
+[ "$exe_exports" = "$exported" ] || fail "bin/pcbench exports '$exe_exports', libpcbench '$exported'"
+
+# --- examples/zlib-blocks, copied out of the tree, built three ways and run under every strategy ---
+EX=$WORK/zlib-blocks
+cp -r "$SRC/examples/zlib-blocks" "$EX"
+rm -rf "$EX/build"
+cmake -S "$EX" -B "$EX/build" -DCMAKE_PREFIX_PATH="$P" >"$WORK/ex-cm.log" 2>&1 &&
+    cmake --build "$EX/build" >>"$WORK/ex-cm.log" 2>&1 || { cat "$WORK/ex-cm.log"; fail "examples/zlib-blocks: CMake build failed"; }
+cp -r "$SRC/examples/zlib-blocks" "$WORK/zlib-make"
+PKG_CONFIG_PATH=$(dirname "$pc") make -C "$WORK/zlib-make" >"$WORK/ex-make.log" 2>&1 ||
+    { cat "$WORK/ex-make.log"; fail "examples/zlib-blocks: make (pkg-config) failed"; }
+ZQ=(--pcb_profile=quick --pcb_tasks=8 --benchmark_min_time=0.005 --benchmark_min_warmup_time=0
+    --benchmark_filter='/Zlib\.blocks/')
+# every_strategy NAME CMD...: CMD runs Zlib.blocks under every strategy CPU.hash has, verified.
+every_strategy() {
+    local name=$1 got s
+    shift
+    got=$("$@" --benchmark_list_tests --benchmark_filter='/Zlib\.blocks/' 2>/dev/null | cut -d/ -f1 | sort -u | tr '\n' ' ')
+    [ "$got" = "$strategies" ] || fail "$name: Zlib.blocks runs under '$got', want '$strategies'"
+    "$@" "${ZQ[@]}" --benchmark_out="$WORK/$name.json" >"$WORK/$name.out" 2>"$WORK/$name.err" ||
+        fail "$name: exit status $?: $(tail -n 3 "$WORK/$name.err")"
+    grep -q '"error_occurred": true' "$WORK/$name.json" && fail "$name: a case failed: $(grep -m1 error_message "$WORK/$name.json")"
+    for s in $strategies; do
+        grep -q "\"run_name\": \"$s/Zlib.blocks/" "$WORK/$name.json" || fail "$name: no $s/Zlib.blocks case ran"
+    done
+}
+every_strategy ex-cmake "$EX/build/zbench"
+every_strategy ex-make "$WORK/zlib-make/zbench"
+every_strategy ex-plugin "$P/bin/pcbench" --pcb_plugin="$EX/build/zblocks.so"
+every_strategy ex-plugin-make env PCB_PLUGIN="$WORK/zlib-make/zblocks.so" "$P/bin/pcbench"
+"$P/bin/pcbench" run --plugin "$EX/build/zblocks.so" --workload Zlib.blocks --strategy Multiprocess \
+    --workers 2 --tasks 32 >"$WORK/run.out" 2>"$WORK/run.err" || fail "pcbench run --plugin: $(cat "$WORK/run.err")"
+grep -Eq '^  digest +0x[0-9a-f]{16} matches' "$WORK/run.out" || fail "pcbench run --plugin: $(cat "$WORK/run.out")"
+"$EX/build/zbench" run --workload Zlib.blocks --strategy Async --tasks 32 >"$WORK/run.out" 2>"$WORK/run.err" ||
+    fail "zbench run: $(cat "$WORK/run.err")"
+# Distributed: each rank of the job loads the plugin (or is the user's program).
+if command -v mpirun >/dev/null 2>&1 && [ -n "$(find "$P" -name 'libpcbench.so' -exec sh -c 'ldd "$1" | grep -q libmpi' _ {} \; -print)" ]; then
+    for prog in "$P/bin/pcbench --pcb_plugin=$EX/build/zblocks.so" "$EX/build/zbench"; do
+        # shellcheck disable=SC2086 # the program and its option
+        OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout --kill-after=5 120 \
+            mpirun -np 3 --oversubscribe $prog "${ZQ[@]}" --benchmark_filter='^Distributed/Zlib\.blocks/' \
+            --benchmark_out="$WORK/dist.json" >"$WORK/dist.out" 2>"$WORK/dist.err" ||
+            fail "Distributed with $prog: $(tail -n 3 "$WORK/dist.err")"
+        grep -q '"run_name": "Distributed/Zlib.blocks/workers:2/' "$WORK/dist.json" ||
+            fail "Distributed with $prog: no Zlib.blocks case at 2 workers"
+        grep -q '"error_occurred": true' "$WORK/dist.json" && fail "Distributed with $prog: a case failed"
+    done
+fi
 echo "install: ok ($P)"

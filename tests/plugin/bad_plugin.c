@@ -1,0 +1,115 @@
+/*
+ * bad_plugin.c - plugins that pcbench must refuse, one per compile-time choice (CMakeLists.txt
+ * builds each), and a good one to compare them with:
+ *
+ *   PLUGIN_GOOD         Test.count: a deterministic workload (the control)
+ *   PLUGIN_NO_SYMBOL    the workloads, but no PCB_PLUGIN()
+ *   PLUGIN_WRONG_ABI    PCB_PLUGIN() of another interface version
+ *   PLUGIN_NONDET       Test.clock: task digests that depend on the time
+ *   PLUGIN_NONDET_INPUT Test.seedless: an input made from the time, not the seed
+ *   PLUGIN_DUPLICATE    a workload named CPU.hash, which pcbench has
+ *   PLUGIN_BAD_NAME     a workload named without a family ("count")
+ *   PLUGIN_BAD_PARAM    a parameter whose default is above its maximum
+ *   PLUGIN_CRASH        Test.crash: task 3 dies of SIGSEGV in any process but the one that
+ *                       prepared the input (so in worker processes, not in the reference)
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <pcbench.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+struct pcb_input {
+    uint64_t base; /* what every digest starts from */
+    pid_t owner;   /* the process that prepared it */
+};
+
+static const struct pcb_param_spec params[] = {
+    {.name = "rounds",
+     .help = "mixing rounds per task",
+     .min = 1,
+     .max = 1000,
+#ifdef PLUGIN_BAD_PARAM
+     .defaults = {5000},
+#else
+     .defaults = {100},
+#endif
+     .ndefaults = 1,
+     .quick = 10},
+};
+
+static int prepare(const uint64_t *values, uint64_t seed, struct pcb_input **out)
+{
+    struct pcb_input *in = malloc(sizeof(*in));
+
+    if (!in)
+        return -ENOMEM;
+#ifdef PLUGIN_NONDET_INPUT
+    (void)seed;
+    in->base = pcb_now_ns() ^ values[0];
+#else
+    in->base = pcb_mix64(seed) ^ values[0];
+#endif
+    in->owner = getpid();
+    *out = in;
+    return 0;
+}
+
+static void release(struct pcb_input *in)
+{
+    free(in);
+}
+
+static int run(const struct pcb_input *in, uint64_t task, uint64_t *digest)
+{
+    uint64_t d = in->base + task;
+
+    for (int i = 0; i < 100; i++)
+        d = pcb_mix64(d);
+#ifdef PLUGIN_NONDET
+    d ^= pcb_now_ns();
+#endif
+#ifdef PLUGIN_CRASH
+    if (task == 3 && getpid() != in->owner)
+        raise(SIGSEGV);
+#endif
+    *digest = d;
+    return 0;
+}
+
+#if defined(PLUGIN_NONDET)
+#define NAME "Test.clock"
+#elif defined(PLUGIN_NONDET_INPUT)
+#define NAME "Test.seedless"
+#elif defined(PLUGIN_DUPLICATE)
+#define NAME "CPU.hash"
+#elif defined(PLUGIN_BAD_NAME)
+#define NAME "count"
+#elif defined(PLUGIN_CRASH)
+#define NAME "Test.crash"
+#else
+#define NAME "Test.count"
+#endif
+
+static const struct pcb_workload workloads[] = {
+    {.name = NAME,
+     .summary = "mixing rounds: a plugin of the tests",
+     .kind = PCB_WL_CPU,
+     .params = params,
+     .nparams = 1,
+     .prepare = prepare,
+     .release = release,
+     .run = run},
+};
+
+#if defined(PLUGIN_WRONG_ABI)
+__attribute__((visibility("default"))) const struct pcb_plugin pcb_plugin = {
+    PCB_ABI_VERSION + 1, (uint32_t)sizeof(struct pcb_workload), workloads, 1};
+#elif !defined(PLUGIN_NO_SYMBOL)
+PCB_PLUGIN(workloads, 1);
+#else
+/* Keeps the array in the object, as a plugin that forgot PCB_PLUGIN() would. */
+const struct pcb_workload *const forgot_plugin = workloads;
+#endif
