@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages pcbench needs to build, run and test, and nothing else.
+# usage: .ci/install-deps.sh [--tests]   (--tests: also what only the tests use)
 # Everything comes from Debian's archive; nothing is downloaded from anywhere else.
 # Runs apt-get as root, through sudo when not root; when neither works, names what is missing.
 set -euo pipefail
@@ -20,6 +21,12 @@ packages=(
   python3                            # the layering check (lint.layers) and test inputs
   zlib1g-dev                         # the example workload of examples/ (zlib compression)
 )
+
+# The test command also installs what only tests use: scipy, the independent implementation the
+# statistics and the scaling fit are checked against.
+if [[ ${1-} == --tests ]]; then
+  packages+=(python3-scipy)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

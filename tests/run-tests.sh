@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-.ci/install-deps.sh
+.ci/install-deps.sh --tests
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPCB_WERROR=ON >/dev/null
 cmake --build build -j"$(nproc)"
 status=0

@@ -189,7 +189,107 @@ static void x_axis(FILE *gp, const struct pcb_rp_group *g)
     fprintf(gp, ")\n");
 }
 
-static void group_charts(FILE *gp, const char *dir, const struct pcb_rp_group *g)
+/* The most sweeps one scaling chart shows (those reaching the highest throughput). */
+#define SCALING_MAX_SERIES 8
+
+/* The fitted sweeps of g the scaling chart shows, best first, into out[]; returns how many. */
+static size_t scaling_pick(const struct pcb_rp_report *r, const struct pcb_rp_group *g,
+                           const struct pcb_rp_scaling **out)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < r->nscalings; i++) {
+        const struct pcb_rp_scaling *sc = &r->scalings[i];
+        if (sc->group != g || (sc->fit.status != PCB_USL_OK && sc->fit.status != PCB_USL_POOR))
+            continue;
+        double top = 0;
+        for (size_t p = 0; p < sc->npoints; p++)
+            top = fmax(top, sc->x[p]);
+        size_t at = n;
+        while (at > 0) { /* insertion by peak measured throughput, descending */
+            double other = 0;
+            for (size_t p = 0; p < out[at - 1]->npoints; p++)
+                other = fmax(other, out[at - 1]->x[p]);
+            if (other >= top)
+                break;
+            if (at < SCALING_MAX_SERIES)
+                out[at] = out[at - 1];
+            at--;
+        }
+        if (at < SCALING_MAX_SERIES) {
+            out[at] = sc;
+            if (n < SCALING_MAX_SERIES)
+                n++;
+        }
+    }
+    return n;
+}
+
+/*
+ * Throughput against workers, each shown sweep's points with its fitted USL curve in the same
+ * colour, drawn on to 4x the CPUs (a dotted line marks the CPU count; past the last point the
+ * curve is a projection). Data: charts/<slug>-scaling.dat, one block per sweep.
+ */
+static void scaling_chart(FILE *gp, const char *dir, const struct pcb_rp_report *r,
+                          const struct pcb_rp_group *g, int t)
+{
+    const struct pcb_rp_scaling *shown[SCALING_MAX_SERIES];
+    size_t n = scaling_pick(r, g, shown);
+    char path[4096], base[160], title[512];
+    double nmin = INFINITY, nmax = 0;
+    FILE *f;
+
+    if (!n)
+        return;
+    snprintf(base, sizeof(base), "%s-scaling", g->slug);
+    if (t == 0) { /* the data once, for both terminals */
+        snprintf(path, sizeof(path), "%s/charts/%s.dat", dir, base);
+        if (!(f = fopen(path, "w")))
+            return;
+        for (size_t i = 0; i < n; i++) {
+            fprintf(f, "# ");
+            dat_str(f, shown[i]->series);
+            fprintf(f, "\n# %s tasks_per_second\n", shown[i]->axis);
+            for (size_t p = 0; p < shown[i]->npoints; p++)
+                fprintf(f, "%.6g %.6g\n", shown[i]->n[p], shown[i]->x[p]);
+            fprintf(f, "\n\n");
+        }
+        if (fclose(f) != 0)
+            return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        nmin = fmin(nmin, shown[i]->n[0]);
+        nmax = fmax(nmax, shown[i]->n[shown[i]->npoints - 1]);
+    }
+    nmax = fmax(nmax, 4.0 * r->cpus);
+    snprintf(title, sizeof(title), "%s: throughput and the USL fit (past the points: projection)",
+             g->key);
+    common(gp, title, shown[0]->axis, "tasks per second");
+    output(gp, t, base);
+    fprintf(gp, "set logscale x 2\nset xrange [%g:%g]\nset yrange [0:*]\nset samples 400\n",
+            nmin / 1.3, nmax * 1.3);
+    if (r->cpus)
+        fprintf(gp, "set arrow 1 from %u, graph 0 to %u, graph 1 nohead dt 3 lc rgb '#555555'\n",
+                r->cpus, r->cpus);
+    for (size_t i = 0; i < n; i++) {
+        const struct pcb_usl *u = &shown[i]->fit;
+        char fit[128];
+        fprintf(gp, "%s 'charts/%s.dat' index %zu using 1:2 with points pt 7 ps 1.2 lc %zu title ",
+                i ? ", \\\n    " : "plot", base, i, i + 1);
+        gp_str(gp, shown[i]->series);
+        fprintf(gp,
+                ", \\\n    %.10g*x/(1+%.10g*(x-1)+%.10g*x*(x-1)) with lines lw 2 lc %zu "
+                "title ",
+                u->gamma, u->sigma, u->kappa, i + 1);
+        snprintf(fit, sizeof(fit), "fit: σ %.3f, κ %.4f, R² %.2f%s", u->sigma, u->kappa, u->r2,
+                 u->status == PCB_USL_POOR ? " (poor)" : "");
+        gp_str(gp, fit);
+    }
+    fprintf(gp, "\nunset arrow 1\nunset output\n");
+}
+
+static void group_charts(FILE *gp, const char *dir, const struct pcb_rp_report *r,
+                         const struct pcb_rp_group *g)
 {
     double maxt = 0, mint = INFINITY, seq;
     const char *unit;
@@ -250,6 +350,7 @@ static void group_charts(FILE *gp, const char *dir, const struct pcb_rp_group *g
             series_plot(gp, g, "1:4", 1, "linespoints", &first);
             fprintf(gp, "\nunset output\n");
         }
+        scaling_chart(gp, dir, r, g, t);
         /* Peak RSS against workers, when the cases report it. */
         int have_rss = 0;
         for (size_t i = 0; i < g->ncases; i++)
@@ -606,7 +707,7 @@ void pcb_rp_charts(struct pcb_rp_report *r, const char *dir)
         fprintf(gp, "set linetype %d lc rgb '%s' lw 2 pt %d dt %d\n", i + 1, colours[i % 8], i + 1,
                 i < 8 ? 1 : 2);
     for (size_t k = 0; k < r->ngroups; k++)
-        group_charts(gp, dir, &r->groups[k]);
+        group_charts(gp, dir, r, &r->groups[k]);
     char msgs[16][32];
     size_t nmsgs = pcb_rp_ipc_charts(r, msgs, 16);
     for (size_t k = 0; k < nmsgs; k++)

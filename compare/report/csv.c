@@ -132,3 +132,83 @@ int pcb_rp_write_csv(const struct pcb_rp_report *r, const char *dir, const char 
     }
     return 0;
 }
+
+/* The short name of a fit's verdict, for scaling.csv. */
+static const char *usl_status_word(enum pcb_usl_status s)
+{
+    switch (s) {
+    case PCB_USL_OK:
+        return "fitted";
+    case PCB_USL_POOR:
+        return "poor_fit";
+    case PCB_USL_TOO_FEW:
+        return "too_few_points";
+    case PCB_USL_FLAT:
+        return "flat";
+    case PCB_USL_BAD:
+        break;
+    }
+    return "unusable";
+}
+
+int pcb_rp_write_scaling_csv(const struct pcb_rp_report *r, const char *dir, const char *shown,
+                             char *err)
+{
+    char path[4096];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/scaling.csv", dir);
+    if (!(f = fopen(path, "we"))) {
+        pcb_rp_errf(err, "%s/scaling.csv: cannot write it: %s", shown, strerror(errno));
+        return -1;
+    }
+    /* peak_workers is "inf" when kappa is ~0 (no peak); the projections are empty unless the
+     * fit is good and the CPU count known; status says which. */
+    fputs("series,strategy,variant,workload,params,tasks,axis,points,max_measured,sigma,kappa,"
+          "gamma,r2,"
+          "peak_workers,cpus,projected_at_2x_cpus,projected_at_4x_cpus,status\n",
+          f);
+    for (size_t i = 0; i < r->nscalings; i++) {
+        const struct pcb_rp_scaling *sc = &r->scalings[i];
+        const struct pcb_usl *u = &sc->fit;
+        field(f, sc->series);
+        fputc(',', f);
+        field(f, sc->first->strategy);
+        fputc(',', f);
+        field(f, sc->first->variant);
+        fputc(',', f);
+        field(f, sc->first->workload);
+        fputc(',', f);
+        field(f, sc->first->params);
+        fprintf(f, ",%llu,%s,%zu,", (unsigned long long)sc->first->tasks, sc->axis, sc->npoints);
+        number(f, sc->n[sc->npoints - 1]);
+        fputc(',', f);
+        number(f, u->sigma);
+        fputc(',', f);
+        number(f, u->kappa);
+        fputc(',', f);
+        number(f, u->gamma);
+        fputc(',', f);
+        number(f, u->r2);
+        fputc(',', f);
+        if (isinf(u->peak))
+            fputs("inf", f);
+        else
+            number(f, u->peak);
+        fprintf(f, ",%u,", r->cpus);
+        number(f, sc->proj2);
+        fputc(',', f);
+        number(f, sc->proj4);
+        fprintf(f, ",%s\n", usl_status_word(u->status));
+    }
+    int bad = ferror(f) != 0, e = errno;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad) {
+        pcb_rp_errf(err, "%s/scaling.csv: cannot write it: %s", shown, strerror(e ? e : EIO));
+        return -1;
+    }
+    return 0;
+}

@@ -382,7 +382,7 @@ int main(int argc, char **argv)
     }
     free(cli.inputs);
     /* The model first: input it rejects must not leave an empty report directory behind. */
-    if (pcb_rp_model_build(&r, err)) {
+    if (pcb_rp_model_build(&r, err) || pcb_rp_scaling_build(&r, err)) {
         pcb_say("pcbench-report: %s\n", err);
         pcb_rp_report_free(&r);
         return 2;
@@ -401,7 +401,9 @@ int main(int argc, char **argv)
     }
     pcb_rp_charts(&r, sg.stage);
     die_if_interrupted();
-    if (pcb_rp_write_csv(&r, sg.stage, out, err) || pcb_rp_write_markdown(&r, sg.stage, out, err)) {
+    if (pcb_rp_write_csv(&r, sg.stage, out, err) ||
+        pcb_rp_write_scaling_csv(&r, sg.stage, out, err) ||
+        pcb_rp_write_markdown(&r, sg.stage, out, err)) {
         staging_abort(&sg);
         die_if_interrupted();
         pcb_say("pcbench-report: %s\n", err);

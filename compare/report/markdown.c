@@ -197,6 +197,213 @@ static void glance(FILE *f, const struct pcb_rp_report *r)
     fprintf(f, "\n");
 }
 
+/* The fastest case of g that did not fail, or NULL. */
+static const struct pcb_rp_case *fastest(const struct pcb_rp_group *g)
+{
+    const struct pcb_rp_case *best = NULL;
+
+    for (size_t i = 0; i < g->ncases; i++) {
+        const struct pcb_rp_case *c = g->cases[i];
+        if (!c->failed && c->median_ns > 0 && (!best || c->median_ns < best->median_ns))
+            best = c;
+    }
+    return best;
+}
+
+/* What the model of sc says about where scaling stops, in a few words. */
+static void model_words(char *out, size_t cap, const struct pcb_rp_scaling *sc)
+{
+    const struct pcb_usl *u = sc ? &sc->fit : NULL;
+
+    if (!sc)
+        snprintf(out, cap, "no sweep");
+    else if (u->status != PCB_USL_OK)
+        snprintf(out, cap, "not modelled: %s", pcb_usl_status_text(u->status));
+    else if (!isinf(u->peak))
+        snprintf(out, cap, "peaks at %.1f %s (σ %.3f, κ %.4f, R² %.2f)", u->peak, sc->axis,
+                 u->sigma, u->kappa, u->r2);
+    else if (u->sigma > 0)
+        snprintf(out, cap,
+                 "no peak (κ ≈ 0); contention limits it to %.1f× one worker (σ %.3f, "
+                 "R² %.2f)",
+                 1 / u->sigma, u->sigma, u->r2);
+    else
+        snprintf(out, cap, "linear within the model (σ = κ = 0, R² %.2f)", u->r2);
+}
+
+/* "Advice": per input, the strategy and worker count to use on this machine with the evidence,
+ * and per class of workload (the family before the dot) how often each strategy won. */
+static void advice(FILE *f, const struct pcb_rp_report *r)
+{
+    char t[32], pss[32], model[256];
+
+    fprintf(f, "## Advice\n\nWhat to use on this machine, per input: the fastest case, with its "
+               "speedup and efficiency, its memory (PSS: shared pages counted once), its context "
+               "switches per task, the next best strategy at the same worker count, and where "
+               "the scaling model says the winner's strategy stops scaling (see \"Scaling "
+               "model\"). Generated from this run's data; a different machine needs its own "
+               "run.\n\n| input | use | speedup | efficiency | PSS | switches/task | next at "
+               "the same workers | scaling |\n|---|---|---:|---:|---:|---:|---|---|\n");
+    for (size_t k = 0; k < r->ngroups; k++) {
+        const struct pcb_rp_group *g = &r->groups[k];
+        const struct pcb_rp_case *best = fastest(g), *next = NULL;
+        if (!best)
+            continue;
+        for (size_t i = 0; i < g->ncases; i++) {
+            const struct pcb_rp_case *c = g->cases[i];
+            if (c != best && !c->failed && c->median_ns > 0 && c->workers == best->workers &&
+                strcmp(c->series, best->series) != 0 && (!next || c->median_ns < next->median_ns))
+                next = c;
+        }
+        double cs =
+            pcb_rp_counter(best, "vol_cs_per_task") + pcb_rp_counter(best, "invol_cs_per_task");
+        pcb_rp_fmt_bytes(pss, sizeof(pss), pcb_rp_counter(best, "pss_bytes"));
+        fprintf(f, "| ");
+        md(f, g->key);
+        fprintf(f, " | **");
+        md(f, best->series);
+        fprintf(f, "** at %s worker%s, %s | ", best->workers_label, best->workers == 1 ? "" : "s",
+                pcb_rp_fmt_time(t, sizeof(t), best->median_ns));
+        fmt_x(t, sizeof(t), best->speedup);
+        fprintf(f, "%s | ", t);
+        fmt_x(t, sizeof(t), best->efficiency);
+        fprintf(f, "%s | %s | ", t, pss);
+        fmt_x(t, sizeof(t), cs);
+        fprintf(f, "%s | ", t);
+        if (next) {
+            md(f, next->series);
+            fprintf(f, " %s", pcb_rp_fmt_time(t, sizeof(t), next->median_ns));
+            if (!isnan(next->speedup))
+                fprintf(f, " (%.2fx, efficiency %.2f)", next->speedup, next->efficiency);
+        } else {
+            fprintf(f, "-");
+        }
+        model_words(model, sizeof(model), pcb_rp_scaling_of(r, g, best->series));
+        fprintf(f, " | ");
+        md(f, model);
+        fprintf(f, " |\n");
+    }
+    /* Per class: which strategy won how many inputs, and at how many workers. */
+    fprintf(f, "\n");
+    for (size_t k = 0; k < r->ngroups; k++) {
+        const char *dot = strchr(r->groups[k].workload, '.');
+        size_t clen = dot ? (size_t)(dot - r->groups[k].workload) : strlen(r->groups[k].workload);
+        int seen = 0;
+        for (size_t j = 0; j < k && !seen; j++)
+            seen = strncmp(r->groups[j].workload, r->groups[k].workload, clen) == 0 &&
+                   (r->groups[j].workload[clen] == '.' || r->groups[j].workload[clen] == '\0');
+        if (seen)
+            continue;
+        const char *names[64];
+        unsigned wins[64], at_cpus = 0, inputs = 0;
+        size_t nnames = 0;
+        for (size_t j = k; j < r->ngroups; j++) {
+            const struct pcb_rp_group *g = &r->groups[j];
+            if (strncmp(g->workload, r->groups[k].workload, clen) != 0 ||
+                (g->workload[clen] != '.' && g->workload[clen] != '\0'))
+                continue;
+            const struct pcb_rp_case *best = fastest(g);
+            if (!best)
+                continue;
+            inputs++;
+            at_cpus += r->cpus && best->workers == r->cpus;
+            size_t n = 0;
+            while (n < nnames && strcmp(names[n], best->strategy) != 0)
+                n++;
+            if (n == nnames && nnames < 64) {
+                names[nnames] = best->strategy;
+                wins[nnames++] = 0;
+            }
+            if (n < nnames)
+                wins[n]++;
+        }
+        if (!inputs)
+            continue;
+        fprintf(f, "- **%.*s** work (%u input%s): fastest ", (int)clen, r->groups[k].workload,
+                inputs, inputs == 1 ? "" : "s");
+        for (size_t n = 0; n < nnames; n++)
+            fprintf(f, "%s%s on %u", n ? (n + 1 == nnames ? " and " : ", ") : "", names[n],
+                    wins[n]);
+        if (r->cpus)
+            fprintf(f, "; the winner used as many workers as there are CPUs (%u) on %u of them",
+                    r->cpus, at_cpus);
+        fprintf(f, ".\n");
+    }
+    fprintf(f, "\n");
+}
+
+/* "Scaling model": the fit of every sweep (scaling.csv has them all, with their verdicts). */
+static void scaling_section(FILE *f, const struct pcb_rp_report *r, const char *dir, int charts)
+{
+    size_t fitted = 0, poor = 0, few = 0, flat = 0, short_sweeps = 0;
+    char g1[32], p2[32], p4[32], peak[32];
+
+    for (size_t i = 0; i < r->nscalings; i++) {
+        const struct pcb_rp_scaling *sc = &r->scalings[i];
+        fitted += sc->fit.status == PCB_USL_OK;
+        poor += sc->fit.status == PCB_USL_POOR;
+        few += sc->fit.status == PCB_USL_TOO_FEW;
+        flat += sc->fit.status == PCB_USL_FLAT;
+        size_t below = 0;
+        for (size_t p = 0; p < sc->npoints; p++)
+            below += r->cpus && sc->n[p] <= r->cpus;
+        short_sweeps += (sc->fit.status == PCB_USL_OK || sc->fit.status == PCB_USL_POOR) &&
+                        below < PCB_USL_MIN_POINTS;
+    }
+    fprintf(f,
+            "## Scaling model\n\nThe Universal Scalability Law, X(N) = γN / (1 + σ(N−1) + "
+            "κN(N−1)), fitted by least squares (0 ≤ σ, κ ≤ 1) to throughput (tasks/s) "
+            "against workers (or tasks in flight where the cases count them) of every "
+            "sweep with at least %d points: σ is contention, κ coherency, γ one worker's "
+            "throughput; the peak is N* = √((1−σ)/κ). Projections to 2× and 4× this "
+            "machine's %u CPUs are *projections*, shown only for fits with R² ≥ %.1f. "
+            "%zu sweeps fitted, %zu fitted poorly, %zu with too few points, %zu flat; "
+            "every sweep with its verdict is in [scaling.csv](scaling.csv).\n\n",
+            PCB_USL_MIN_POINTS, r->cpus, PCB_USL_MIN_R2, fitted, poor, few, flat);
+    if (short_sweeps)
+        fprintf(f,
+                "**A weak fit.** %zu of these sweeps have fewer than %d points at or below "
+                "the CPU count: past it, workers share CPUs, so σ and κ here describe this "
+                "machine running more workers than it has CPUs, and trade off against each "
+                "other. They do not say how the strategy scales on a machine with more "
+                "CPUs; a run there does.\n\n",
+                short_sweeps, PCB_USL_MIN_POINTS);
+    if (!fitted && !poor)
+        return;
+    fprintf(f,
+            "| input | strategy | points | σ | κ | γ (tasks/s) | R² | peak N* | at 2× CPUs = "
+            "%u (projected) | at 4× CPUs = %u (projected) |\n"
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+            2 * r->cpus, 4 * r->cpus);
+    for (size_t i = 0; i < r->nscalings; i++) {
+        const struct pcb_rp_scaling *sc = &r->scalings[i];
+        const struct pcb_usl *u = &sc->fit;
+        if (u->status != PCB_USL_OK && u->status != PCB_USL_POOR)
+            continue;
+        pcb_rp_fmt_si(g1, sizeof(g1), u->gamma);
+        pcb_rp_fmt_si(p2, sizeof(p2), sc->proj2);
+        pcb_rp_fmt_si(p4, sizeof(p4), sc->proj4);
+        if (isinf(u->peak))
+            snprintf(peak, sizeof(peak), "none (κ ≈ 0)");
+        else
+            snprintf(peak, sizeof(peak), "%.1f", u->peak);
+        fprintf(f, "| ");
+        md(f, sc->group->key);
+        fprintf(f, " | ");
+        md(f, sc->series);
+        fprintf(f, " | %zu %s, up to %g | %.3f | %.4f | %s | %.3f%s | %s | %s | %s |\n",
+                sc->npoints, sc->axis, sc->n[sc->npoints - 1], u->sigma, u->kappa, g1, u->r2,
+                u->status == PCB_USL_POOR ? " (poor)" : "", peak, p2, p4);
+    }
+    fprintf(f, "\n");
+    if (charts)
+        for (size_t k = 0; k < r->ngroups; k++) {
+            char base[160];
+            snprintf(base, sizeof(base), "%s-scaling", r->groups[k].slug);
+            chart_link(f, dir, base, "throughput against workers with the fitted model");
+        }
+}
+
 /* Prints a counter that holds a time, judging the unit from its name's suffix. */
 static void fmt_counter_time(char *out, size_t cap, const char *name, double v)
 {
@@ -385,8 +592,11 @@ int pcb_rp_write_markdown(const struct pcb_rp_report *r, const char *dir, const 
                "repetitions; speedup = Sequential's median / this median on the same input and "
                "task count; efficiency = speedup / workers; peak RSS counts pcbench and every "
                "worker process; cores used = CPU time / wall time.\n\n");
-    if (r->ngroups)
+    if (r->ngroups) {
         glance(f, r);
+        advice(f, r);
+        scaling_section(f, r, dir, r->charts_done);
+    }
     for (size_t k = 0; k < r->ngroups; k++)
         group_section(f, &r->groups[k], dir, r->charts_done);
     family_section(f, r, PCB_RP_FLOOR, "Floor",

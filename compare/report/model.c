@@ -339,6 +339,7 @@ void pcb_rp_report_free(struct pcb_rp_report *r)
     }
     free(r->groups);
     free(r->counter_names);
+    free(r->scalings);
     for (size_t i = 0; i < r->nfiles; i++)
         pcb_results_destroy(r->files[i]);
     free(r->files);

@@ -18,6 +18,7 @@
 #define PCB_REPORT_H
 
 #include "results.h"
+#include "usl.h"
 
 #include <signal.h>
 #include <stddef.h>
@@ -97,6 +98,22 @@ struct pcb_rp_group {
     const struct pcb_rp_case *sequential; /* the baseline, or NULL */
 };
 
+/* The most points one scaling fit takes (distinct worker counts of a sweep). */
+#define PCB_RP_USL_MAXP 32
+
+/* One sweep (a strategy with its variants, on one input) with its scaling model (scaling.c). */
+struct pcb_rp_scaling {
+    const struct pcb_rp_group *group; /* the input */
+    const char *series;               /* the strategy and its variants, as the group names it */
+    const struct pcb_rp_case *first;  /* its first case: strategy, variant, workload, params */
+    const char *axis;          /* "concurrency" when the cases carry that counter, else "workers" */
+    size_t npoints;            /* points: distinct axis values with a result */
+    double n[PCB_RP_USL_MAXP]; /* the axis values, ascending */
+    double x[PCB_RP_USL_MAXP]; /* throughput there, tasks per second */
+    struct pcb_usl fit;        /* the model; fit.status says whether there is one */
+    double proj2, proj4;       /* projected tasks/s at 2x and 4x the CPUs; NAN when not projected */
+};
+
 /* Everything a report shows. */
 struct pcb_rp_report {
     struct pcb_results **files;       /* the files read, in order */
@@ -110,6 +127,9 @@ struct pcb_rp_report {
     size_t ngroups;
     const char **counter_names; /* union of counter names, first-appearance order (CSV columns) */
     size_t ncounter_names;      /* how many */
+    struct pcb_rp_scaling *scalings; /* one per sweep of two or more points, group order */
+    size_t nscalings;                /* how many */
+    unsigned cpus;                   /* CPUs the run could use (context), 0 when unknown */
     /* Charts: written by charts.c, read by markdown.c. */
     int charts_done;                 /* gnuplot ran and succeeded */
     char charts_note[PCB_RP_ERRLEN]; /* why charts were skipped or failed, "" when they were made */
@@ -121,6 +141,16 @@ int pcb_rp_load(struct pcb_rp_report *r, const char *path, char *err);
 int pcb_rp_add(struct pcb_rp_report *r, struct pcb_results *file, char *err);
 /* Frees everything r holds. */
 void pcb_rp_report_free(struct pcb_rp_report *r);
+
+/* scaling.c: fits the Universal Scalability Law to every sweep of every group, after
+ * pcb_rp_model_build(). Returns 0 or -1 with err set (out of memory). */
+int pcb_rp_scaling_build(struct pcb_rp_report *r, char *err);
+/* The fit of the sweep `series` of group g, or NULL. */
+const struct pcb_rp_scaling *pcb_rp_scaling_of(const struct pcb_rp_report *r,
+                                               const struct pcb_rp_group *g, const char *series);
+/* csv.c: writes dir/scaling.csv, one row per sweep. Returns 0 or -1 with err set. */
+int pcb_rp_write_scaling_csv(const struct pcb_rp_report *r, const char *dir, const char *shown,
+                             char *err);
 
 /* model.c: parses names, builds groups, computes the derived figures. Returns 0 or -1. */
 int pcb_rp_model_build(struct pcb_rp_report *r, char *err);

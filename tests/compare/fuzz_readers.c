@@ -151,7 +151,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     memset(&r, 0, sizeof(r));
     if (pcb_results_read_buffer("fuzz-r", buf, size, &f, err) == 0 && pcb_rp_add(&r, f, err) == 0)
-        pcb_rp_model_build(&r, err);
+        if (pcb_rp_model_build(&r, err) == 0)
+            pcb_rp_scaling_build(&r, err);
     pcb_rp_report_free(&r);
     munmap(map, span + page);
     return 0;

@@ -99,6 +99,60 @@ charts)
   has "$dir/out/charts/01-CPU.hash_tasks_64_kib_256-speedup.svg" "ideal (= workers)"
   has "$dir/out/charts/01-CPU.hash_tasks_64_kib_256-time.svg" "median time per batch (ms)"
   ;;
+scaling)
+  # A sweep made from known USL parameters (sigma 0.05, kappa 0.001, gamma 1000 tasks/s; 256
+  # tasks a batch) at 1..32 workers, one at three worker counts (too few to fit) and one that
+  # does not scale (flat): scaling.csv recovers the first and gives the others their verdicts;
+  # the report has the Advice and Scaling model sections and, with gnuplot, the fitted chart.
+  awk 'function x(n) { return 1000 * n / (1 + 0.05 * (n - 1) + 0.001 * n * (n - 1)) }
+    function one(strategy, w, tput,   t) {
+      t = 256 / tput * 1e9
+      printf "%s    {\"name\": \"%s/CPU.hash/workers:%d/tasks:256/kib:64/manual_time\", \"run_name\": \"%s/CPU.hash/workers:%d/tasks:256/kib:64/manual_time\", \"run_type\": \"iteration\", \"repetitions\": 1, \"iterations\": 1, \"real_time\": %.3f, \"cpu_time\": 1000, \"time_unit\": \"ns\", \"items_per_second\": %.6f}", (n++ ? ",\n" : ""), strategy, w, strategy, w, t, tput
+    }
+    BEGIN {
+      print "{\"context\": {\"num_cpus\": 2, \"pcbench_cpus_allowed\": \"2\"}, \"benchmarks\": ["
+      one("Sequential", 1, 1000)
+      split("1 2 4 8 16 32", ws, " ")
+      for (i = 1; i <= 6; i++) one("Threaded", ws[i], x(ws[i]))
+      for (i = 1; i <= 3; i++) one("Multiprocess", ws[i], x(ws[i]))
+      for (i = 1; i <= 4; i++) one("OpenMP", ws[i], 990 + i)
+      print "\n]}"
+    }' >"$dir/sweep.json"
+  "$report" "$dir/sweep.json" -o "$dir/out" >"$dir/stdout" 2>"$dir/stderr" || flag "exit status $?: $(cat "$dir/stderr")"
+  csv="$dir/out/scaling.csv"
+  [[ -s "$csv" ]] || flag "no scaling.csv"
+  eq "$(head -n 1 "$csv")" "series,strategy,variant,workload,params,tasks,axis,points,max_measured,sigma,kappa,gamma,r2,peak_workers,cpus,projected_at_2x_cpus,projected_at_4x_cpus,status" "scaling.csv header"
+  eq "$(csv_field "$csv" Threaded status)" fitted "Threaded's verdict"
+  eq "$(csv_field "$csv" Threaded points)" 6 "Threaded's points"
+  awk -v s="$(csv_field "$csv" Threaded sigma)" -v k="$(csv_field "$csv" Threaded kappa)" \
+      -v g="$(csv_field "$csv" Threaded gamma)" -v r="$(csv_field "$csv" Threaded r2)" \
+      -v p="$(csv_field "$csv" Threaded peak_workers)" 'BEGIN {
+      exit !(s > 0.0499 && s < 0.0501 && k > 0.000999 && k < 0.001001 && g > 999.9 && g < 1000.1 &&
+             r > 0.99999 && p > 30.7 && p < 30.9) }' ||
+    flag "Threaded's fit is not sigma 0.05, kappa 0.001, gamma 1000, peak 30.8: $(grep '^Threaded' "$csv")"
+  # X(4) = 4000 / 1.162 and X(8) = 8000 / 1.406: the projections at 2x and 4x the 2 CPUs.
+  awk -v a="$(csv_field "$csv" Threaded projected_at_2x_cpus)" -v b="$(csv_field "$csv" Threaded projected_at_4x_cpus)" \
+      'BEGIN { exit !(a > 3441 && a < 3444 && b > 5688 && b < 5691) }' ||
+    flag "Threaded's projections: $(grep '^Threaded' "$csv")"
+  eq "$(csv_field "$csv" Multiprocess status)" too_few_points "Multiprocess's verdict"
+  eq "$(csv_field "$csv" Multiprocess sigma)" "" "Multiprocess's sigma (not fitted)"
+  eq "$(csv_field "$csv" OpenMP status)" flat "OpenMP's verdict"
+  [[ $(grep -c '^Sequential' "$csv") -eq 0 ]] || flag "Sequential (one point) has a scaling row"
+  md="$dir/out/index.md"
+  has "$md" "## Advice"
+  has "$md" "| CPU.hash tasks:256 kib:64 | **Threaded** at 32 workers,"
+  has "$md" "peaks at 30.8 workers (σ 0.050, κ 0.0010, R² 1.00)"
+  has "$md" "- **CPU** work (1 input): fastest Threaded on 1"
+  has "$md" "## Scaling model"
+  has "$md" "1 sweeps fitted, 0 fitted poorly, 1 with too few points, 1 flat"
+  has "$md" "| CPU.hash tasks:256 kib:64 | Threaded | 6 workers, up to 32 | 0.050 | 0.0010 | 1k | 1.000 | 30.8 | 3.44k | 5.69k |"
+  if command -v gnuplot >/dev/null 2>&1; then
+    svg="$dir/out/charts/01-CPU.hash_tasks_256_kib_64-scaling.svg"
+    grep -q "<svg" "$svg" 2>/dev/null || flag "$svg is not an SVG"
+    has "$svg" "fit: σ 0.050, κ 0.0010, R² 1.00"
+    has "$md" "(charts/01-CPU.hash_tasks_256_kib_64-scaling.png)"
+  fi
+  ;;
 no_gnuplot)
   # A PATH without gnuplot: the tables are still written and the report says why.
   mkdir -p "$dir/emptybin"
