@@ -36,7 +36,8 @@
     XX(EUSAGE, -20102, "bad usage")                                                                \
     XX(ETWICE, -20103, "the same run given twice on one side")                                     \
     XX(EMIXED, -20104, "raw repetitions and aggregates only mixed on one side")                    \
-    XX(EEMPTY, -20105, "nothing to compare")
+    XX(EEMPTY, -20105, "nothing to compare")                                                       \
+    XX(EWORK, -20106, "one case with different work on one side")
 
 enum pcb_cmp_errno {
 #define XX(name, value, text) PCB_CMP_##name = value,
@@ -74,6 +75,10 @@ struct pcb_cmp_case {
     /* The first part with raw repetitions, and the first with aggregates only, or NULL: a
      * side may not have both, since raw samples and a summary cannot be merged into one. */
     const struct pcb_results *raw_in, *aggs_in;
+    /* The first file whose part carries a reference digest (results.h), or NULL, and that
+     * digest: every part of a side that carries one carries the same. */
+    const struct pcb_results *digest_in;
+    uint64_t digest;
 };
 
 /* The part k (0 <= k < nparts) of a case. */
@@ -103,10 +108,11 @@ void pcb_cmp_side_init(struct pcb_cmp_side *side, const char *label);
 void pcb_cmp_side_close(struct pcb_cmp_side *side);
 /* Adds a file's cases to the side, which takes the file over (also on
  * failure). Returns 0, PCB_CMP_ENOMEM, PCB_CMP_ETWICE (the file, or a copy of
- * its run, is on the side already: its samples would count twice) or
+ * its run, is on the side already: its samples would count twice),
  * PCB_CMP_EMIXED (a case has raw repetitions in one file of the side and
- * aggregates only in another), with one line in err (PCB_CMP_ERRLEN bytes)
- * naming the file. */
+ * aggregates only in another) or PCB_CMP_EWORK (a case has another reference
+ * digest than in an earlier file of the side: the files measured different
+ * work), with one line in err (PCB_CMP_ERRLEN bytes) naming the file. */
 int pcb_cmp_side_add(struct pcb_cmp_side *side, struct pcb_results *file, char *err);
 /* Returns the case whose key is key, or NULL. */
 const struct pcb_cmp_case *pcb_cmp_side_find(const struct pcb_cmp_side *side, const char *key);
@@ -154,24 +160,28 @@ long pcb__mwu_min_n(double alpha);
 
 /* ---- decisions (decide.c) ---- */
 
+/* XX(name, text as shown, key in the JSON output). */
 #define PCB_CMP_VERDICT_MAP(XX)                                                                    \
-    XX(REGRESSED, "regressed")                                                                     \
-    XX(IMPROVED, "improved")                                                                       \
-    XX(SAME, "same")                                                                               \
-    XX(INCONCLUSIVE, "inconclusive")                                                               \
-    XX(NEW, "new")                                                                                 \
-    XX(MISSING, "missing")                                                                         \
-    XX(FAILED, "failed")
+    XX(REGRESSED, "regressed", "regressed")                                                        \
+    XX(IMPROVED, "improved", "improved")                                                           \
+    XX(SAME, "same", "same")                                                                       \
+    XX(INCONCLUSIVE, "inconclusive", "inconclusive")                                               \
+    XX(NEW, "new", "new")                                                                          \
+    XX(MISSING, "missing", "missing")                                                              \
+    XX(FAILED, "failed", "failed")                                                                 \
+    XX(WORK_CHANGED, "work changed", "work_changed")
 
 enum pcb_cmp_verdict {
-#define XX(name, text) PCB_CMP_##name,
+#define XX(name, text, key) PCB_CMP_##name,
     PCB_CMP_VERDICT_MAP(XX)
 #undef XX
         PCB_CMP_NVERDICTS
 };
 
-/* Returns the lower-case name of a verdict. */
+/* Returns the lower-case name of a verdict as the table and Markdown show it ("work changed"). */
 const char *pcb_cmp_verdict_name(enum pcb_cmp_verdict v);
+/* Returns the verdict's name as a JSON key or value ("work_changed"). */
+const char *pcb_cmp_verdict_key(enum pcb_cmp_verdict v);
 
 /* One side of one compared case, as the output shows it. */
 struct pcb_cmp_stat {
@@ -200,6 +210,10 @@ struct pcb_cmp_result {
     const char *label_base;       /* label on base, or NULL */
     const char *label_new;        /* label on new, or NULL */
     long threads;                 /* threads of the case, 0 when unknown */
+    int has_digest_base;          /* base carries a reference digest of the case's work */
+    int has_digest_new;           /* new does */
+    uint64_t digest_base;         /* base's digest, when has_digest_base */
+    uint64_t digest_new;          /* new's digest, when has_digest_new */
 };
 
 /* One case's own threshold (thresholds.c). */

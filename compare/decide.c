@@ -9,6 +9,11 @@
  *
  * For a case present on both sides the rules are, in order:
  *   failed        an entry reported an error on either side;
+ *   work changed  both sides carry a reference digest of the case's work
+ *                 (pcbench's "pcb_digest") and they differ: the two sides
+ *                 measured different work, so the times are not compared (no
+ *                 change, no U test, not in the false-discovery family or the
+ *                 geometric means), and the comparison fails (main.c);
  *   regressed /   raw samples on both sides, the Benjamini-Hochberg adjusted
  *   improved      p-value of the U test is <= alpha and the relative change
  *                 of the medians is at least the threshold (the direction of
@@ -55,11 +60,21 @@ const char *pcb_cmp_strerror(int err)
 const char *pcb_cmp_verdict_name(enum pcb_cmp_verdict v)
 {
     static const char *const names[] = {
-#define XX(name, text) text,
+#define XX(name, text, key) text,
         PCB_CMP_VERDICT_MAP(XX)
 #undef XX
     };
     return (unsigned)v < PCB_CMP_NVERDICTS ? names[v] : "?";
+}
+
+const char *pcb_cmp_verdict_key(enum pcb_cmp_verdict v)
+{
+    static const char *const keys[] = {
+#define XX(name, text, key) key,
+        PCB_CMP_VERDICT_MAP(XX)
+#undef XX
+    };
+    return (unsigned)v < PCB_CMP_NVERDICTS ? keys[v] : "?";
 }
 
 /* The aggregate statistics of a case (Google Benchmark's aggregate entries,
@@ -566,6 +581,10 @@ int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *n
             r->label_base = vb.label;
             r->label_new = vn.label;
             r->threads = cn ? vn.threads : vb.threads;
+            r->has_digest_base = cb && cb->digest_in;
+            r->digest_base = r->has_digest_base ? cb->digest : 0;
+            r->has_digest_new = cn && cn->digest_in;
+            r->digest_new = r->has_digest_new ? cn->digest : 0;
             pv[oc->n] = NAN;
             if (vb.error || vn.error) {
                 r->verdict = PCB_CMP_FAILED;
@@ -586,6 +605,18 @@ int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *n
             }
             values_free(&vb);
             values_free(&vn);
+            if (r->has_digest_base && r->has_digest_new && r->digest_base != r->digest_new) {
+                /* Different work under one name: its times say nothing about speed. */
+                r->verdict = PCB_CMP_WORK_CHANGED;
+                snprintf(r->note, sizeof(r->note),
+                         "the work itself changed: reference digest 0x%016llx -> 0x%016llx; "
+                         "times not compared",
+                         (unsigned long long)r->digest_base, (unsigned long long)r->digest_new);
+                free(xs);
+                free(ys);
+                oc->n++;
+                continue;
+            }
             if ((cb && !hb) || (cn && !hn)) {
                 /* The metric is absent on a side where the case exists. */
                 oc->skipped_no_metric++;
@@ -708,7 +739,8 @@ int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *n
         oc->counts[r->verdict]++;
         /* Every paired case with two positive medians enters the means. */
         if (r->verdict != PCB_CMP_FAILED && r->verdict != PCB_CMP_NEW &&
-            r->verdict != PCB_CMP_MISSING && r->base.median > 0 && r->new_.median > 0) {
+            r->verdict != PCB_CMP_MISSING && r->verdict != PCB_CMP_WORK_CHANGED &&
+            r->base.median > 0 && r->new_.median > 0) {
             double l = log(r->new_.median / r->base.median);
             struct pcb_cmp_geo *g = strategy_geo(oc, r->name);
             if (g == NULL)

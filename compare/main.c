@@ -3,8 +3,10 @@
  * compare [OPTIONS] BASE.json NEW.json
  * compare [OPTIONS] BASE.json... -- NEW.json...
  *
- * Exit status: 0 when nothing regressed, 1 when something regressed (or a
- * verdict named by --fail-on occurred), 2 for bad usage, bad input, nothing to
+ * Exit status: 0 when nothing regressed, 1 when something regressed, when the
+ * work of a case changed between the sides (its reference digests differ: an
+ * apples-to-oranges comparison must not pass), or when a verdict named by
+ * --fail-on occurred, 2 for bad usage, bad input, nothing to
  * compare, or an output that could not be written whole. Every
  * error is one line on stderr naming the file and what is wrong; the tool
  * never aborts on input. The options are one table, options[], run by the
@@ -58,6 +60,9 @@ static const char usage_head[] =
     "                many repetitions per side would be needed\n"
     "  new, missing  the case exists only in NEW, only in BASE\n"
     "  failed        the case reported an error on either side\n"
+    "  work changed  both sides carry pcbench's reference digest of the case's\n"
+    "                work (pcb_digest) and they differ: different work, so the\n"
+    "                times are not compared, and compare exits 1\n"
     "A side with only aggregates is compared by its medians with the cv as\n"
     "noise band, and the output says no raw samples were available.\n"
     "\n"
@@ -74,12 +79,14 @@ static const char usage_foot[] =
     "larger than 256 MiB is reported as one line naming the file, with exit\n"
     "status 2. So is the same run given twice on one side (its samples would\n"
     "count twice), raw repetitions and aggregates only for a case on one side,\n"
+    "a case with different reference digests (pcb_digest) on one side,\n"
     "and nothing to compare: a side without cases, a --filter or --metric no\n"
     "case on both sides matches, or no case on both sides. Different time units\n"
     "on the two sides are converted.\n"
     "\n"
-    "Exit status: 0 nothing regressed, 1 something regressed (or a --fail-on\n"
-    "verdict occurred), 2 bad usage, bad input, nothing to compare, or an\n"
+    "Exit status: 0 nothing regressed, 1 something regressed, the work of a\n"
+    "case changed (or a --fail-on verdict occurred), 2 bad usage, bad input, nothing to compare, "
+    "or an\n"
     "output that could not be written whole.\n";
 
 /* The files of one side, read by one thread. */
@@ -233,6 +240,34 @@ static int set_fail_on(void *opts, const char *value, char *why, size_t cap)
     }
     c->fail_on |= bits;
     return 0;
+}
+
+/* Names on stderr the cases whose work changed (their reference digests differ), at most 10
+ * and how many more: the output says so per case, but a comparison that fails for this reason
+ * must say why where a script's log shows it. */
+static void say_work_changed(const struct pcb_cmp_outcome *oc)
+{
+    size_t shown = 0, n = oc->counts[PCB_CMP_WORK_CHANGED];
+
+    for (size_t i = 0; i < oc->n && shown < 10; i++) {
+        const struct pcb_cmp_result *r = &oc->results[i];
+        char name[160];
+        size_t k = 0;
+        if (r->verdict != PCB_CMP_WORK_CHANGED)
+            continue;
+        /* One line per case whatever the name holds: control characters become '?'. */
+        for (const unsigned char *c = (const unsigned char *)r->name; *c && k < sizeof(name) - 1;
+             c++)
+            name[k++] = *c < 0x20 || *c == 0x7f ? '?' : (char)*c;
+        name[k] = '\0';
+        pcb_say("compare: %s: the work itself changed (reference digest 0x%016llx in base, "
+                "0x%016llx in new); its times are not compared, and the comparison fails\n",
+                name, (unsigned long long)r->digest_base, (unsigned long long)r->digest_new);
+        shown++;
+    }
+    if (n > shown)
+        pcb_say("compare: ... and %zu more case%s whose work changed\n", n - shown,
+                n - shown == 1 ? "" : "s");
 }
 
 /* Files: all of them in order; "--" splits the base files from the new ones. */
@@ -575,7 +610,8 @@ int main(int argc, char **argv)
         pcb_say("compare: standard output: cannot write it: %s\n", strerror(errno ? errno : EIO));
         status = 2;
     } else {
-        status = oc.counts[PCB_CMP_REGRESSED] ? 1 : 0;
+        status = oc.counts[PCB_CMP_REGRESSED] || oc.counts[PCB_CMP_WORK_CHANGED] ? 1 : 0;
+        say_work_changed(&oc);
         for (i = 0; i < PCB_CMP_NVERDICTS; i++)
             if ((cli.fail_on >> i & 1u) && oc.counts[i])
                 status = 1;

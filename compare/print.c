@@ -193,7 +193,7 @@ static void machine_differences(const struct pcb_cmp_side *b, const struct pcb_c
 /* Collects the warnings for the header; returns how many (at most 4). */
 static size_t warnings(const struct pcb_cmp_side *b, const struct pcb_cmp_side *n,
                        const struct pcb_cmp_outcome *oc, const struct pcb_cmp_decide_opts *o,
-                       char w[4][512])
+                       char w[5][512])
 {
     size_t k = 0;
     char keys[128];
@@ -218,6 +218,13 @@ static size_t warnings(const struct pcb_cmp_side *b, const struct pcb_cmp_side *
                  "no raw samples were available for some cases (aggregates "
                  "only): they were decided from medians and cv, without a U "
                  "test");
+    if (oc->counts[PCB_CMP_WORK_CHANGED])
+        snprintf(w[k++], 512,
+                 "WORK CHANGED: %zu case%s measured different work on the two sides (their "
+                 "reference digests differ): their times are not compared, and the comparison "
+                 "fails",
+                 oc->counts[PCB_CMP_WORK_CHANGED],
+                 oc->counts[PCB_CMP_WORK_CHANGED] == 1 ? "" : "s");
     return k;
 }
 
@@ -275,13 +282,14 @@ static void fmt_p(char *buf, size_t len, double p)
 /* Writes the one-line summary, without a newline. */
 static void print_summary(FILE *out, const struct pcb_cmp_outcome *oc)
 {
-    static const enum pcb_cmp_verdict extra[] = {PCB_CMP_NEW, PCB_CMP_MISSING, PCB_CMP_FAILED};
+    static const enum pcb_cmp_verdict extra[] = {PCB_CMP_NEW, PCB_CMP_MISSING, PCB_CMP_FAILED,
+                                                 PCB_CMP_WORK_CHANGED};
     size_t i;
 
     fprintf(out, "%zu regressed, %zu improved, %zu same, %zu inconclusive",
             oc->counts[PCB_CMP_REGRESSED], oc->counts[PCB_CMP_IMPROVED], oc->counts[PCB_CMP_SAME],
             oc->counts[PCB_CMP_INCONCLUSIVE]);
-    for (i = 0; i < 3; i++)
+    for (i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
         if (oc->counts[extra[i]])
             fprintf(out, ", %zu %s", oc->counts[extra[i]], pcb_cmp_verdict_name(extra[i]));
     if (isnan(oc->overall.geomean))
@@ -300,6 +308,7 @@ static const char *verdict_color(enum pcb_cmp_verdict v)
     case PCB_CMP_INCONCLUSIVE:
         return "\033[33m";
     case PCB_CMP_FAILED:
+    case PCB_CMP_WORK_CHANGED:
         return "\033[1;35m";
     case PCB_CMP_NEW:
     case PCB_CMP_MISSING:
@@ -343,7 +352,7 @@ static int print_table(FILE *out, const struct pcb_cmp_side *b, const struct pcb
                        const struct pcb_cmp_outcome *oc, const struct pcb_cmp_print_opts *po)
 {
     struct diff d[64];
-    char w[4][512];
+    char w[5][512];
     size_t nd = context_diff(b, n, d, 64), nw = warnings(b, n, oc, po->decide, w);
     size_t i, namew = 4;
     const char *on = po->color ? "\033[1m" : "", *off = po->color ? "\033[0m" : "";
@@ -407,10 +416,10 @@ static int print_md(FILE *out, const struct pcb_cmp_side *b, const struct pcb_cm
 {
     /* Regressions first, then what needs a look, then the rest. */
     static const enum pcb_cmp_verdict order[] = {
-        PCB_CMP_REGRESSED, PCB_CMP_FAILED,   PCB_CMP_INCONCLUSIVE, PCB_CMP_MISSING,
-        PCB_CMP_NEW,       PCB_CMP_IMPROVED, PCB_CMP_SAME};
+        PCB_CMP_REGRESSED, PCB_CMP_WORK_CHANGED, PCB_CMP_FAILED,   PCB_CMP_INCONCLUSIVE,
+        PCB_CMP_MISSING,   PCB_CMP_NEW,          PCB_CMP_IMPROVED, PCB_CMP_SAME};
     struct diff d[64];
-    char w[4][512];
+    char w[5][512];
     size_t nd = context_diff(b, n, d, 64), nw = warnings(b, n, oc, po->decide, w);
     size_t i, k;
 
@@ -496,6 +505,15 @@ static void json_str(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* A reference digest as "0x<16 hex digits>", or null when the side has none. */
+static void json_digest(FILE *out, int has, uint64_t d)
+{
+    if (has)
+        fprintf(out, "\"0x%016llx\"", (unsigned long long)d);
+    else
+        fputs("null", out);
+}
+
 /* Writes a JSON number, or null for NaN and infinities. */
 static void json_num(FILE *out, double v)
 {
@@ -549,7 +567,7 @@ static int print_json(FILE *out, const struct pcb_cmp_side *b, const struct pcb_
     static const char *const tests[] = {NULL, "exact", "asymptotic"};
     const struct pcb_cmp_decide_opts *o = po->decide;
     struct diff d[64];
-    char w[4][512];
+    char w[5][512];
     size_t nd = context_diff(b, n, d, 64), nw = warnings(b, n, oc, o, w);
     size_t i;
 
@@ -605,7 +623,7 @@ static int print_json(FILE *out, const struct pcb_cmp_side *b, const struct pcb_
         const struct pcb_cmp_result *r = &oc->results[i];
         fprintf(out, "%s\n    {\"name\": ", i ? "," : "");
         json_str(out, r->name);
-        fprintf(out, ", \"verdict\": \"%s\", \"base\": ", pcb_cmp_verdict_name(r->verdict));
+        fprintf(out, ", \"verdict\": \"%s\", \"base\": ", pcb_cmp_verdict_key(r->verdict));
         json_side_stat(out, &r->base, r->label_base);
         fprintf(out, ", \"new\": ");
         json_side_stat(out, &r->new_, r->label_new);
@@ -634,11 +652,15 @@ static int print_json(FILE *out, const struct pcb_cmp_side *b, const struct pcb_
             fputs("null", out);
         fprintf(out, ", \"note\": ");
         json_str(out, r->note);
+        fprintf(out, ", \"digest_base\": ");
+        json_digest(out, r->has_digest_base, r->digest_base);
+        fprintf(out, ", \"digest_new\": ");
+        json_digest(out, r->has_digest_new, r->digest_new);
         fputc('}', out);
     }
     fprintf(out, "%s],\n  \"summary\": {", oc->n ? "\n  " : "");
     for (i = 0; i < PCB_CMP_NVERDICTS; i++)
-        fprintf(out, "\"%s\": %zu, ", pcb_cmp_verdict_name((enum pcb_cmp_verdict)i), oc->counts[i]);
+        fprintf(out, "\"%s\": %zu, ", pcb_cmp_verdict_key((enum pcb_cmp_verdict)i), oc->counts[i]);
     fprintf(out, "\"skipped_no_metric\": %zu, \"geomean_ratio\": ", oc->skipped_no_metric);
     json_num(out, oc->overall.geomean);
     fprintf(out, ", \"geomean_cases\": %zu,\n    \"strategies\": {", oc->overall.n);

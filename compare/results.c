@@ -1124,6 +1124,7 @@ enum gb_field {
     F_CPU,
     F_FAMILY,   /* numeric, but not a counter */
     F_INSTANCE, /* likewise */
+    F_DIGEST,   /* pcbench's reference digest of the case's work */
     NFIELDS
 };
 
@@ -1145,6 +1146,7 @@ static const char *const gb_keys[NFIELDS] = {
     [F_CPU] = "cpu_time",
     [F_FAMILY] = "family_index",
     [F_INSTANCE] = "per_family_instance_index",
+    [F_DIGEST] = "pcb_digest",
 };
 
 /*
@@ -1227,6 +1229,37 @@ static size_t without_suffix(const char *name, const char *agg)
     return ln;
 }
 
+/*
+ * Reads pcbench's "pcb_digest" of an entry into its case: "0x" and 1 to 16 hex digits. Every
+ * entry of a case that carries one must carry the same (one case is one piece of work). Returns
+ * 0 or PCB_RESULTS_EFORMAT with the message.
+ */
+static int read_digest(struct reader *rd, const cJSON *v, struct pcb_results_case *c, size_t idx,
+                       const char *name)
+{
+    const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
+    uint64_t d = 0;
+    size_t n = 0;
+
+    if (s != NULL && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        for (n = 2; n < 18 && isxdigit((unsigned char)s[n]); n++)
+            d = d << 4 |
+                (uint64_t)(isdigit((unsigned char)s[n]) ? s[n] - '0' : (s[n] | 0x20) - 'a' + 10);
+    if (s == NULL || n < 3 || s[n] != '\0')
+        return fail(rd->err, PCB_RESULTS_EFORMAT, rd->path,
+                    "benchmark #%zu (\"%s\"): \"pcb_digest\" is not a 64-bit digest (\"0x\" and 1 "
+                    "to 16 hex digits)",
+                    idx, name);
+    if (c->has_digest && c->digest != d)
+        return fail(rd->err, PCB_RESULTS_EFORMAT, rd->path,
+                    "benchmark #%zu (\"%s\"): \"pcb_digest\" 0x%016llx differs from 0x%016llx "
+                    "of an earlier entry of the case; one case is one piece of work",
+                    idx, name, (unsigned long long)d, (unsigned long long)c->digest);
+    c->has_digest = true;
+    c->digest = d;
+    return 0;
+}
+
 /* Reads one element of a "benchmarks" array. */
 static int read_gbench_entry(struct reader *rd, const cJSON *b, size_t idx)
 {
@@ -1306,6 +1339,8 @@ static int read_gbench_entry(struct reader *rd, const cJSON *b, size_t idx)
                         gb_keys[texts[k]]);
     e->error_message = kept_string(rd, f[F_MESSAGE], &bad);
     e->label = kept_string(rd, f[F_LABEL], &bad);
+    if (f[F_DIGEST] != NULL && (r = read_digest(rd, f[F_DIGEST], &rd->cases[c], idx, name)) < 0)
+        return r;
     if ((r = get_number(rd, f[F_THREADS], "threads", &tmp, idx, name)) < 0)
         return r;
     e->threads = r ? clamp_i32(tmp) : 0;

@@ -134,6 +134,12 @@ struct pcb_results_case {
     size_t nexit_codes;                      /* how many */
     const struct pcb_results_kv *parameters; /* "parameters" of a parameter scan */
     size_t nparameters;                      /* how many */
+    /* pcbench's reference digest of the case's work ("pcb_digest": "0x..."), which depends
+     * only on the workload, its parameters, the seed and the task count: two files with
+     * different digests for one case measured different work. Every entry that carries one
+     * carries the same (else the file is refused). */
+    uint64_t digest;
+    bool has_digest; /* some entry carries "pcb_digest" (older files and hyperfine: none) */
 };
 
 struct pcb__results_store;

@@ -9,12 +9,14 @@
  * num_cpus or mhz_per_cpu differ): their samples are merged all the same,
  * and the output warns.
  *
- * Two things are refused, because merging them gives a wrong answer without a
- * sign of it: the same run twice on one side (one file under two names, or a
+ * Three things are refused, because merging them gives a wrong answer without
+ * a sign of it: the same run twice on one side (one file under two names, or a
  * copy of it: pcb_results_same_run), whose samples would count twice and make
- * a small change significant; and a case with raw repetitions in one file and
+ * a small change significant; a case with raw repetitions in one file and
  * aggregates only in another, whose aggregates would be dropped, since a U test
- * needs samples and a summary is none.
+ * needs samples and a summary is none; and a case whose reference digest
+ * (pcbench's "pcb_digest") differs between two files of the side, which
+ * measured different work under one name.
  */
 #include "compare.h"
 
@@ -124,6 +126,30 @@ static int note_kind(struct pcb_cmp_side *side, struct pcb_cmp_case *sc,
     return PCB_CMP_EMIXED;
 }
 
+/* Notes the reference digest of the part (file, c) in sc, refusing a case whose digest differs
+ * between two files of the side: they measured different work, and merging their samples would
+ * mix two things under one name. Returns 0 or PCB_CMP_EWORK with the message in err. */
+static int note_digest(struct pcb_cmp_side *side, struct pcb_cmp_case *sc,
+                       const struct pcb_results *file, const struct pcb_results_case *c, char *err)
+{
+    if (!c->has_digest)
+        return 0;
+    if (sc->digest_in == NULL) {
+        sc->digest_in = file;
+        sc->digest = c->digest;
+        return 0;
+    }
+    if (sc->digest == c->digest)
+        return 0;
+    snprintf(err, PCB_CMP_ERRLEN,
+             "%s: case \"%s\" has reference digest 0x%016llx here but 0x%016llx in %s (both %s "
+             "files): the files measured different work, which cannot be merged; give the %s "
+             "side runs of the same work",
+             file->path, c->name, (unsigned long long)c->digest, (unsigned long long)sc->digest,
+             sc->digest_in->path, side->label, side->label);
+    return PCB_CMP_EWORK;
+}
+
 /* Adds the part (file, c) to the case with c's key, or to a new case.
  * Returns 0, PCB_CMP_ENOMEM, or PCB_CMP_EMIXED with the message in err. */
 static int add_part(struct pcb_cmp_side *side, const struct pcb_results *file,
@@ -139,7 +165,8 @@ static int add_part(struct pcb_cmp_side *side, const struct pcb_results *file,
         sc->more = m;
         m[sc->nparts - 1] = (struct pcb_cmp_part){file, c};
         sc->nparts++;
-        return note_kind(side, sc, file, c, err);
+        int rc = note_kind(side, sc, file, c, err);
+        return rc ? rc : note_digest(side, sc, file, c, err);
     }
     /* Keep the load factor at or below one half. */
     if ((side->ncases + 1) * 2 > side->tcap && grow_table(side))
@@ -153,11 +180,12 @@ static int add_part(struct pcb_cmp_side *side, const struct pcb_results *file,
         side->capcases = ncap;
     }
     sc = &side->cases[side->ncases];
-    *sc = (struct pcb_cmp_case){c->key, c->name, {file, c}, NULL, 1, NULL, NULL};
+    *sc = (struct pcb_cmp_case){c->key, c->name, {file, c}, NULL, 1, NULL, NULL, NULL, 0};
     for (j = hash_key(c->key) & (side->tcap - 1); side->table[j]; j = (j + 1) & (side->tcap - 1))
         ;
     side->table[j] = ++side->ncases;
-    return note_kind(side, sc, file, c, err);
+    int rc = note_kind(side, sc, file, c, err);
+    return rc ? rc : note_digest(side, sc, file, c, err);
 }
 
 /* Notes whether `file` comes from another machine than the side's context. */

@@ -292,6 +292,35 @@ static void test_every_registered_runner_passes_with_all_counters(void **state)
     }
 }
 
+/* Every case's JSON entry carries its sequential reference digest as "pcb_digest": the merged
+ * digest of tasks 0..N-1 of its input, as text (64 bits do not fit a double), the same for
+ * every strategy and written also when the strategy failed its check. */
+static void test_every_case_records_its_reference_digest(void **state)
+{
+    const struct pcb_workload *wl = pcb_workload_find("CPU.hash");
+    static const uint64_t values[PCB_WL_MAX_PARAMS] = {4};
+    struct pcb_input *in = NULL;
+    uint64_t ref = 0;
+    char want[24];
+    size_t n = 0;
+    const cJSON *run;
+
+    (void)state;
+    assert_int_equal(wl->prepare(values, 42, &in), 0);
+    assert_int_equal(pcb_workload_reference(wl, in, TASKS, &ref), 0);
+    wl->release(in);
+    snprintf(want, sizeof(want), "0x%016llx", (unsigned long long)ref);
+    cJSON_ArrayForEach(run, cJSON_GetObjectItemCaseSensitive(doc, "benchmarks"))
+    {
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(run, "pcb_digest");
+        assert_true(cJSON_IsString(d));
+        assert_string_equal(d->valuestring, want);
+        n++;
+    }
+    assert_true(n >= NBROKEN + 1);
+    assert_non_null(cJSON_GetObjectItemCaseSensitive(find_run(liar.name), "pcb_digest"));
+}
+
 /* The case name spells the axes: runner, workload, workers (under the runner's own name for
  * them) and the runner's variants at their defaults, tasks, chunk (only for chunked runners),
  * then the parameters; the library adds /manual_time, since the fixture times each batch
@@ -328,6 +357,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_skipping_runner_fails_with_result_mismatch),
         cmocka_unit_test(test_lying_runner_fails_with_result_mismatch),
+        cmocka_unit_test(test_every_case_records_its_reference_digest),
         cmocka_unit_test(test_task_error_fails_naming_the_task_and_its_error),
         cmocka_unit_test(test_worker_death_fails_as_broken_pool),
         cmocka_unit_test(test_failed_run_count_is_the_number_of_broken_cases),

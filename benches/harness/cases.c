@@ -109,6 +109,21 @@ static void group_reference(struct group *g, uint64_t tasks, struct pcb_referenc
     }
 }
 
+/*
+ * Writes the case's sequential reference digest into its JSON entries as "pcb_digest":
+ * "0x<16 hex digits>". It depends only on the work (workload, parameters, seed, N), so two
+ * result files whose digests differ for one case measured different work, which compare
+ * reports instead of a speed change (docs/compare.md). A text member: 64 bits do not fit a
+ * double counter.
+ */
+static void record_reference(pcb_gb_state *st, const struct pcb_reference *ref)
+{
+    char hex[24];
+
+    snprintf(hex, sizeof(hex), "0x%016llx", (unsigned long long)ref->digest);
+    pcb_gb_set_case_field(st, "pcb_digest", hex);
+}
+
 static void fail(pcb_gb_state *st, struct pcb_case *c, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -168,6 +183,7 @@ static void run_case(pcb_gb_state *st, void *arg)
         return;
     }
     group_reference(g, c->tasks, &ref);
+    record_reference(st, &ref);
     if (ref.failed == c->tasks) { /* nothing left to measure or to check */
         fail(st, c, "sequential reference failed: all %llu tasks failed, task %llu with: %s",
              (unsigned long long)c->tasks, (unsigned long long)ref.err_task, pcb_strerror(ref.err));

@@ -88,6 +88,13 @@ void pcb_gb_set_iteration_time(pcb_gb_state *st, double seconds);
 void pcb_gb_set_items_processed(pcb_gb_state *st, int64_t items);
 void pcb_gb_set_bytes_processed(pcb_gb_state *st, int64_t bytes);
 void pcb_gb_set_label(pcb_gb_state *st, const char *label);
+/*
+ * Adds the text member "key": "value" to every JSON entry of the running case, its repetitions
+ * and aggregates alike (the library has no field of its own for text a run computes; a 64-bit
+ * value does not fit a double counter). Setting a key again replaces its value. Console and CSV
+ * output do not show it. Outside a case it does nothing.
+ */
+void pcb_gb_set_case_field(pcb_gb_state *st, const char *key, const char *value);
 /* Marks the run failed with `msg`; the benchmark must then leave its loop (break). */
 void pcb_gb_skip_with_error(pcb_gb_state *st, const char *msg);
 bool pcb_gb_error_occurred(const pcb_gb_state *st);

@@ -27,6 +27,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -192,20 +193,61 @@ static_assert(int(benchmark::Counter::kIsIterationInvariant) ==
 static_assert(int(benchmark::Counter::kAvgIterations) == int(PCB_GB_COUNTER_AVG_ITERATIONS),
               "flag drift");
 
-// The library's JSON reporter, except that a non-finite counter is written as 0. Google
+// Text fields of each case (pcb_gb_set_case_field), by registered name: set on the library's
+// thread while the case runs, read there by the JSON reporters when they write its runs.
+std::map<std::string, std::vector<std::pair<std::string, std::string>>> &case_fields()
+{
+    static std::map<std::string, std::vector<std::pair<std::string, std::string>>> m;
+    return m;
+}
+
+// s as the inside of a JSON string: json_safe(), with quotes and backslashes escaped.
+std::string json_string(const std::string &s)
+{
+    std::string out;
+    for (char c : json_safe(s.c_str())) {
+        if (c == '"' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+// The library's JSON reporter, except that a non-finite counter is written as 0, and that a
+// case's text fields (pcb_gb_set_case_field) are added to each of its entries. Google
 // Benchmark 1.7 prints NaN and inf bare, which is not JSON; pcbench produces one whenever a
 // counter is 0 in every repetition: its cv aggregate is 0/0. No variation means a cv of 0.
+// The library writes one entry as "    {\n" ... "\n    }" and has no hook for members of
+// one's own, so each run is written alone into a buffer and the fields go before its closing
+// brace; an entry of another shape is passed on as it is.
 class FiniteJSONReporter : public benchmark::JSONReporter
 {
   public:
     void ReportRuns(const std::vector<Run> &runs) override
     {
-        std::vector<Run> copy(runs);
-        for (Run &r : copy)
+        std::ostream &out = GetOutputStream();
+        for (const Run &run : runs) {
+            Run r(run);
             for (auto &kv : r.counters)
                 if (!isfinite(kv.second.value))
                     kv.second.value = 0;
-        benchmark::JSONReporter::ReportRuns(copy);
+            std::ostringstream one;
+            SetOutputStream(&one);
+            benchmark::JSONReporter::ReportRuns(std::vector<Run>{r});
+            SetOutputStream(&out);
+            std::string text = one.str();
+            static const std::string end = "\n    }";
+            auto f = case_fields().find(r.run_name.function_name);
+            if (f != case_fields().end() && text.size() >= end.size() &&
+                text.compare(text.size() - end.size(), end.size(), end) == 0) {
+                text.resize(text.size() - end.size());
+                for (const auto &kv : f->second)
+                    text += ",\n      \"" + json_string(kv.first) + "\": \"" +
+                            json_string(kv.second) + "\"";
+                text += end;
+            }
+            out << text;
+        }
     }
 };
 
@@ -585,6 +627,21 @@ void pcb_gb_set_items_processed(pcb_gb_state *st, int64_t items)
 void pcb_gb_set_bytes_processed(pcb_gb_state *st, int64_t bytes)
 {
     S(st).SetBytesProcessed(bytes);
+}
+
+void pcb_gb_set_case_field(pcb_gb_state *st, const char *key, const char *value)
+{
+    (void)st;
+    const CaseInfo *info = g_running.load(std::memory_order_acquire);
+    if (!info)
+        return;
+    auto &fields = case_fields()[info->name];
+    for (auto &kv : fields)
+        if (kv.first == key) {
+            kv.second = value;
+            return;
+        }
+    fields.emplace_back(key, value);
 }
 
 void pcb_gb_set_label(pcb_gb_state *st, const char *label)

@@ -262,6 +262,41 @@ def main():
     with open(os.path.join(OUT, "thresholds_trailing.tsv"), "w") as f:
         f.write("12.0\tSequential/CPU.hash \n")
 
+    # --- pcbench's reference digest ("pcb_digest"): the work of a case. Sequential/CPU.hash
+    # does half the work on new (another digest) and is twice as fast; Threaded/CPU.hash has
+    # another digest and is slower: both "work changed", neither improved nor regressed.
+    # IO.sleep keeps its digest: one same, one regressed. Sequential/CPU.text has a digest on
+    # new only (a base file from before digests): compared as before. ---
+    def digested(name, samples, digest, aggs=False):
+        out = case(name, samples) + (aggregates(name, samples) if aggs else [])
+        if digest is not None:
+            for e in out:
+                e["pcb_digest"] = digest
+        return out
+    hash_s = "Sequential/CPU.hash/workers:1/tasks:256/kib:1024/manual_time"
+    hash_t = "Threaded/CPU.hash/workers:2/tasks:256/chunk:1/kib:1024/manual_time"
+    sleep_s = "Sequential/IO.sleep/workers:1/tasks:64/latency_us:1000/manual_time"
+    sleep_t = "Threaded/IO.sleep/workers:8/tasks:64/chunk:1/latency_us:1000/manual_time"
+    text_s = "Sequential/CPU.text/workers:1/tasks:256/corpus:0/segments:2/manual_time"
+    five = [1000.1, 1010.2, 993.3, 1020.4, 1006.5]
+    write("digest_base.json", {"context": context(), "benchmarks":
+          digested(hash_s, five, "0xa5de59eb9361ebaf", aggs=True) +
+          digested(hash_t, [x / 2 for x in five], "0x00000000000004d2") +
+          digested(sleep_s, [x * 64 for x in five], "0x3f1b2c4d5e6f7081") +
+          digested(sleep_t, [x * 8 for x in five], "0x1111111111111111") +
+          digested(text_s, [x * 3 for x in five], None)})
+    write("digest_new.json", {"context": context(), "benchmarks":
+          digested(hash_s, [x / 2 for x in five], "0x3369f5ea377aacf3", aggs=True) +
+          digested(hash_t, [x * 0.6 for x in five], "0x00000000000004d3") +
+          digested(sleep_s, [x * 64 for x in five], "0x3f1b2c4d5e6f7081") +
+          digested(sleep_t, [x * 9 for x in five], "0x1111111111111111") +
+          digested(text_s, [x * 3 for x in five], "0x2222222222222222")})
+    # Another base run whose IO.sleep has another digest: its samples cannot join digest_base's.
+    other = context()
+    other["date"] = "2026-11-21T03:00:00+00:00"
+    write("digest_base_other.json", {"context": other, "benchmarks":
+          digested(sleep_s, [x * 64.1 for x in five], "0x3f1b2c4d5e6f7082")})
+
     # --- bad inputs ---
     bad = os.path.join(OUT, "bad")
     good = case("Sequential/CPU.hash", [5001.0, 5012.0, 4995.0])
@@ -320,6 +355,16 @@ def main():
     # hyperfine with an empty "times": the mean of no runs is no sample.
     hfnone = {"results": [{"command": "sleep", "times": [], "mean": 0.01, "median": 0.01}]}
     badfile("hyperfine_empty_times.json", json.dumps(hfnone))
+    # A reference digest that is not "0x" and 1 to 16 hex digits, and a case whose entries
+    # carry two different digests.
+    nothex = json.loads(text)
+    for e in nothex["benchmarks"]:
+        e["pcb_digest"] = "0x12345678901234567"
+    badfile("digest_not_hex.json", json.dumps(nothex, indent=2))
+    twodig = json.loads(text)
+    for i, e in enumerate(twodig["benchmarks"]):
+        e["pcb_digest"] = "0x00000000000000a1" if i < 2 else "0x00000000000000a2"
+    badfile("digest_differs.json", json.dumps(twodig, indent=2))
     # A result file without a case: nothing to compare.
     badfile("no_cases.json", json.dumps({"context": context(), "benchmarks": []}, indent=2))
 
