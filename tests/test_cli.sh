@@ -267,6 +267,19 @@ test_json_run_with_repetitions_has_aggregates_and_context() {
     [ "$n" -eq "$want" ] || fail "$n iteration runs, want 3 per case ($want)"
 }
 
+# The summary puts PSS beside peak RSS; a pool of processes shares its copy-on-write pages, so
+# its PSS (shared pages split) is below its peak RSS (shared pages counted in every process).
+test_summary_shows_pss_beside_peak_rss() {
+    pcb --benchmark_filter='^(Sequential|Multiprocess)/CPU\.hash/' --pcb_workers=2 "${SMALL[@]}" ||
+        fail "exited $? ($(tail -n 3 "$WORK/err"))"
+    grep -Eq '^  strategy +workers +chunk +time/batch +items/s +speedup +effic\. +cores +peak RSS +PSS$' "$WORK/out" ||
+        fail "no PSS column in the summary: $(grep -m1 '^  strategy' "$WORK/out")"
+    row=$(grep -E '^  Multiprocess +2 ' "$WORK/out") || fail "no Multiprocess row at 2 workers"
+    read -r rss pss <<<"$(awk '{ print $(NF-3), $(NF-1) }' <<<"$row")"
+    awk -v r="$rss" -v p="$pss" 'BEGIN { exit !(p > 0 && r > 0 && p < r) }' ||
+        fail "Multiprocess at 2 workers: PSS $pss MiB should be above 0 and below peak RSS $rss MiB: $row"
+}
+
 # A PCB_* variable pcbench does not know is warned about in one line, and the run goes on; the
 # variables pcbench's own scripts and tests use are not warned about.
 test_unknown_pcb_variable_is_warned_about_not_refused() {
@@ -358,6 +371,7 @@ TESTS=(
     test_bad_input_after_valid_options_still_runs_nothing
     test_valid_multiprocess_run_exits_0_and_leaves_no_process
     test_json_run_with_repetitions_has_aggregates_and_context
+    test_summary_shows_pss_beside_peak_rss
     test_unknown_pcb_variable_is_warned_about_not_refused
     test_workers_above_rlimit_nproc_are_refused_naming_it
     test_json_is_valid_whatever_the_program_path

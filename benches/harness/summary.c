@@ -24,6 +24,7 @@ struct entry {
     size_t nt;
     double agg_median;                   /* the library's median aggregate, 0 when not reported */
     double items_per_s, cores, peak_rss; /* from the last repetition (or the median) */
+    double pss;                          /* proportional set size: shared pages split */
     int failed;
     char error[160];
 };
@@ -120,6 +121,7 @@ void pcb_summary_collect(const struct pcb_gb_run_info *r, void *ctx)
     e->items_per_s = counter(r, "items_per_second");
     e->cores = counter(r, "cores_used");
     e->peak_rss = counter(r, "peak_rss_bytes");
+    e->pss = counter(r, "pss_bytes");
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -209,7 +211,9 @@ void pcb_summary_print(void)
             any_matrix = 1;
     if (any_matrix) {
         printf("\nSummary: median time per batch; speedup = Sequential's median / this median on "
-               "the same input and task count; efficiency = speedup / workers\n");
+               "the same input and task count; efficiency = speedup / workers; peak RSS counts "
+               "every process's copy-on-write pages in full, PSS splits shared pages among the "
+               "processes sharing them\n");
     }
     /* Each group in order, its rows in order (cmp_entry). */
     for (size_t i = 0; i < nentries; i++) {
@@ -227,11 +231,12 @@ void pcb_summary_print(void)
             if (strcmp(entries[j].group, g->group) == 0 &&
                 strcmp(entries[j].strategy, "Sequential") == 0 && !entries[j].failed)
                 seq = median(&entries[j]);
-        printf("\n%s\n  %-36s %7s %6s %12s %10s %8s %7s %6s %10s\n", g->group, "strategy",
+        printf("\n%s\n  %-36s %7s %6s %12s %10s %8s %7s %6s %10s %10s\n", g->group, "strategy",
                "workers", "chunk", "time/batch", "items/s", "speedup", "effic.", "cores",
-               "peak RSS");
+               "peak RSS", "PSS");
         for (size_t j = i; j < nentries; j++) {
             struct entry *e = &entries[j];
+            char sp[16] = "-", ef[16] = "-";
             if (!e->workers || strcmp(e->group, g->group) != 0)
                 continue;
             if (e->failed) {
@@ -241,13 +246,13 @@ void pcb_summary_print(void)
             double m = median(e);
             fmt_time(t, sizeof(t), m);
             fmt_si(ips, sizeof(ips), e->items_per_s);
-            if (seq > 0 && m > 0)
-                printf("  %-36s %7u %6s %12s %10s %8.2f %7.2f %6.2f %6.1f MiB\n", e->strategy,
-                       e->workers, e->chunk, t, ips, seq / m, seq / m / e->workers, e->cores,
-                       e->peak_rss / 1048576.0);
-            else
-                printf("  %-36s %7u %6s %12s %10s %8s %7s %6.2f %6.1f MiB\n", e->strategy,
-                       e->workers, e->chunk, t, ips, "-", "-", e->cores, e->peak_rss / 1048576.0);
+            if (seq > 0 && m > 0) {
+                snprintf(sp, sizeof(sp), "%.2f", seq / m);
+                snprintf(ef, sizeof(ef), "%.2f", seq / m / e->workers);
+            }
+            printf("  %-36s %7u %6s %12s %10s %8s %7s %6.2f %6.1f MiB %6.1f MiB\n", e->strategy,
+                   e->workers, e->chunk, t, ips, sp, ef, e->cores, e->peak_rss / 1048576.0,
+                   e->pss / 1048576.0);
         }
     }
     int floor_header = 0;

@@ -139,7 +139,7 @@ static int group_data(const char *dir, const struct pcb_rp_group *g, double div)
     for (size_t s = 0; s < g->nseries; s++) {
         fprintf(f, "# ");
         dat_str(f, g->series[s]);
-        fprintf(f, "\n# workers median stddev speedup peak_rss_mib\n");
+        fprintf(f, "\n# workers median stddev speedup peak_rss_mib pss_mib\n");
         int rows = 0;
         for (size_t w = 0; w < g->nworkers; w++)
             for (size_t i = 0; i < g->ncases; i++) {
@@ -147,13 +147,15 @@ static int group_data(const char *dir, const struct pcb_rp_group *g, double div)
                 if (!ok(c) || c->workers != g->workers[w] || strcmp(c->series, g->series[s]))
                     continue;
                 double rss = pcb_rp_counter(c, "peak_rss_bytes");
-                fprintf(f, "%u %.6g %.6g %.6g %.6g\n", c->workers, c->median_ns / div,
+                double pss = pcb_rp_counter(c, "pss_bytes");
+                fprintf(f, "%u %.6g %.6g %.6g %.6g %.6g\n", c->workers, c->median_ns / div,
                         isnan(c->stddev_ns) ? 0 : c->stddev_ns / div,
-                        isnan(c->speedup) ? NAN : c->speedup, isnan(rss) ? NAN : rss / 1048576.0);
+                        isnan(c->speedup) ? NAN : c->speedup, isnan(rss) ? NAN : rss / 1048576.0,
+                        isnan(pss) ? NAN : pss / 1048576.0);
                 rows++;
             }
         if (!rows) /* keeps block numbering aligned with series numbering */
-            fprintf(f, "NaN NaN NaN NaN NaN\n");
+            fprintf(f, "NaN NaN NaN NaN NaN NaN\n");
         fprintf(f, "\n\n");
     }
     return fclose(f);
@@ -365,6 +367,23 @@ static void group_charts(FILE *gp, const char *dir, const struct pcb_rp_report *
         x_axis(gp, g);
         fprintf(gp, "set yrange [0:*]\n");
         series_plot(gp, g, "1:5", 0, "linespoints", &first);
+        fprintf(gp, "\nunset output\n");
+        /* PSS against workers: the same processes with shared pages split among them, the
+         * memory a pool of processes really adds over a pool of threads. */
+        int have_pss = 0;
+        for (size_t i = 0; i < g->ncases; i++)
+            have_pss |= ok(g->cases[i]) && !isnan(pcb_rp_counter(g->cases[i], "pss_bytes"));
+        if (!have_pss)
+            continue;
+        first = 1;
+        snprintf(base, sizeof(base), "%s-pss", g->slug);
+        snprintf(title, sizeof(title), "%s: PSS (shared pages split), pcbench + worker processes",
+                 g->key);
+        common(gp, title, "workers", "PSS (MiB)");
+        output(gp, t, base);
+        x_axis(gp, g);
+        fprintf(gp, "set yrange [0:*]\n");
+        series_plot(gp, g, "1:6", 0, "linespoints", &first);
         fprintf(gp, "\nunset output\n");
     }
 }
