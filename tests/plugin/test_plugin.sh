@@ -10,7 +10,8 @@
 #      given twice; the same through PCB_PLUGIN and `pcbench run --plugin`;
 #   3. a non-deterministic workload fails its cases by name ("Test.clock is not
 #      deterministic"), and so does one whose input depends on the time; `pcbench run` exits 1;
-#   4. a plugin task that crashes a worker process fails its case, and the run goes on.
+#   4. a plugin task that crashes a worker process fails its case, and the run goes on;
+#   5. pcbench-report and compare read the plugin's results like any others.
 #
 # usage: test_plugin.sh PCBENCH PLUGIN_DIR HASH_PLUGIN
 set -u
@@ -66,6 +67,18 @@ done
 grep -q "\"pcbench_plugins\": \"$GOOD\"" "$WORK/good.json" || flag "good plugin: the JSON context does not name the plugin"
 # The summary shows the plugin's workload like any other.
 grep -q '^Test.count ' "$WORK/good.out" || flag "good plugin: no summary block for Test.count"
+
+# The report and compare take a plugin's results like any others.
+BIN=$(dirname "$PCBENCH")
+run report "$BIN/pcbench-report" "$WORK/good.json" -o "$WORK/good-report"
+[ "$rc" -eq 0 ] || flag "pcbench-report on the plugin's results: exit status $rc: $(cat "$WORK/report.err")"
+grep -q '^## Test.count tasks:8 rounds:10' "$WORK/good-report/index.md" 2>/dev/null ||
+    flag "the report has no section for Test.count"
+run good2 "$PCBENCH" --pcb_plugin="$GOOD" "${QUICK[@]}" --benchmark_filter='^(Sequential|Threaded)/Test\.count/' \
+    --benchmark_out="$WORK/good2.json"
+run compare "$BIN/compare" "$WORK/good.json" "$WORK/good2.json" --filter='Threaded/Test\.count/'
+{ [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ]; } && grep -q 'Threaded/Test.count/workers:1/' "$WORK/compare.out" ||
+    flag "compare of two runs of the plugin: exit $rc: $(head -n 3 "$WORK/compare.out" "$WORK/compare.err")"
 
 run oneshot "$PCBENCH" run --plugin "$GOOD" --strategy Threaded --workload Test.count --workers 2 --tasks 16
 [ "$rc" -eq 0 ] || flag "pcbench run --plugin: exit status $rc: $(cat "$WORK/oneshot.err")"
