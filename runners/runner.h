@@ -13,6 +13,10 @@
  *    caller fills *res with poison before each run() and expects this batch's salted digest,
  *    so a run() that returns without running the batch (a result kept from an earlier batch,
  *    or *res left as it was) fails the case as a stale result instead of looking fast;
+ *  - waiting work takes its time: the caller fails a batch of tasks that wait on a clock when
+ *    it ends sooner than ceil(N / concurrency) waits, with concurrency the workers times the
+ *    variants that multiply them times wait_depth, so a runner that keeps more than one task in
+ *    flight per worker thread must say so in wait_depth;
  *  - stop() ends every worker and reaps it. After stop() no thread, process, descriptor or
  *    shared-memory object of the pool remains, whatever state the pool was in.
  */
@@ -110,7 +114,7 @@ static inline uint64_t pcb_salted_digest(uint64_t digest, uint64_t task, uint64_
 
 /* What one batch produced. */
 struct pcb_batch_result {
-    uint64_t digest;   /* pcb_digest_merge() of every successful task's digest */
+    uint64_t digest;   /* pcb_digest_merge() of every successful task's salted digest */
     uint64_t done;     /* tasks that completed successfully */
     uint64_t failed;   /* tasks whose run() returned an error */
     int err;           /* the first task error (0 when failed == 0) */
