@@ -125,6 +125,17 @@ static int run_untouched(struct pcb_pool *p, const struct pcb_batch *b,
     return 0;
 }
 
+/* Runs every task but writes only the digest of *res, not its counts. */
+static int run_digest_only(struct pcb_pool *p, const struct pcb_batch *b,
+                           struct pcb_batch_result *res)
+{
+    struct pcb_batch_result r;
+
+    run_tasks(p, b->tasks, b->salt, CHEAT_NONE, &r);
+    res->digest = r.digest;
+    return 0;
+}
+
 static int run_skip_last(struct pcb_pool *p, const struct pcb_batch *b,
                          struct pcb_batch_result *res)
 {
@@ -164,6 +175,8 @@ const struct pcb_runner pcb_liar_replay =
     LIAR("TrustReplay", "runs batch 1, then returns its result for every batch", run_replay);
 const struct pcb_runner pcb_liar_untouched =
     LIAR("TrustUntouched", "returns 0 without running a task or writing *res", run_untouched);
+const struct pcb_runner pcb_liar_digest_only =
+    LIAR("TrustDigestOnly", "runs every task but writes only the digest of *res", run_digest_only);
 const struct pcb_runner pcb_liar_skip_last =
     LIAR("TrustSkipLast", "never runs the batch's last task", run_skip_last);
 const struct pcb_runner pcb_liar_unsalted =

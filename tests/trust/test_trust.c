@@ -5,8 +5,8 @@
  * fixture exactly as the matrix's cases do, in a re-executed copy of this program with JSON
  * output; the test cases read the JSON and check each liar's case failed with the fixture's
  * message for its lie:
- *  - a replayed batch (TrustReplay) and a result left untouched (TrustUntouched): "stale
- *    result", naming which;
+ *  - a replayed batch (TrustReplay), a result left untouched (TrustUntouched) and one whose
+ *    counts were left untouched (TrustDigestOnly): "stale result", naming which;
  *  - a skipped last task (TrustSkipLast) and unsalted digests (TrustUnsalted): "result
  *    mismatch", with the count of tasks done or the missing salt;
  *  - a wait whose deadline was cleared after start() (TrustClearDeadline): the task fails as
@@ -39,7 +39,8 @@
 #define LATENCY_US 2000 /* IO.sleep's wait per task in the children's cases */
 
 static const struct pcb_runner *const liars_cpu[] = {&pcb_liar_replay, &pcb_liar_untouched,
-                                                     &pcb_liar_skip_last, &pcb_liar_unsalted};
+                                                     &pcb_liar_digest_only, &pcb_liar_skip_last,
+                                                     &pcb_liar_unsalted};
 static const struct pcb_runner *const liars_wait[] = {&pcb_liar_clear_deadline,
                                                       &pcb_liar_early_finish};
 #define NLIARS                                                                                     \
@@ -184,6 +185,14 @@ static void test_untouched_result_fails_as_stale(void **state)
                                         "poison", "run() did not run this batch"};
     (void)state;
     expect_failure("TrustUntouched", "CPU.hash", parts, 3);
+}
+
+static void test_result_with_unwritten_counts_fails_as_stale(void **state)
+{
+    static const char *const parts[] = {"stale result: batch 1 left its done count unwritten",
+                                        "run() did not report this batch"};
+    (void)state;
+    expect_failure("TrustDigestOnly", "CPU.hash", parts, 2);
 }
 
 static void test_skipped_last_task_fails_as_result_mismatch(void **state)
@@ -369,6 +378,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replayed_batch_fails_as_stale_naming_the_batch),
         cmocka_unit_test(test_untouched_result_fails_as_stale),
+        cmocka_unit_test(test_result_with_unwritten_counts_fails_as_stale),
         cmocka_unit_test(test_skipped_last_task_fails_as_result_mismatch),
         cmocka_unit_test(test_unsalted_digests_fail_naming_the_salt),
         cmocka_unit_test(test_cleared_wait_deadline_fails_the_task_as_early),
