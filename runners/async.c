@@ -89,7 +89,7 @@ static int run(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_batch_r
 
     p->tasks = b->tasks;
     p->claimed = 0;
-    err = pcb__loop_run(p->loop, claim_all, p, &acc);
+    err = pcb__loop_run(p->loop, claim_all, p, b->salt, &acc);
     if (err)
         return err;
     memset(res, 0, sizeof(*res));

@@ -30,29 +30,22 @@ void pcb__dispatch_init(struct pcb__dispatch *d, unsigned workers, int futex_pri
 }
 
 void pcb__run_range(const struct pcb_workload *wl, const struct pcb_input *in, uint64_t first,
-                    uint64_t end, struct pcb__slot *slot)
+                    uint64_t end, uint64_t salt, struct pcb__slot *slot)
 {
-    pcb__run_range_noted(wl, in, first, end, slot, NULL);
+    pcb__run_range_noted(wl, in, first, end, salt, slot, NULL);
 }
 
 void pcb__run_range_noted(const struct pcb_workload *wl, const struct pcb_input *in, uint64_t first,
-                          uint64_t end, struct pcb__slot *slot, _Atomic uint64_t *running)
+                          uint64_t end, uint64_t salt, struct pcb__slot *slot,
+                          _Atomic uint64_t *running)
 {
     for (uint64_t t = first; t < end; t++) {
-        uint64_t digest;
+        uint64_t digest = 0;
         if (running)
             atomic_store_explicit(running, t + 1, memory_order_relaxed);
         int err = wl->run(in, t, &digest);
 
-        if (err == 0) {
-            slot->digest = pcb_digest_merge(slot->digest, digest);
-            slot->done++;
-        } else {
-            if (slot->failed++ == 0) {
-                slot->err = err;
-                slot->err_task = t;
-            }
-        }
+        pcb__slot_account(slot, t, err, digest, salt);
     }
 }
 
@@ -111,13 +104,14 @@ void pcb__dispatch_serve(struct pcb__dispatch *d, unsigned id)
         /* Local accumulation: the slot's line is written by this worker only (its `running`
          * note per task), the results once at the end. */
         struct pcb__slot local = {0};
-        uint64_t tasks = d->tasks, chunk = d->chunk;
+        uint64_t tasks = d->tasks, chunk = d->chunk, salt = d->salt;
         for (;;) {
             uint64_t first = atomic_fetch_add_explicit(&d->next, chunk, memory_order_relaxed);
             if (first >= tasks)
                 break;
             uint64_t end = tasks - first < chunk ? tasks : first + chunk;
-            pcb__run_range_noted(d->workload, d->input, first, end, &local, &d->slots[id].running);
+            pcb__run_range_noted(d->workload, d->input, first, end, salt, &local,
+                                 &d->slots[id].running);
         }
         pcb__slot_publish(&d->slots[id], &local);
         if (atomic_fetch_sub_explicit(&d->pending, 1, memory_order_acq_rel) == 1)
@@ -153,6 +147,7 @@ int pcb__dispatch_run(struct pcb__dispatch *d, const struct pcb_batch *b,
 {
     d->tasks = b->tasks;
     d->chunk = b->chunk ? b->chunk : 1;
+    d->salt = b->salt;
     atomic_store_explicit(&d->next, 0, memory_order_relaxed);
     atomic_store_explicit(&d->pending, d->workers, memory_order_relaxed);
     atomic_fetch_add_explicit(&d->gen, 1, memory_order_release);

@@ -11,7 +11,7 @@
  * generation word and waking every worker; the last worker to finish wakes the caller.
  *
  * Memory-order rules (relied on below):
- *  - the caller writes tasks/chunk/next/pending, then bumps `gen` with release; a worker reads
+ *  - the caller writes tasks/chunk/salt/next/pending, then bumps `gen` with release; a worker reads
  *    `gen` with acquire before it reads the batch fields;
  *  - a worker writes its slot, then decrements `pending` with release; the caller reads
  *    `pending` with acquire and reads the slots only once it is zero.
@@ -48,6 +48,7 @@ struct pcb__dispatch {
     _Atomic uint32_t stop;                          /* set before the last bump: exit */
     uint64_t tasks;                                 /* N of the current batch */
     uint64_t chunk;                                 /* tasks per claim */
+    uint64_t salt;                                  /* the current batch's salt */
     /* The queue cursor, on its own line: every claim writes it. */
     _Alignas(PCB__CACHE_LINE) _Atomic uint64_t next; /* next unclaimed task */
     /* Completion and start gates, on their own line: each worker writes them once. */
@@ -85,13 +86,29 @@ int pcb__dispatch_run(struct pcb__dispatch *d, const struct pcb_batch *b,
 /* Tells every worker to exit (they return from pcb__dispatch_serve). */
 void pcb__dispatch_stop(struct pcb__dispatch *d);
 
-/* Runs tasks [first, end) with run() and accumulates into *slot; shared with Sequential. */
+/* Runs tasks [first, end) with run(), salts each successful task's digest with `salt`
+ * (pcb_salted_digest()) and accumulates into *slot: the one task path of every strategy that
+ * runs tasks with run() in a loop of its own (Sequential, the pools, MasterWorker, Distributed). */
 void pcb__run_range(const struct pcb_workload *wl, const struct pcb_input *in, uint64_t first,
-                    uint64_t end, struct pcb__slot *slot);
+                    uint64_t end, uint64_t salt, struct pcb__slot *slot);
 /* The same, noting each task in *running (task + 1) before it starts and 0 after the last, so
  * that the pool can name the task a dead worker process was running. */
 void pcb__run_range_noted(const struct pcb_workload *wl, const struct pcb_input *in, uint64_t first,
-                          uint64_t end, struct pcb__slot *slot, _Atomic uint64_t *running);
+                          uint64_t end, uint64_t salt, struct pcb__slot *slot,
+                          _Atomic uint64_t *running);
+/* Accounts one task's outcome into *slot: its salted digest when err is 0, else the failure
+ * (the first one's error and task are kept). Shared by the loops above and the event loop. */
+static inline void pcb__slot_account(struct pcb__slot *slot, uint64_t task, int err,
+                                     uint64_t digest, uint64_t salt)
+{
+    if (err == 0) {
+        slot->digest = pcb_digest_merge(slot->digest, pcb_salted_digest(digest, task, salt));
+        slot->done++;
+    } else if (slot->failed++ == 0) {
+        slot->err = err;
+        slot->err_task = task;
+    }
+}
 /* Publishes a worker's locally accumulated results into its slot (its `running` note stays as
  * it is) and clears the note: the batch's work is done. */
 void pcb__slot_publish(struct pcb__slot *slot, const struct pcb__slot *local);

@@ -94,6 +94,7 @@ struct ready_msg {
 struct range_msg {
     uint64_t first; /* first task */
     uint64_t count; /* tasks [first, first + count) */
+    uint64_t salt;  /* the batch's salt, applied by the rank to every task's digest */
 };
 
 struct result_msg {
@@ -330,9 +331,9 @@ static int start_schedule(const struct pcb_pool_config *cfg, struct pcb_pool **o
     return start(cfg, out, cfg->variant[0] == 1);
 }
 
-static int send_range(struct pcb_pool *p, int rank, uint64_t first, uint64_t count)
+static int send_range(struct pcb_pool *p, int rank, uint64_t first, uint64_t count, uint64_t salt)
 {
-    struct range_msg m = {.first = first, .count = count};
+    struct range_msg m = {.first = first, .count = count, .salt = salt};
 
     p->inflight[rank]++;
     p->messages++;
@@ -380,7 +381,7 @@ static int run(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_batch_r
             uint64_t count = n / k + (i < n % k);
             if (count == 0)
                 continue;
-            if ((err = send_range(p, (int)i + 1, next, count)) != 0)
+            if ((err = send_range(p, (int)i + 1, next, count, b->salt)) != 0)
                 return err;
             next += count;
             inflight++;
@@ -392,7 +393,7 @@ static int run(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_batch_r
         for (unsigned d = 0; d < DEPTH; d++)
             for (unsigned r = 1; r <= k && next < n; r++) {
                 uint64_t count = n - next < chunk ? n - next : chunk;
-                if ((err = send_range(p, (int)r, next, count)) != 0)
+                if ((err = send_range(p, (int)r, next, count, b->salt)) != 0)
                     return err;
                 next += count;
                 inflight++;
@@ -404,7 +405,7 @@ static int run(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_batch_r
             inflight--;
             if (next < n) {
                 uint64_t count = n - next < chunk ? n - next : chunk;
-                if ((err = send_range(p, rank, next, count)) != 0)
+                if ((err = send_range(p, rank, next, count, b->salt)) != 0)
                     return err;
                 next += count;
                 inflight++;
@@ -609,7 +610,7 @@ int pcb_dist_serve(void)
                 for (;;)
                     pause(); /* debug fault: stop answering; the job's end kills us */
             if (s.wl) {
-                pcb__run_range(s.wl, s.in, m.first, m.first + m.count, &slot);
+                pcb__run_range(s.wl, s.in, m.first, m.first + m.count, m.salt, &slot);
                 r = (struct result_msg){.digest = slot.digest,
                                         .done = slot.done,
                                         .failed = slot.failed,

@@ -14,7 +14,7 @@
  * every host must run the same build on the same architecture):
  *   master -> rank  PREPARE {workload name, parameter values, seed, timer slack}
  *   rank -> master  READY   {error, pid, host}       the rank built the input from those values
- *   master -> rank  RANGE   {first, count}           run tasks [first, first + count)
+ *   master -> rank  RANGE   {first, count, salt}     run tasks [first, first + count)
  *   rank -> master  RESULT  {digest, done, failed, err, err_task}, one per RANGE
  *   master -> rank  RELEASE                          the pool stopped: free the input
  *   master -> rank  PING / rank -> master PONG       Floor/mpi_pingpong only

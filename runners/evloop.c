@@ -54,6 +54,7 @@ struct pcb__loop {
     uint32_t *fifo;                /* slot indices whose deadlines came in order: a ring */
     unsigned fifo_head;            /* index of the earliest entry in fifo */
     unsigned nfifo;                /* entries in fifo */
+    uint64_t salt;                 /* the running batch's salt */
     int epfd;                      /* epoll instance, or -1 */
     struct epoll_event *events;    /* MAX_EVENTS, for epoll_pwait2 */
     struct io_uring ring;          /* io_uring instance, when ring_ok */
@@ -242,17 +243,6 @@ err:
 
 /* ---- the loop ---- */
 
-static inline void account(struct pcb__slot *acc, uint64_t task, int err, uint64_t digest)
-{
-    if (err == 0) {
-        acc->digest = pcb_digest_merge(acc->digest, digest);
-        acc->done++;
-    } else if (acc->failed++ == 0) {
-        acc->err = err;
-        acc->err_task = task;
-    }
-}
-
 /* Finishes slot s, whose conditions all hold, and frees it. */
 static void complete(struct pcb__loop *l, uint32_t s, struct pcb__slot *acc)
 {
@@ -260,7 +250,7 @@ static void complete(struct pcb__loop *l, uint32_t s, struct pcb__slot *acc)
     uint64_t digest = 0;
     int err = l->wl->finish(l->in, sl->task, &sl->w, &digest);
 
-    account(acc, sl->task, err, digest);
+    pcb__slot_account(acc, sl->task, err, digest, l->salt);
     l->free_list[l->nfree++] = s;
 }
 
@@ -299,7 +289,7 @@ static int begin(struct pcb__loop *l, uint64_t t, struct pcb__slot *acc)
     sl->w.deadline_ns = 0;
     err = l->wl->start(l->in, t, &sl->w);
     if (err) {
-        account(acc, t, err, 0);
+        pcb__slot_account(acc, t, err, 0, l->salt);
         l->free_list[l->nfree++] = s;
         return 0;
     }
@@ -388,11 +378,13 @@ static int wait_round(struct pcb__loop *l, struct pcb__slot *acc)
     return 0;
 }
 
-int pcb__loop_run(struct pcb__loop *l, pcb__claim_fn claim, void *ctx, struct pcb__slot *acc)
+int pcb__loop_run(struct pcb__loop *l, pcb__claim_fn claim, void *ctx, uint64_t salt,
+                  struct pcb__slot *acc)
 {
     uint64_t next = 0, end = 0;
     int more = 1, err;
 
+    l->salt = salt;
     for (;;) {
         /* Fill: start tasks while there is room and work. */
         while (l->nfree > 0) {
@@ -406,7 +398,7 @@ int pcb__loop_run(struct pcb__loop *l, pcb__claim_fn claim, void *ctx, struct pc
             if (l->blocking || !l->async) {
                 uint64_t digest = 0;
                 int e = l->wl->run(l->in, t, &digest);
-                account(acc, t, e, digest);
+                pcb__slot_account(acc, t, e, digest, l->salt);
                 continue;
             }
             if ((err = begin(l, t, acc)) != 0)

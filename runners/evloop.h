@@ -44,9 +44,10 @@ void pcb__loop_close(struct pcb__loop *l);
 
 /*
  * Runs tasks from `claim` until it has no more and nothing is in flight, accumulating into
- * *acc. Returns 0, or a negative code when the loop itself failed (tasks in flight are then
- * abandoned; the pool is broken).
+ * *acc each task's digest salted with `salt` (pcb_salted_digest()). Returns 0, or a negative
+ * code when the loop itself failed (tasks in flight are then abandoned; the pool is broken).
  */
-int pcb__loop_run(struct pcb__loop *l, pcb__claim_fn claim, void *ctx, struct pcb__slot *acc);
+int pcb__loop_run(struct pcb__loop *l, pcb__claim_fn claim, void *ctx, uint64_t salt,
+                  struct pcb__slot *acc);
 
 #endif

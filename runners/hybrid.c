@@ -12,8 +12,8 @@
  * Each process is forked by the caller, then starts its T-1 extra threads and serves as the
  * T-th itself; its loops are built in the child, before it passes the start gate. The gates and
  * memory-order rules are those of dispatch.h, with process-shared futexes:
- *  - the caller writes tasks/chunk/next/pending, then bumps `gen` with release; a thread reads
- *    `gen` with acquire before it reads the batch fields;
+ *  - the caller writes tasks/chunk/salt/next/pending, then bumps `gen` with release; a thread
+ *    reads `gen` with acquire before it reads the batch fields;
  *  - a thread writes its slot, then decrements `pending` with acq_rel; the caller reads
  *    `pending` with acquire and reads the slots only once it is zero.
  * Liveness: the caller's waits time out every POLL_MS and check the processes (PCB_EWORKER);
@@ -52,6 +52,7 @@ struct shared {
     _Atomic uint32_t stop;                          /* set before the last bump: exit */
     uint64_t tasks;                                 /* N of the current batch */
     uint64_t chunk;                                 /* tasks per claim */
+    uint64_t salt;                                  /* the batch's salt */
     /* The cursor, on its own line: every claim writes it. */
     _Alignas(PCB__CACHE_LINE) _Atomic uint64_t next; /* next unclaimed task */
     /* Gates, on their own line. */
@@ -116,7 +117,7 @@ static void *serve(void *arg)
         if (atomic_load_explicit(&sh->stop, memory_order_relaxed))
             break;
         struct pcb__slot local = {0};
-        if (pcb__loop_run(loop, claim, t, &local) != 0)
+        if (pcb__loop_run(loop, claim, t, sh->salt, &local) != 0)
             _exit(1); /* the loop itself failed: the caller sees a dead worker */
         pcb__slot_publish(&sh->slots[t->id], &local);
         if (atomic_fetch_sub_explicit(&sh->pending, 1, memory_order_acq_rel) == 1)
@@ -273,6 +274,7 @@ static int run(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_batch_r
 
     sh->tasks = b->tasks;
     sh->chunk = b->chunk ? b->chunk : 1;
+    sh->salt = b->salt;
     atomic_store_explicit(&sh->next, 0, memory_order_relaxed);
     atomic_store_explicit(&sh->pending, n, memory_order_relaxed);
     atomic_fetch_add_explicit(&sh->gen, 1, memory_order_release);
@@ -301,4 +303,5 @@ const struct pcb_runner pcb_runner_hybrid = {
     .workers_name = "procs",
     .variants = variants,
     .nvariants = 1,
+    .wait_depth = LOOP_DEPTH,
 };

@@ -68,6 +68,7 @@ static const struct pcb_variant variants[] = {
 struct task_msg {
     uint64_t first; /* first task of the chunk */
     uint64_t count; /* tasks in it; 0 means "exit" */
+    uint64_t salt;  /* the batch's salt, applied by the worker to every task's digest */
 };
 
 /* Worker -> master. */
@@ -416,7 +417,7 @@ static void worker_main(struct pcb_pool *p, unsigned id)
         if (worker_recv(p, id, &t) != 0 || t.count == 0)
             _exit(0);
         struct pcb__slot s = {0};
-        pcb__run_range_noted(p->workload, p->input, t.first, t.first + t.count, &s,
+        pcb__run_range_noted(p->workload, p->input, t.first, t.first + t.count, t.salt, &s,
                              &p->notes[id].running);
         atomic_store_explicit(&p->notes[id].running, 0, memory_order_relaxed);
         struct result_msg r = {.digest = s.digest,
@@ -660,7 +661,8 @@ static int run(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_batch_r
     for (unsigned d = 0; d < DEPTH; d++)
         for (unsigned i = 0; i < p->workers && next < b->tasks; i++) {
             struct task_msg t = {.first = next,
-                                 .count = b->tasks - next < chunk ? b->tasks - next : chunk};
+                                 .count = b->tasks - next < chunk ? b->tasks - next : chunk,
+                                 .salt = b->salt};
             if ((err = master_send(p, i, &t)) != 0)
                 return err;
             next += t.count;
@@ -684,7 +686,8 @@ static int run(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_batch_r
         res->failed += r.failed;
         if (next < b->tasks) {
             struct task_msg t = {.first = next,
-                                 .count = b->tasks - next < chunk ? b->tasks - next : chunk};
+                                 .count = b->tasks - next < chunk ? b->tasks - next : chunk,
+                                 .salt = b->salt};
             if ((err = master_send(p, r.worker, &t)) != 0)
                 return err;
             next += t.count;

@@ -3,10 +3,11 @@
  *
  * The pool is libgomp's team. start() runs one empty parallel region with K threads so the team
  * exists before the first timed batch, and records the team's thread ids; run() is one parallel
- * loop with dynamic scheduling, `chunk` iterations per hand-out, the digest merged by an OpenMP
- * reduction (a sum, which is pcb_digest_merge). stop() releases the team with
- * omp_pause_resource_all(omp_pause_hard) and waits until every recorded thread has exited
- * (libgomp's threads are detached, so they leave a moment after the pause returns).
+ * loop with dynamic scheduling, `chunk` iterations per hand-out, each task's digest salted in its
+ * thread (pcb_salted_digest) and merged by an OpenMP reduction (a sum, which is
+ * pcb_digest_merge). stop() releases the team with omp_pause_resource_all(omp_pause_hard) and
+ * waits until every recorded thread has exited (libgomp's threads are detached, so they leave a
+ * moment after the pause returns).
  *
  * How idle team threads wait is libgomp's choice, set by OMP_WAIT_POLICY (and GOMP_SPINCOUNT)
  * when the process starts; pcb_openmp_wait_policy() says what this process was given. libgomp's
@@ -111,6 +112,7 @@ static int run(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_batch_r
     const struct pcb_workload *wl = p->workload;
     const struct pcb_input *in = p->input;
     long long n = (long long)b->tasks;
+    uint64_t salt = b->salt;
     int chunk = b->chunk > 0 && b->chunk < (uint64_t)n ? (int)b->chunk : (n > 0 ? (int)n : 1);
     uint64_t digest = 0, done = 0, failed = 0, err_task = UINT64_MAX;
     int first_err = 0;
@@ -121,7 +123,7 @@ static int run(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_batch_r
         uint64_t d;
         int err = wl->run(in, (uint64_t)t, &d);
         if (err == 0) {
-            digest += d;
+            digest += pcb_salted_digest(d, (uint64_t)t, salt);
             done++;
         } else {
             failed++;

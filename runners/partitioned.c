@@ -10,8 +10,8 @@
  * or wait:spin (they poll for PCB__SPIN_NS first, then block).
  *
  * Memory-order rules (relied on below):
- *  - the caller writes `tasks`, then bumps `gen` with release; a worker reads `gen` with
- *    acquire before it reads `tasks`;
+ *  - the caller writes `tasks` and `salt`, then bumps `gen` with release; a worker reads `gen`
+ *    with acquire before it reads them;
  *  - a worker writes its slot, then decrements `pending` with release (acq_rel); the caller
  *    reads `pending` with acquire and reads the slots only once it is zero.
  */
@@ -30,6 +30,7 @@ struct shared {
     _Alignas(PCB__CACHE_LINE) _Atomic uint32_t gen; /* futex; bumped to start a batch or stop */
     _Atomic uint32_t stop;                          /* set before the last bump: exit */
     uint64_t tasks;                                 /* N of the current batch */
+    uint64_t salt;                                  /* its salt */
     /* Completion and start gates, on their own line: each worker writes them once a batch. */
     _Alignas(PCB__CACHE_LINE) _Atomic uint32_t pending; /* futex; workers still in the batch */
     _Atomic uint32_t ready;                             /* futex; workers past the start gate */
@@ -76,7 +77,7 @@ static void *worker_main(void *arg)
         uint64_t first = i * q + (i < r ? i : r);
         uint64_t end = first + q + (i < r ? 1 : 0);
         struct pcb__slot local = {0};
-        pcb__run_range(p->workload, p->input, first, end, &local);
+        pcb__run_range(p->workload, p->input, first, end, sh->salt, &local);
         pcb__slot_publish(&p->slots[i], &local);
         if (atomic_fetch_sub_explicit(&sh->pending, 1, memory_order_acq_rel) == 1)
             pcb__futex_wake(&sh->pending, 1, 1);
@@ -144,6 +145,7 @@ static int run(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_batch_r
     uint32_t left;
 
     p->sh.tasks = b->tasks;
+    p->sh.salt = b->salt;
     atomic_store_explicit(&sh->pending, p->workers, memory_order_relaxed);
     atomic_fetch_add_explicit(&sh->gen, 1, memory_order_release);
     pcb__futex_wake(&sh->gen, INT_MAX, 1);

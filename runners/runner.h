@@ -8,6 +8,15 @@
  *  - run() executes one batch: tasks 0..N-1 of that workload, handed out `chunk` at a time, and
  *    returns the merged digest, how many tasks completed and failed. It allocates nothing and
  *    logs nothing; it is what the benchmark times;
+ *  - every batch is distinct: it carries a salt, and the digest a runner merges for task t is
+ *    pcb_salted_digest(the workload's digest of t, t, salt), computed where the task ran. The
+ *    caller fills *res with poison before each run() and expects this batch's salted digest,
+ *    so a run() that returns without running the batch (a result kept from an earlier batch,
+ *    or *res left as it was) fails the case as a stale result instead of looking fast;
+ *  - waiting work takes its time: the caller fails a batch of tasks that wait on a clock when
+ *    it ends sooner than ceil(N / concurrency) waits, with concurrency the workers times the
+ *    variants that multiply them times wait_depth, so a runner that keeps more than one task in
+ *    flight per worker thread must say so in wait_depth;
  *  - stop() ends every worker and reaps it. After stop() no thread, process, descriptor or
  *    shared-memory object of the pool remains, whatever state the pool was in.
  */
@@ -84,11 +93,28 @@ struct pcb_pool_config {
 struct pcb_batch {
     uint64_t tasks; /* N: tasks 0..N-1 */
     uint64_t chunk; /* tasks per hand-out, >= 1 (ignored without PCB_RUNNER_CHUNK) */
+    /* Mixed into every task's digest with pcb_salted_digest(), where the task runs (in the
+     * worker thread, process or rank), so that each batch has a result of its own. The fixture
+     * draws a new non-zero salt for every batch; 0 leaves the digests as they are. */
+    uint64_t salt;
 };
+
+/*
+ * The digest a runner merges for task `task` of a batch salted with `salt`, from the digest
+ * `digest` the workload returned for it. Salt 0 gives `digest` itself (the unsalted reference);
+ * any other salt mixes digest, task and salt, so that no batch's merged digest is another's.
+ * Every runner applies it to every successful task, in the task's own worker; the fixture
+ * computes the expected merged digest from the per-task reference digests, outside the timed
+ * region.
+ */
+static inline uint64_t pcb_salted_digest(uint64_t digest, uint64_t task, uint64_t salt)
+{
+    return salt ? pcb_mix64(digest ^ salt ^ (task * 0x9e3779b97f4a7c15ULL)) : digest;
+}
 
 /* What one batch produced. */
 struct pcb_batch_result {
-    uint64_t digest;   /* pcb_digest_merge() of every successful task's digest */
+    uint64_t digest;   /* pcb_digest_merge() of every successful task's salted digest */
     uint64_t done;     /* tasks that completed successfully */
     uint64_t failed;   /* tasks whose run() returned an error */
     int err;           /* the first task error (0 when failed == 0) */
@@ -114,9 +140,12 @@ struct pcb_runner {
     /* Builds the pool. Returns 0 and *out, or a negative code with nothing left behind. */
     int (*start)(const struct pcb_pool_config *cfg, struct pcb_pool **out);
     /*
-     * Runs one batch and fills *res. Returns 0 when the pool did its job (task errors are in
+     * Runs one batch and fills *res, every field of it, with this batch's result: tasks
+     * 0..batch->tasks-1 run, each successful task's digest salted with batch->salt
+     * (pcb_salted_digest()) and merged. Returns 0 when the pool did its job (task errors are in
      * res), or a negative code when the pool itself broke (a worker died: PCB_EWORKER); a broken
-     * pool can only be stopped.
+     * pool can only be stopped. Nothing of an earlier batch may be returned again: the caller
+     * poisons *res before the call and checks the salted digest after it.
      */
     int (*run)(struct pcb_pool *pool, const struct pcb_batch *batch, struct pcb_batch_result *res);
     /* Ends and reaps every worker and frees the pool. Accepts NULL. */
@@ -138,6 +167,12 @@ struct pcb_runner {
     /* Counters of this runner's own over the batches run so far; called after the last batch,
      * before stop(). *n is the room in out[] on entry, the count on return. */
     void (*extra_counters)(const struct pcb_pool *pool, struct pcb_counter *out, size_t *n);
+    /* Tasks one worker thread keeps in flight on waiting work (Hybrid's per-thread loop: 64);
+     * 0 means 1. The fixture multiplies it with the workers and the variants that multiply
+     * them into the most tasks in flight, the concurrency that bounds how fast a batch of
+     * waiting tasks can possibly end (docs/cases.md, "Checks"). It must not be too low: a
+     * batch faster than that bound fails as waits skipped. */
+    unsigned wait_depth;
 };
 
 /* Formats a one-line explanation into cfg->why, when the caller gave room for one. */

@@ -31,7 +31,7 @@ static int run(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_batch_r
 {
     struct pcb__slot s = {0};
 
-    pcb__run_range(p->workload, p->input, 0, b->tasks, &s);
+    pcb__run_range(p->workload, p->input, 0, b->tasks, b->salt, &s);
     memset(res, 0, sizeof(*res));
     res->digest = s.digest;
     res->done = s.done;

@@ -53,7 +53,7 @@ static void broken_stop(struct pcb_pool *p)
     free(p);
 }
 
-/* Runs every task for which keep(t) holds, honestly. */
+/* Runs every task, or every other one, honestly: each digest salted for the batch. */
 static int run_some(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_batch_result *res,
                     int every_other)
 {
@@ -63,7 +63,7 @@ static int run_some(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_ba
         int err = p->wl->run(p->in, t, &d);
         if (err)
             return err;
-        res->digest = pcb_digest_merge(res->digest, d);
+        res->digest = pcb_digest_merge(res->digest, pcb_salted_digest(d, t, b->salt));
         res->done++;
     }
     return 0;

@@ -69,6 +69,11 @@ static int start(const struct pcb_input *in, uint64_t task, struct pcb_wait *w)
     return 0;
 }
 
+static uint64_t task_wait_ns(const struct pcb_input *in)
+{
+    return in->latency_ns;
+}
+
 static int finish(const struct pcb_input *in, uint64_t task, struct pcb_wait *w, uint64_t *digest)
 {
     int err = pcb_wait_timer_over(w);
@@ -90,4 +95,5 @@ const struct pcb_workload pcb_wl_io_sleep = {
     .run = run,
     .start = start,
     .finish = finish,
+    .task_wait_ns = task_wait_ns,
 };

@@ -36,15 +36,25 @@ int pcb_sleep_ns(uint64_t ns)
     return pcb_now_ns() < deadline ? PCB_EEARLY : 0;
 }
 
+/* The seal of a deadline copy: a mix of the deadline, never equal to it, and not 0 for the
+ * deadline 0, so a cleared wait (deadline and seal both 0) does not pass. */
+static uint64_t timer_seal(uint64_t deadline)
+{
+    return pcb_mix64(deadline ^ 0x7063622d74696d65ULL); /* "pcb-time" */
+}
+
 void pcb_wait_timer(struct pcb_wait *w, uint64_t ns)
 {
     w->fd = -1;
     w->deadline_ns = pcb_now_ns() + ns;
     w->scratch[0] = w->deadline_ns;
+    w->timer_seal = timer_seal(w->deadline_ns);
 }
 
 int pcb_wait_timer_over(const struct pcb_wait *w)
 {
+    if (w->timer_seal != timer_seal(w->scratch[0]))
+        return PCB_EEARLY; /* the copy was changed: its deadline is unknown */
     return pcb_now_ns() < w->scratch[0] ? PCB_EEARLY : 0;
 }
 

@@ -128,6 +128,7 @@ struct pcb_wait {
     int fd;               /* descriptor to wait on for readability, or -1 */
     uint64_t deadline_ns; /* CLOCK_MONOTONIC time to wait for, or 0 for none */
     uint64_t scratch[4];  /* owned by the workload between start() and finish() */
+    uint64_t timer_seal;  /* owned by pcb_wait_timer(): a check word over its deadline copy */
 };
 
 struct pcb_workload {
@@ -175,7 +176,16 @@ struct pcb_workload {
      * failed with `err` (what it was doing, on what), into buf[0..len). Called by the fixture,
      * in pcbench's own process, when a strategy reports a task error; the case fails with it.
      */
-    void (*explain)(const struct pcb_input *in, uint64_t task, int err, char *buf, size_t len);
+    void (*explain)(
+        const struct pcb_input *in, uint64_t task, int err, char *buf,
+        size_t len); /*
+                      * Optional (NULL when the work does not wait on a clock): the least time, in
+                      * nanoseconds, that every task waits whatever the strategy (IO.sleep's
+                      * latency, Mixed's wait). With it, a batch of N tasks that at most C run at
+                      * once cannot end before ceil(N / C) times this wait, and the fixture fails a
+                      * batch that does as one whose waits were skipped.
+                      */
+    uint64_t (*task_wait_ns)(const struct pcb_input *in);
 };
 
 /* Merges two digests. Wrapping addition: commutative, associative, and a skipped or repeated
@@ -204,8 +214,11 @@ uint64_t pcb_now_ns(void);
  * pcb_sleep_ns() is the blocking form: it sleeps `ns` on an absolute CLOCK_MONOTONIC deadline
  * (so EINTR neither shortens nor lengthens the wait) and returns 0, -errno, or PCB_EEARLY if the
  * clock says the deadline has not passed. pcb_wait_timer() is the asynchronous form's start():
- * it sets w's deadline `ns` from now (and keeps a copy in scratch[0], since an event loop may
- * touch deadline_ns); pcb_wait_timer_over() is finish()'s check: 0, or PCB_EEARLY.
+ * it sets w's deadline `ns` from now, keeps a copy in scratch[0] (an event loop may touch
+ * deadline_ns) and seals the copy in timer_seal; pcb_wait_timer_over() is finish()'s check: 0,
+ * or PCB_EEARLY when the deadline has not passed or the copy no longer matches its seal (a
+ * runner cleared or changed it). The seal is a check word, not a secret: the check that relies
+ * on no memory a runner writes is the fixture's, on the batch's duration (docs/cases.md).
  */
 int pcb_sleep_ns(uint64_t ns);
 void pcb_wait_timer(struct pcb_wait *w, uint64_t ns);

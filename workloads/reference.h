@@ -28,4 +28,14 @@ struct pcb_reference {
 int pcb_workload_reference_all(const struct pcb_workload *wl, const struct pcb_input *in,
                                uint64_t ntasks, struct pcb_reference *ref);
 
+/*
+ * The per-task form: runs tasks [first, end) with run(), in order, in the calling thread, and
+ * stores task t's outcome at index t - first: its digest in digests[] (0 for a failed task) and
+ * its error in errs[] (0 when it succeeded). pcb_workload_reference_all() is the merge of
+ * these. The fixture keeps them, so that it can compute a salted batch's expected digest
+ * without running the work again (runners/runner.h, pcb_salted_digest()).
+ */
+void pcb_workload_reference_tasks(const struct pcb_workload *wl, const struct pcb_input *in,
+                                  uint64_t first, uint64_t end, uint64_t *digests, int *errs);
+
 #endif

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "cases.h"
 
+#include <errno.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <stdarg.h>
@@ -33,12 +34,13 @@ struct group {
     int prep_err;                       /* prepare()'s error, sticky */
     int det_err;                        /* the determinism check's verdict, sticky */
     char det_why[320];                  /* its explanation when it failed */
-    struct {
-        uint64_t tasks;           /* N */
-        struct pcb_reference ref; /* sequential reference for tasks 0..N-1: merged digest of
-                                     the tasks that succeeded, and how many failed */
-    } refs[PCB_MAX_LIST];
-    size_t nrefs;
+    /* The sequential reference of every task run so far, tasks 0..nref-1: each task's digest
+     * (0 when it failed) and error (0 when it succeeded). A task's outcome depends only on
+     * the parameters, the seed and its index, so the reference of N tasks is a prefix of that
+     * of more; it grows to the largest N of the group's cases. */
+    uint64_t *ref_digests;
+    int *ref_errs;
+    uint64_t nref;
 };
 
 /* One registered case. Lives until pcb_cases_release() (the library keeps a pointer). */
@@ -50,6 +52,8 @@ struct pcb_case {
     uint64_t chunk;
     unsigned variant[PCB_MAX_VARIANTS]; /* the runner's variant indices */
     int pin;                            /* enum pcb_pin */
+    uint64_t salt_base;                 /* this case's salts are pcb_mix64(salt_base + batch) */
+    uint64_t batches;                   /* batches run so far, every run of the case together */
     char why[320];                      /* the runner's explanation of a failed start */
     char msg[512];                      /* SkipWithError text, built only on the failure path */
 };
@@ -90,23 +94,63 @@ static int group_input(struct group *g)
 }
 
 /*
- * The reference for N tasks, computed once. Tasks that fail by design (IO.net's injected
- * faults) fail the same way every time, so the reference records how many failed, and a
- * strategy must reproduce that count and the digest of the others.
+ * The sequential reference for N tasks: runs the tasks the group has no reference for yet, once,
+ * and fills *ref with the unsalted merge of tasks 0..N-1 (the digest of the tasks that
+ * succeeded, and how many failed). Tasks that fail by design (IO.net's injected faults) fail
+ * the same way every time, so a strategy must reproduce that count and the digest of the
+ * others. Returns 0, or -ENOMEM.
  */
-static void group_reference(struct group *g, uint64_t tasks, struct pcb_reference *ref)
+static int group_reference(struct group *g, uint64_t tasks, struct pcb_reference *ref)
 {
-    for (size_t i = 0; i < g->nrefs; i++)
-        if (g->refs[i].tasks == tasks) {
-            *ref = g->refs[i].ref;
-            return;
-        }
-    pcb_workload_reference_all(g->wl, g->input, tasks, ref);
-    if (g->nrefs < PCB_MAX_LIST) { /* when the cache is full: computed, not remembered */
-        g->refs[g->nrefs].tasks = tasks;
-        g->refs[g->nrefs].ref = *ref;
-        g->nrefs++;
+    if (tasks > g->nref) {
+        uint64_t *d = realloc(g->ref_digests, tasks * sizeof(*d));
+        if (d)
+            g->ref_digests = d;
+        int *e = d ? realloc(g->ref_errs, tasks * sizeof(*e)) : NULL;
+        if (!e)
+            return -ENOMEM;
+        g->ref_errs = e;
+        pcb_workload_reference_tasks(g->wl, g->input, g->nref, tasks, g->ref_digests + g->nref,
+                                     g->ref_errs + g->nref);
+        g->nref = tasks;
     }
+    *ref = (struct pcb_reference){0};
+    for (uint64_t t = 0; t < tasks; t++) {
+        if (!g->ref_errs[t])
+            ref->digest = pcb_digest_merge(ref->digest, g->ref_digests[t]);
+        else if (!ref->failed++) {
+            ref->err = g->ref_errs[t];
+            ref->err_task = t;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The digest a batch of N tasks salted with `salt` must merge to: the salted digests of the
+ * tasks that succeed in the reference (runners/runner.h, pcb_salted_digest()). O(N), from the
+ * kept per-task digests; computed before each batch, outside the timed region.
+ */
+static uint64_t group_expected(const struct group *g, uint64_t tasks, uint64_t salt)
+{
+    uint64_t sum = 0;
+
+    for (uint64_t t = 0; t < tasks; t++)
+        if (!g->ref_errs[t])
+            sum = pcb_digest_merge(sum, pcb_salted_digest(g->ref_digests[t], t, salt));
+    return sum;
+}
+
+/* Multiplier of the worker count by the variants (threads per process), for the CPU limit and
+ * the concurrency. */
+static uint64_t variant_multiplier(const struct pcb_runner *r, const unsigned *variant)
+{
+    uint64_t m = 1;
+
+    for (size_t v = 0; v < r->nvariants; v++)
+        if (r->variants[v].flags & PCB_VARIANT_MULTIPLIES)
+            m *= strtoull(r->variants[v].values[variant[v]], NULL, 10);
+    return m;
 }
 
 /*
@@ -159,6 +203,105 @@ static void fail_timed(pcb_gb_state *st, struct pcb_case *c, bool timed_out, con
         fail(st, c, "%s", what);
 }
 
+/*
+ * What *res holds before every run(): values no batch can produce (more tasks done and failed
+ * than any batch has), so a run() that returns without writing its result is told apart from
+ * one that ran the batch wrong.
+ */
+static const struct pcb_batch_result poison = {.digest = 0x706f69736f6e2121ULL, /* "poison!!" */
+                                               .done = UINT64_MAX,
+                                               .failed = UINT64_MAX,
+                                               .err = INT32_MIN,
+                                               .err_task = UINT64_MAX};
+
+/* The salt of batch `n` of case c: never 0, which would leave the digests unsalted. */
+static uint64_t case_salt(const struct pcb_case *c, uint64_t n)
+{
+    uint64_t s = pcb_mix64(c->salt_base + n);
+
+    return s ? s : 1;
+}
+
+/*
+ * The least time a batch of `ok` waiting tasks can take when at most `concurrency` of them are
+ * in flight and each waits at least `wait_ns`: ceil(ok / concurrency) * wait_ns. 0 (no bound)
+ * when the work does not wait on a clock, or when the product does not fit (beyond any
+ * timeout: the watchdog ends such a case first).
+ */
+static uint64_t wait_need_ns(uint64_t ok, uint64_t concurrency, uint64_t wait_ns)
+{
+    if (!wait_ns || !ok || !concurrency)
+        return 0;
+    uint64_t rounds = (ok + concurrency - 1) / concurrency;
+    return rounds > UINT64_MAX / wait_ns ? 0 : rounds * wait_ns;
+}
+
+/*
+ * Checks one batch's result against this batch's expected digest and the case's reference, and
+ * fails the case with the reason when it does not hold. `n` is the batch's number in this pool
+ * (1 for the first); `first` and `prev` are the expected digests of batches 1 and n-1, so that a
+ * result replayed from either is named as such. Returns 0 when the result holds, -1 after fail().
+ */
+static int check_result(pcb_gb_state *st, struct pcb_case *c, const struct pcb_batch_result *res,
+                        const struct pcb_reference *ref, uint64_t n, uint64_t expected,
+                        uint64_t first, uint64_t prev)
+{
+    const struct group *g = c->group;
+
+    if (res->digest == poison.digest && res->done == poison.done && res->failed == poison.failed) {
+        fail(st, c,
+             "stale result: batch %llu returned without writing its result (it still holds the "
+             "fixture's poison): run() did not run this batch",
+             (unsigned long long)n);
+        return -1;
+    }
+    if (res->done == poison.done || res->failed == poison.failed) {
+        fail(st, c,
+             "stale result: batch %llu left its %s unwritten (it still holds the fixture's "
+             "poison): run() did not report this batch",
+             (unsigned long long)n, res->done == poison.done ? "done count" : "failed count");
+        return -1;
+    }
+    if (res->failed != ref->failed) {
+        uint64_t task = res->failed ? res->err_task : ref->err_task;
+        int terr = res->failed ? res->err : ref->err;
+        char why[256] = "";
+        if (g->wl->explain)
+            g->wl->explain(g->input, task, terr, why, sizeof(why));
+        fail(st, c, "task %llu failed: %s (%llu of %llu tasks failed; sequentially %llu)",
+             (unsigned long long)task, why[0] ? why : pcb_strerror(terr),
+             (unsigned long long)res->failed, (unsigned long long)c->tasks,
+             (unsigned long long)ref->failed);
+        return -1;
+    }
+    if (res->digest == expected && res->done + res->failed == c->tasks)
+        return 0;
+    if (n > 1 && (res->digest == first || res->digest == prev)) {
+        uint64_t which = res->digest == prev ? n - 1 : 1;
+        fail(st, c,
+             "stale result: batch %llu returned the result of batch %llu (digest 0x%016llx, "
+             "that batch's) instead of its own (0x%016llx): run() replayed an earlier batch",
+             (unsigned long long)n, (unsigned long long)which, (unsigned long long)res->digest,
+             (unsigned long long)expected);
+        return -1;
+    }
+    if (res->digest == ref->digest) {
+        fail(st, c,
+             "result mismatch: digest 0x%016llx is the unsalted sequential reference, not this "
+             "batch's 0x%016llx: the runner did not salt its tasks' digests "
+             "(pcb_salted_digest(), runners/runner.h)",
+             (unsigned long long)res->digest, (unsigned long long)expected);
+        return -1;
+    }
+    fail(st, c,
+         "result mismatch: digest 0x%016llx, expected 0x%016llx (the sequential reference "
+         "0x%016llx salted for batch %llu) (%llu of %llu tasks done)",
+         (unsigned long long)res->digest, (unsigned long long)expected,
+         (unsigned long long)ref->digest, (unsigned long long)n, (unsigned long long)res->done,
+         (unsigned long long)c->tasks);
+    return -1;
+}
+
 /* The fixture: every case of the matrix runs through here. */
 static void run_case(pcb_gb_state *st, void *arg)
 {
@@ -182,7 +325,11 @@ static void run_case(pcb_gb_state *st, void *arg)
         fail(st, c, "%s", g->det_why);
         return;
     }
-    group_reference(g, c->tasks, &ref);
+    if ((err = group_reference(g, c->tasks, &ref)) != 0) {
+        fail(st, c, "keeping the sequential reference of %llu tasks failed: %s",
+             (unsigned long long)c->tasks, pcb_strerror(err));
+        return;
+    }
     record_reference(st, &ref);
     if (ref.failed == c->tasks) { /* nothing left to measure or to check */
         fail(st, c, "sequential reference failed: all %llu tasks failed, task %llu with: %s",
@@ -219,11 +366,32 @@ static void run_case(pcb_gb_state *st, void *arg)
     pcb_watchdog_watch(pids, npids);
     pcb_usage_sample(pids, npids, &u0);
 
-    /* The measured loop: run, time, check. Nothing else. A batch during which the process was
-     * stopped (SIGSTOP, Ctrl-Z) or that ran past the watchdog's limit is no figure of the work
-     * (the watchdog's thread may have been stopped too, and not fired): the case fails. */
+    /* The most tasks in flight (workers, times the threads a variant gives each, times the tasks
+     * a thread keeps in flight on waiting work) and, for work that waits on a clock, the least
+     * time a batch can take with that many: a faster batch skipped waits. */
+    uint64_t concurrency = (uint64_t)c->workers * variant_multiplier(r, c->variant) *
+                           (r->wait_depth ? r->wait_depth : 1);
+    uint64_t wait_ns = g->wl->task_wait_ns ? g->wl->task_wait_ns(g->input) : 0;
+    uint64_t need_ns = wait_need_ns(c->tasks - ref.failed, concurrency, wait_ns);
+    /* The tolerance: 1% less. Every wait checks the clock before it ends (pcb_sleep_ns(),
+     * pcb_wait_timer_over()), so on one host a wait can only end late and the bound holds
+     * exactly; the 1% covers the clocks of other hosts (Distributed), which NTP slews by at most
+     * 0.05%. */
+    uint64_t floor_ns = need_ns - need_ns / 100;
+    /* Batch numbers of this pool, and the expected digests of its first and previous batch. */
+    uint64_t n = 0, first = 0, prev = 0;
+
+    /* The measured loop: salt, poison, run, time, check. Only run() is timed: the salt and
+     * this batch's expected digest (O(N)) are computed before t0, the checks after t1. A batch
+     * during which the process was stopped (SIGSTOP, Ctrl-Z) or that ran past the watchdog's
+     * limit is no figure of the work (the watchdog's thread may have been stopped too, and not
+     * fired): the case fails. */
     while (pcb_gb_keep_running(st)) {
         unsigned long stops = pcb_interrupt_stops();
+        batch.salt = case_salt(c, ++c->batches);
+        uint64_t expected = group_expected(g, c->tasks, batch.salt);
+        n++;
+        res = poison;
         uint64_t t0 = pcb_now_ns();
         err = r->run(pool, &batch, &res);
         uint64_t t1 = pcb_now_ns();
@@ -246,26 +414,21 @@ static void run_case(pcb_gb_state *st, void *arg)
                  (double)(t1 - t0) * 1e-9, (unsigned long long)pcb_watchdog_timeout());
             break;
         }
-        if (res.failed != ref.failed) {
-            uint64_t task = res.failed ? res.err_task : ref.err_task;
-            int terr = res.failed ? res.err : ref.err;
-            char why[256] = "";
-            if (g->wl->explain)
-                g->wl->explain(g->input, task, terr, why, sizeof(why));
-            fail(st, c, "task %llu failed: %s (%llu of %llu tasks failed; sequentially %llu)",
-                 (unsigned long long)task, why[0] ? why : pcb_strerror(terr),
-                 (unsigned long long)res.failed, (unsigned long long)c->tasks,
-                 (unsigned long long)ref.failed);
+        if (check_result(st, c, &res, &ref, n, expected, first, prev) != 0)
             break;
-        }
-        if (res.digest != ref.digest || res.done + res.failed != c->tasks) {
+        if (t1 - t0 < floor_ns) {
             fail(st, c,
-                 "result mismatch: digest 0x%016llx, sequential reference 0x%016llx "
-                 "(%llu of %llu tasks done)",
-                 (unsigned long long)res.digest, (unsigned long long)ref.digest,
-                 (unsigned long long)res.done, (unsigned long long)c->tasks);
+                 "finished too early: batch %llu took %.3f ms, but %llu tasks that each wait "
+                 "%.3f ms, at most %llu at a time, take at least %.3f ms (less 1%%): waits were "
+                 "skipped",
+                 (unsigned long long)n, (double)(t1 - t0) * 1e-6,
+                 (unsigned long long)(c->tasks - ref.failed), (double)wait_ns * 1e-6,
+                 (unsigned long long)concurrency, (double)need_ns * 1e-6);
             break;
         }
+        if (n == 1)
+            first = expected;
+        prev = expected;
         pcb_gb_set_iteration_time(st, (double)(t1 - t0) * 1e-9);
     }
 
@@ -480,6 +643,7 @@ pcb_gb_case *pcb_case_register(const struct pcb_case_spec *spec, const struct pc
         return NULL;
     *c = (struct pcb_case){.runner = r,
                            .group = g,
+                           .salt_base = pcb_mix64(o->seed ^ (0x73616c74ULL + nowned)), /* "salt" */
                            .workers = (r->flags & PCB_RUNNER_WORKERS) ? spec->workers : 1,
                            .tasks = spec->tasks,
                            .chunk = (r->flags & PCB_RUNNER_CHUNK) ? spec->chunk : 1,
@@ -494,17 +658,6 @@ pcb_gb_case *pcb_case_register(const struct pcb_case_spec *spec, const struct pc
     if (o->profile == PCB_PROFILE_QUICK && !o->gb_min_time_given)
         pcb_gb_min_time(gc, 0.05);
     return gc;
-}
-
-/* Multiplier of the worker count by the variants (threads per process), for the CPU limit. */
-static uint64_t variant_multiplier(const struct pcb_runner *r, const unsigned *variant)
-{
-    uint64_t m = 1;
-
-    for (size_t v = 0; v < r->nvariants; v++)
-        if (r->variants[v].flags & PCB_VARIANT_MULTIPLIES)
-            m *= strtoull(r->variants[v].values[variant[v]], NULL, 10);
-    return m;
 }
 
 /*
@@ -767,6 +920,8 @@ void pcb_cases_release(void)
     for (size_t i = 0; i < ngroups; i++) {
         if (groups[i]->input)
             groups[i]->wl->release(groups[i]->input);
+        free(groups[i]->ref_digests);
+        free(groups[i]->ref_errs);
         free(groups[i]);
     }
     free(groups);

@@ -5,8 +5,11 @@
  * workload's parameter values, the task counts, worker counts and chunk sizes) and registers
  * one Google Benchmark case per combination. All cases run through one fixture, which prepares
  * the input once per workload and parameters (before any pool starts, so processes inherit it),
- * computes the sequential reference digest once per task count, and fails a case whose digest,
- * task count or task errors say the work was not done.
+ * keeps the sequential reference of every task (computed once per input), gives every batch a
+ * salt of its own and poisons its result before run(), and fails a case whose digest, task
+ * count or task errors say the work was not done, whose result is stale (left untouched, or
+ * replayed from an earlier batch), or whose waiting batch ended sooner than its waits allow
+ * (docs/cases.md, "Checks").
  *
  * Each runner is also crossed with its own variant axes (runner->variants: queue:, backend:,
  * wait:, threads:), and with a few worker counts for its Lifecycle/<Strategy>/start case, which

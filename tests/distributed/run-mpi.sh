@@ -87,7 +87,7 @@ np2)
     D="Distributed/CPU.hash workers:1 tasks:16"
     # One RANGE and one RESULT per task when chunk is 1; two messages per batch when static.
     expect_counter "$D chunk:1 schedule:dynamic" messages_per_task 2
-    expect_counter "$D chunk:1 schedule:dynamic" bytes_per_task 56
+    expect_counter "$D chunk:1 schedule:dynamic" bytes_per_task 64
     expect_counter "$D schedule:static" messages_per_task 0.125
     expect_counter "$D schedule:static" mpi_ranks 2
     grep -q '"name": "Floor/mpi_pingpong/ranks:2/real_time"' "$dir/r.json" ||
