@@ -41,16 +41,6 @@ const struct pcb_workload *const *pcb_workloads(size_t *count);
 int pcb__workload_add(const struct pcb_workload *wl, const char *origin);
 /* Whether wl is one of pcbench's own workloads (not a user's). */
 int pcb__workload_is_builtin(const struct pcb_workload *wl);
-/*
- * Whether wl's digests depend only on (parameters, seed, task): runs task 0 twice on `in` (the
- * input prepared from `values` and `seed`) and, for a user's workload without case_setup(),
- * once more on a second input prepared from the same values. Returns 0, or PCB_EMISMATCH with
- * one line in why[0..cap) ("User.x is not deterministic: ..."). A failing task or prepare()
- * passes: the case reports those itself.
- */
-int pcb_workload_check_deterministic(const struct pcb_workload *wl, const uint64_t *values,
-                                     uint64_t seed, const struct pcb_input *in, char *why,
-                                     size_t cap);
 /* Finds a workload by exact name; NULL when there is none. */
 const struct pcb_workload *pcb_workload_find(const char *name);
 

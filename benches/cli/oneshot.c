@@ -33,6 +33,7 @@
 
 #include "../../runners/runner.h"
 #include "../../runners/support.h"
+#include "../harness/determinism.h"
 #include "../harness/options.h"
 #include "../harness/resources.h"
 

@@ -22,6 +22,7 @@
 #include "../../workloads/reference.h"
 #include "gbench.h"
 #include "interrupt.h"
+#include "determinism.h"
 #include "resources.h"
 #include "watchdog.h"
 

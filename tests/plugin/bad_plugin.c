@@ -7,6 +7,8 @@
  *   PLUGIN_WRONG_ABI    PCB_PLUGIN() of another interface version
  *   PLUGIN_NONDET       Test.clock: task digests that depend on the time
  *   PLUGIN_NONDET_INPUT Test.seedless: an input made from the time, not the seed
+ *   PLUGIN_NONDET_ADDR  Test.address: task digests that mix in the address of a buffer the task
+ *                       allocates (the same in one thread, another in the next)
  *   PLUGIN_DUPLICATE    a workload named CPU.hash, which pcbench has
  *   PLUGIN_BAD_NAME     a workload named without a family ("count")
  *   PLUGIN_BAD_PARAM    a parameter whose default is above its maximum
@@ -71,6 +73,13 @@ static int run(const struct pcb_input *in, uint64_t task, uint64_t *digest)
 #ifdef PLUGIN_NONDET
     d ^= pcb_now_ns();
 #endif
+#ifdef PLUGIN_NONDET_ADDR
+    void *scratch = malloc(4096);
+    if (!scratch)
+        return -ENOMEM;
+    d ^= (uint64_t)(uintptr_t)scratch;
+    free(scratch);
+#endif
 #ifdef PLUGIN_CRASH
     if (task == 3 && getpid() != in->owner)
         raise(SIGSEGV);
@@ -83,6 +92,8 @@ static int run(const struct pcb_input *in, uint64_t task, uint64_t *digest)
 #define NAME "Test.clock"
 #elif defined(PLUGIN_NONDET_INPUT)
 #define NAME "Test.seedless"
+#elif defined(PLUGIN_NONDET_ADDR)
+#define NAME "Test.address"
 #elif defined(PLUGIN_DUPLICATE)
 #define NAME "CPU.hash"
 #elif defined(PLUGIN_BAD_NAME)

@@ -9,7 +9,8 @@
 #      interface version, a duplicate name, a name without a family, a bad parameter, a plugin
 #      given twice; the same through PCB_PLUGIN and `pcbench run --plugin`;
 #   3. a non-deterministic workload fails its cases by name ("Test.clock is not
-#      deterministic"), and so does one whose input depends on the time; `pcbench run` exits 1;
+#      deterministic"), and so do one whose input depends on the time and one whose digest
+#      depends on an address (it differs between threads); `pcbench run` exits 1;
 #   4. a plugin task that crashes a worker process fails its case, and the run goes on;
 #   5. pcbench-report and compare read the plugin's results like any others.
 #
@@ -119,7 +120,8 @@ ls "$WORK"/never.json* >/dev/null 2>&1 && flag "a refused plugin left a result f
 
 # --- 3. non-deterministic digests ---
 for kind in nondet:Test.clock:"then 0x[0-9a-f]{16} on the same input" \
-    nondet_input:Test.seedless:"and 0x[0-9a-f]{16} on a second input prepared from the same parameters and seed"; do
+    nondet_input:Test.seedless:"and 0x[0-9a-f]{16} on a second input prepared from the same parameters and seed" \
+    nondet_addr:Test.address:"and 0x[0-9a-f]{16} in another thread on the same input"; do
     IFS=: read -r file wl why <<<"$kind"
     run "$file" "$PCBENCH" --pcb_plugin="$DIR/plugin_$file.so" "${QUICK[@]}" \
         --benchmark_filter="^(Sequential|Threaded)/$wl/" --benchmark_out="$WORK/$file.json"
