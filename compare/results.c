@@ -1125,6 +1125,7 @@ enum gb_field {
     F_FAMILY,   /* numeric, but not a counter */
     F_INSTANCE, /* likewise */
     F_DIGEST,   /* pcbench's reference digest of the case's work */
+    F_WARNING,  /* pcbench's warning about an implausible figure of the case */
     NFIELDS
 };
 
@@ -1147,6 +1148,7 @@ static const char *const gb_keys[NFIELDS] = {
     [F_FAMILY] = "family_index",
     [F_INSTANCE] = "per_family_instance_index",
     [F_DIGEST] = "pcb_digest",
+    [F_WARNING] = "pcb_warning",
 };
 
 /*
@@ -1331,7 +1333,7 @@ static int read_gbench_entry(struct reader *rd, const cJSON *b, size_t idx)
         return fail(err, PCB_RESULTS_EFORMAT, path,
                     "benchmark #%zu (\"%s\"): \"error_occurred\" is not a boolean", idx, name);
     e->error = f[F_ERROR] != NULL && cJSON_IsTrue(f[F_ERROR]);
-    static const enum gb_field texts[] = {F_MESSAGE, F_LABEL, F_AGGREGATE_UNIT};
+    static const enum gb_field texts[] = {F_MESSAGE, F_LABEL, F_AGGREGATE_UNIT, F_WARNING};
     for (size_t k = 0; k < sizeof(texts) / sizeof(texts[0]); k++)
         if (f[texts[k]] != NULL && !cJSON_IsString(f[texts[k]]))
             return fail(err, PCB_RESULTS_EFORMAT, path,
@@ -1341,6 +1343,8 @@ static int read_gbench_entry(struct reader *rd, const cJSON *b, size_t idx)
     e->label = kept_string(rd, f[F_LABEL], &bad);
     if (f[F_DIGEST] != NULL && (r = read_digest(rd, f[F_DIGEST], &rd->cases[c], idx, name)) < 0)
         return r;
+    if (f[F_WARNING] != NULL && rd->cases[c].warning == NULL)
+        rd->cases[c].warning = kept_string(rd, f[F_WARNING], &bad);
     if ((r = get_number(rd, f[F_THREADS], "threads", &tmp, idx, name)) < 0)
         return r;
     e->threads = r ? clamp_i32(tmp) : 0;

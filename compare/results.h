@@ -140,6 +140,9 @@ struct pcb_results_case {
      * carries the same (else the file is refused). */
     uint64_t digest;
     bool has_digest; /* some entry carries "pcb_digest" (older files and hyperfine: none) */
+    /* pcbench's warning about an implausible figure of the case ("pcb_warning"), from its
+     * first entry that has one; NULL when none has. */
+    const char *warning;
 };
 
 struct pcb__results_store;

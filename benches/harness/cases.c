@@ -42,6 +42,14 @@ struct group {
     uint64_t *ref_digests;
     int *ref_errs;
     uint64_t nref;
+    /* What Sequential measured on this input in this run, per task count, for the plausibility
+     * check of the other strategies (flag_implausible()). */
+    struct {
+        uint64_t tasks;      /* N */
+        double ns_per_batch; /* mean time per batch */
+        double cpu_per_task; /* CPU time per task, ns */
+    } seq[PCB_MAX_LIST];
+    size_t nseq;
 };
 
 /* One registered case. Lives until pcb_cases_release() (the library keeps a pointer). */
@@ -303,6 +311,79 @@ static int check_result(pcb_gb_state *st, struct pcb_case *c, const struct pcb_b
     return -1;
 }
 
+/* An efficiency above this on CPU work, or on waiting work against its concurrency, is flagged. */
+#define PLAUSIBLE_EFFICIENCY 1.1
+/* CPU time per task below this share of Sequential's, on CPU work, is flagged, when both cases
+ * used at least PLAUSIBLE_CPU_MIN_NS of CPU time in all (less is too little to compare). */
+#define PLAUSIBLE_CPU_SHARE 0.5
+#define PLAUSIBLE_CPU_MIN_NS 50000000.0
+
+/*
+ * Puts a warning on a case whose figures cannot be true of honest work, against what
+ * Sequential measured on the same input and task count earlier in this run (nothing is said
+ * when it did not run first): on CPU work, a speedup above the CPUs this run may use, an
+ * efficiency (speedup / min(threads, CPUs)) above 1.1, or CPU time per task under half of
+ * Sequential's; on waiting work, an efficiency (speedup / concurrency) above 1.1. A cache that
+ * fits the work better when it is split can make a speedup superlinear; skipped or replayed work
+ * can too, so the case says which figure and asks for a look rather than failing. The warning
+ * goes into the JSON ("pcb_warning") and from there to the console summary and the report.
+ * Sequential's own figures are kept for the cases after it.
+ */
+static void flag_implausible(pcb_gb_state *st, const struct pcb_case *c, struct group *g,
+                             uint64_t threads, uint64_t concurrency, double ns_per_batch,
+                             double cpu_per_task, double cpu_total_ns)
+{
+    char warning[320];
+    unsigned cpus = pcb_cpus_allowed();
+    size_t k;
+
+    if (strcmp(c->runner->name, "Sequential") == 0) {
+        for (k = 0; k < g->nseq && g->seq[k].tasks != c->tasks; k++)
+            ;
+        if (k == PCB_MAX_LIST)
+            return;
+        g->seq[k].tasks = c->tasks;
+        g->seq[k].ns_per_batch = ns_per_batch;
+        g->seq[k].cpu_per_task = cpu_total_ns >= PLAUSIBLE_CPU_MIN_NS ? cpu_per_task : 0;
+        g->nseq += k == g->nseq;
+        return;
+    }
+    for (k = 0; k < g->nseq && g->seq[k].tasks != c->tasks; k++)
+        ;
+    if (k == g->nseq || !(ns_per_batch > 0) || g->wl->kind == PCB_WL_EMPTY)
+        return;
+    double speedup = g->seq[k].ns_per_batch / ns_per_batch;
+    warning[0] = '\0';
+    if (g->wl->kind == PCB_WL_CPU) {
+        double eff = speedup / (double)(threads < cpus ? threads : cpus);
+        if (speedup > cpus * PLAUSIBLE_EFFICIENCY)
+            snprintf(warning, sizeof(warning),
+                     "implausible: speedup %.2f on CPU work is above the %u CPUs this run may use",
+                     speedup, cpus);
+        else if (eff > PLAUSIBLE_EFFICIENCY)
+            snprintf(warning, sizeof(warning),
+                     "implausible: efficiency %.2f on CPU work (speedup %.2f over %llu of the %u "
+                     "CPUs) is above %.1f",
+                     eff, speedup, (unsigned long long)(threads < cpus ? threads : cpus), cpus,
+                     PLAUSIBLE_EFFICIENCY);
+        else if (cpu_total_ns >= PLAUSIBLE_CPU_MIN_NS && g->seq[k].cpu_per_task > 0 &&
+                 cpu_per_task < PLAUSIBLE_CPU_SHARE * g->seq[k].cpu_per_task)
+            snprintf(warning, sizeof(warning),
+                     "implausible: %.0f%% of Sequential's CPU time per task on CPU work (%.1f us "
+                     "against %.1f us)",
+                     100 * cpu_per_task / g->seq[k].cpu_per_task, cpu_per_task * 1e-3,
+                     g->seq[k].cpu_per_task * 1e-3);
+    } else if (concurrency > 0 && speedup / (double)concurrency > PLAUSIBLE_EFFICIENCY) {
+        snprintf(warning, sizeof(warning),
+                 "implausible: efficiency %.2f on waiting work (speedup %.2f with at most %llu "
+                 "tasks in flight) is above %.1f",
+                 speedup / (double)concurrency, speedup, (unsigned long long)concurrency,
+                 PLAUSIBLE_EFFICIENCY);
+    }
+    if (warning[0])
+        pcb_gb_set_case_field(st, "pcb_warning", warning);
+}
+
 /* The fixture: every case of the matrix runs through here. */
 static void run_case(pcb_gb_state *st, void *arg)
 {
@@ -365,7 +446,6 @@ static void run_case(pcb_gb_state *st, void *arg)
     if (r->worker_pids)
         npids = r->worker_pids(pool, pids, sizeof(pids) / sizeof(pids[0]));
     pcb_watchdog_watch(pids, npids);
-    pcb_usage_sample(pids, npids, &u0);
 
     /* The most tasks in flight (workers, times the threads a variant gives each, times the tasks
      * a thread keeps in flight on waiting work) and, for work that waits on a clock, the least
@@ -380,14 +460,18 @@ static void run_case(pcb_gb_state *st, void *arg)
      * 0.05%. */
     uint64_t floor_ns = need_ns - need_ns / 100;
     /* Batch numbers of this pool, and the expected digests of its first and previous batch. */
-    uint64_t n = 0, first = 0, prev = 0;
+    uint64_t n = 0, first = 0, prev = 0, timed_ns = 0;
+    /* One untimed batch after the pool starts, checked like the others: the first batch of a
+     * fresh pool pays for page faults, cold caches and threads that have not run yet, and the
+     * library's warm-up runs in a pool of its own. The counters start after it. */
+    bool warm = true;
 
     /* The measured loop: salt, poison, run, time, check. Only run() is timed: the salt and
      * this batch's expected digest (O(N)) are computed before t0, the checks after t1. A batch
      * during which the process was stopped (SIGSTOP, Ctrl-Z) or that ran past the watchdog's
      * limit is no figure of the work (the watchdog's thread may have been stopped too, and not
      * fired): the case fails. */
-    while (pcb_gb_keep_running(st)) {
+    while (warm || pcb_gb_keep_running(st)) {
         unsigned long stops = pcb_interrupt_stops();
         batch.salt = case_salt(c, ++c->batches);
         uint64_t expected = group_expected(g, c->tasks, batch.salt);
@@ -430,6 +514,12 @@ static void run_case(pcb_gb_state *st, void *arg)
         if (n == 1)
             first = expected;
         prev = expected;
+        if (warm) {
+            warm = false;
+            pcb_usage_sample(pids, npids, &u0);
+            continue;
+        }
+        timed_ns += t1 - t0;
         pcb_gb_set_iteration_time(st, (double)(t1 - t0) * 1e-9);
     }
 
@@ -472,6 +562,10 @@ static void run_case(pcb_gb_state *st, void *arg)
                    PCB_GB_COUNTER_DEFAULT);
     for (size_t i = 0; i < nextra; i++)
         pcb_gb_counter(st, extra[i].name, extra[i].value, PCB_GB_COUNTER_DEFAULT);
+    flag_implausible(st, c, g, (uint64_t)c->workers * variant_multiplier(r, c->variant),
+                     concurrency, iters > 0 ? (double)timed_ns / (double)iters : 0,
+                     ntasks > 0 ? (double)(u1.cpu_ns - u0.cpu_ns) / ntasks : 0,
+                     (double)(u1.cpu_ns - u0.cpu_ns));
 }
 
 /* The value lists of the matrix's axes, for one workload. */

@@ -119,6 +119,7 @@ struct pcb_gb_run_info {
     size_t ncounters;           /* user counters, final values */
     const char *const *counter_names;
     const double *counter_values;
+    const char *warning; /* the case's "pcb_warning" text field, "" when it has none */
 };
 
 typedef void (*pcb_gb_run_cb)(const struct pcb_gb_run_info *run, void *ctx);

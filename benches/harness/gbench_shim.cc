@@ -340,6 +340,12 @@ class Forwarding : public benchmark::BenchmarkReporter
         info.ncounters = names.size();
         info.counter_names = names.data();
         info.counter_values = values.data();
+        info.warning = "";
+        auto f = case_fields().find(r.run_name.function_name);
+        if (f != case_fields().end())
+            for (const auto &kv : f->second)
+                if (kv.first == "pcb_warning")
+                    info.warning = kv.second.c_str();
         on_run_(&info, ctx_);
     }
 

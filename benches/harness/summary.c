@@ -25,6 +25,7 @@ struct entry {
     double agg_median;                   /* the library's median aggregate, 0 when not reported */
     double items_per_s, cores, peak_rss; /* from the last repetition (or the median) */
     double pss;                          /* proportional set size: shared pages split */
+    char warning[320];                   /* the case's implausible-figure warning, or "" */
     int failed;
     char error[160];
 };
@@ -122,6 +123,8 @@ void pcb_summary_collect(const struct pcb_gb_run_info *r, void *ctx)
     e->cores = counter(r, "cores_used");
     e->peak_rss = counter(r, "peak_rss_bytes");
     e->pss = counter(r, "pss_bytes");
+    if (r->warning && r->warning[0])
+        snprintf(e->warning, sizeof(e->warning), "%s", r->warning);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -250,9 +253,14 @@ void pcb_summary_print(void)
                 snprintf(sp, sizeof(sp), "%.2f", seq / m);
                 snprintf(ef, sizeof(ef), "%.2f", seq / m / e->workers);
             }
-            printf("  %-36s %7u %6s %12s %10s %8s %7s %6.2f %6.1f MiB %6.1f MiB\n", e->strategy,
-                   e->workers, e->chunk, t, ips, sp, ef, e->cores, e->peak_rss / 1048576.0,
-                   e->pss / 1048576.0);
+            printf("%c %-36s %7u %6s %12s %10s %8s %7s %6.2f %6.1f MiB %6.1f MiB\n",
+                   e->warning[0] ? '!' : ' ', e->strategy, e->workers, e->chunk, t, ips, sp, ef,
+                   e->cores, e->peak_rss / 1048576.0, e->pss / 1048576.0);
+        }
+        for (size_t j = i; j < nentries; j++) {
+            struct entry *e = &entries[j];
+            if (e->workers && !e->failed && e->warning[0] && strcmp(e->group, g->group) == 0)
+                printf("  ! %s %u: %s\n", e->strategy, e->workers, e->warning);
         }
     }
     int floor_header = 0;

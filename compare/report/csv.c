@@ -70,7 +70,7 @@ int pcb_rp_write_csv(const struct pcb_rp_report *r, const char *dir, const char 
         return -1;
     }
     fputs("name,family,strategy,workload,workers,tasks,chunk,params,status,error,repetitions,"
-          "median_ns,stddev_ns,mean_ns,cpu_ns,speedup,efficiency,winner,floor,floor_ratio",
+          "median_ns,stddev_ns,mean_ns,cpu_ns,speedup,efficiency,winner,floor,floor_ratio,warning",
           f);
     for (size_t k = 0; k < r->ncounter_names; k++) {
         fputc(',', f);
@@ -108,12 +108,14 @@ int pcb_rp_write_csv(const struct pcb_rp_report *r, const char *dir, const char 
             field(f, c->floor ? c->floor->label : "");
             fputc(',', f);
             number(f, c->floor_ratio);
+            fputc(',', f);
+            field(f, c->src ? c->src->warning : NULL);
             for (size_t k = 0; k < r->ncounter_names; k++) {
                 fputc(',', f);
                 number(f, pcb_rp_counter(c, r->counter_names[k]));
             }
         } else {
-            fputs(",,,,,,,,", f);
+            fputs(",,,,,,,,,", f);
             for (size_t k = 0; k < r->ncounter_names; k++)
                 fputc(',', f);
         }

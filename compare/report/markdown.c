@@ -142,10 +142,27 @@ static void group_section(FILE *f, const struct pcb_rp_group *g, const char *dir
                 fmt_x(ef, sizeof(ef), c->efficiency);
                 fmt_x(cores, sizeof(cores), pcb_rp_counter(c, "cores_used"));
                 fprintf(f, c->winner ? "**%s**" : "%s", t);
-                fprintf(f, " | %s | %s | %s | %s | %s | %s | %s | %zu |\n", sd, ips, sp, ef, rss,
-                        pss, cores, c->nreps);
+                fprintf(f, "%s | %s | %s | %s | %s | %s | %s | %s | %zu |\n",
+                        c->src && c->src->warning ? " ⚠" : "", sd, ips, sp, ef, rss, pss, cores,
+                        c->nreps);
             }
     fprintf(f, "\n");
+    /* The figures pcbench itself found implausible (pcb_warning), each with its reason. */
+    for (size_t i = 0; i < g->ncases; i++) {
+        const struct pcb_rp_case *c = g->cases[i];
+        if (c->failed || !c->src || !c->src->warning)
+            continue;
+        fprintf(f, "- ⚠ ");
+        md(f, c->series);
+        fprintf(f, " at %s worker%s: ", c->workers_label, c->workers == 1 ? "" : "s");
+        md(f, c->src->warning);
+        fprintf(f, "\n");
+    }
+    for (size_t i = 0; i < g->ncases; i++)
+        if (!g->cases[i]->failed && g->cases[i]->src && g->cases[i]->src->warning) {
+            fprintf(f, "\n");
+            break;
+        }
     if (charts) {
         char base[160];
         snprintf(base, sizeof(base), "%s-time", g->slug);
@@ -265,8 +282,9 @@ static void advice(FILE *f, const struct pcb_rp_report *r)
         md(f, g->key);
         fprintf(f, " | **");
         md(f, best->series);
-        fprintf(f, "** at %s worker%s, %s | ", best->workers_label, best->workers == 1 ? "" : "s",
-                pcb_rp_fmt_time(t, sizeof(t), best->median_ns));
+        fprintf(f, "** at %s worker%s, %s%s | ", best->workers_label, best->workers == 1 ? "" : "s",
+                pcb_rp_fmt_time(t, sizeof(t), best->median_ns),
+                best->src && best->src->warning ? " ⚠ (flagged implausible, see its table)" : "");
         fmt_x(t, sizeof(t), best->speedup);
         fprintf(f, "%s | ", t);
         fmt_x(t, sizeof(t), best->efficiency);

@@ -12,20 +12,27 @@
  *   PLUGIN_DUPLICATE    a workload named CPU.hash, which pcbench has
  *   PLUGIN_BAD_NAME     a workload named without a family ("count")
  *   PLUGIN_BAD_PARAM    a parameter whose default is above its maximum
+ *   PLUGIN_LOPSIDED     Test.lopsided: CPU work that takes 20 times longer in the thread that
+ *                       prepared the input (where Sequential runs) than anywhere else, so every
+ *                       other strategy looks far faster than its CPUs allow: the fixture must
+ *                       put an "implausible" warning on those cases and they must still pass
+ *   PLUGIN_LOPSIDED_WAIT Test.lopsided_wait: the same with waits (20 ms there, 1 ms elsewhere)
  *   PLUGIN_CRASH        Test.crash: task 3 dies of SIGSEGV in any process but the one that
  *                       prepared the input (so in worker processes, not in the reference)
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include <pcbench.h>
 
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 struct pcb_input {
-    uint64_t base; /* what every digest starts from */
-    pid_t owner;   /* the process that prepared it */
+    uint64_t base;      /* what every digest starts from */
+    pid_t owner;        /* the process that prepared it */
+    pid_t owner_thread; /* the thread that prepared it */
 };
 
 static const struct pcb_param_spec params[] = {
@@ -55,6 +62,7 @@ static int prepare(const uint64_t *values, uint64_t seed, struct pcb_input **out
     in->base = pcb_mix64(seed) ^ values[0];
 #endif
     in->owner = getpid();
+    in->owner_thread = (pid_t)syscall(SYS_gettid);
     *out = in;
     return 0;
 }
@@ -84,6 +92,18 @@ static int run(const struct pcb_input *in, uint64_t task, uint64_t *digest)
     if (task == 3 && getpid() != in->owner)
         raise(SIGSEGV);
 #endif
+#if defined(PLUGIN_LOPSIDED) || defined(PLUGIN_LOPSIDED_WAIT)
+    /* 1 ms of work or wait per task, 20 ms in the thread that prepared the input. */
+    uint64_t ns = (uint64_t)syscall(SYS_gettid) == (uint64_t)in->owner_thread ? 20000000 : 1000000;
+#ifdef PLUGIN_LOPSIDED_WAIT
+    int err = pcb_sleep_ns(ns);
+    if (err)
+        return err;
+#else
+    for (uint64_t end = pcb_now_ns() + ns; pcb_now_ns() < end;)
+        ;
+#endif
+#endif
     *digest = d;
     return 0;
 }
@@ -100,6 +120,10 @@ static int run(const struct pcb_input *in, uint64_t task, uint64_t *digest)
 #define NAME "count"
 #elif defined(PLUGIN_CRASH)
 #define NAME "Test.crash"
+#elif defined(PLUGIN_LOPSIDED)
+#define NAME "Test.lopsided"
+#elif defined(PLUGIN_LOPSIDED_WAIT)
+#define NAME "Test.lopsided_wait"
 #else
 #define NAME "Test.count"
 #endif
@@ -107,7 +131,11 @@ static int run(const struct pcb_input *in, uint64_t task, uint64_t *digest)
 static const struct pcb_workload workloads[] = {
     {.name = NAME,
      .summary = "mixing rounds: a plugin of the tests",
+#ifdef PLUGIN_LOPSIDED_WAIT
+     .kind = PCB_WL_WAIT,
+#else
      .kind = PCB_WL_CPU,
+#endif
      .params = params,
      .nparams = 1,
      .prepare = prepare,

@@ -11,8 +11,11 @@
 #   3. a non-deterministic workload fails its cases by name ("Test.clock is not
 #      deterministic"), and so do one whose input depends on the time and one whose digest
 #      depends on an address (it differs between threads); `pcbench run` exits 1;
-#   4. a plugin task that crashes a worker process fails its case, and the run goes on;
-#   5. pcbench-report and compare read the plugin's results like any others.
+#   4. figures that cannot be true of honest work (a speedup above the CPUs, an efficiency
+#      above 1.1 on waiting work) carry a warning in the JSON, the summary and the report, and
+#      the cases still pass; an honest plugin's cases carry none;
+#   5. a plugin task that crashes a worker process fails its case, and the run goes on;
+#   6. pcbench-report and compare read the plugin's results like any others.
 #
 # usage: test_plugin.sh PCBENCH PLUGIN_DIR HASH_PLUGIN
 set -u
@@ -137,7 +140,32 @@ for kind in nondet:Test.clock:"then 0x[0-9a-f]{16} on the same input" \
         flag "pcbench run $wl: $(cat "$WORK/run_$file.err")"
 done
 
-# --- 4. a crashing plugin task ---
+# --- 4. figures that cannot be true are flagged, and the cases still pass ---
+# Test.lopsided works 20 times longer in the thread that prepared its input (where Sequential
+# runs): every other strategy shows a speedup far above the 2 CPUs. Test.lopsided_wait waits so.
+run lopsided "$PCBENCH" --pcb_plugin="$DIR/plugin_lopsided.so" --pcb_tasks=8 --pcb_workers=1 \
+    --benchmark_min_time=0.005 --benchmark_min_warmup_time=0 \
+    --benchmark_filter='^(Sequential|Threaded|Multiprocess)/Test\.lopsided/' --benchmark_out="$WORK/lopsided.json"
+[ "$rc" -eq 0 ] || flag "lopsided: exit status $rc (the cases are honest, only implausible): $(tail -n 2 "$WORK/lopsided.err")"
+[ "$(grep -c '"pcb_warning": "implausible: speedup [0-9.]* on CPU work is above the [0-9]* CPUs this run may use"' "$WORK/lopsided.json")" -eq 2 ] ||
+    flag "lopsided: Threaded and Multiprocess should each carry one speedup warning: $(grep pcb_warning "$WORK/lopsided.json")"
+grep -A40 '"run_name": "Sequential/Test.lopsided/' "$WORK/lopsided.json" | sed '/^    }/q' | grep -q pcb_warning &&
+    flag "lopsided: Sequential itself carries a warning"
+grep -Eq '^! Threaded +1 ' "$WORK/lopsided.out" && grep -Eq '^  ! Multiprocess 1: implausible: speedup ' "$WORK/lopsided.out" ||
+    flag "lopsided: the summary does not mark the flagged rows: $(grep -A6 '^Test.lopsided' "$WORK/lopsided.out")"
+run lopsided_report "$BIN/pcbench-report" "$WORK/lopsided.json" -o "$WORK/lopsided-report"
+grep -q '^- ⚠ Threaded at 1 worker: implausible: speedup ' "$WORK/lopsided-report/index.md" 2>/dev/null ||
+    flag "lopsided: the report does not show the warning"
+run lopsided_wait "$PCBENCH" --pcb_plugin="$DIR/plugin_lopsided_wait.so" --pcb_tasks=16 --pcb_workers=8 \
+    --benchmark_min_time=0.005 --benchmark_min_warmup_time=0 \
+    --benchmark_filter='^(Sequential|Threaded)/Test\.lopsided_wait/' --benchmark_out="$WORK/lopsided_wait.json"
+[ "$rc" -eq 0 ] || flag "lopsided_wait: exit status $rc: $(tail -n 2 "$WORK/lopsided_wait.err")"
+grep -q '"pcb_warning": "implausible: efficiency [0-9.]* on waiting work (speedup [0-9.]* with at most 8 tasks in flight) is above 1.1"' "$WORK/lopsided_wait.json" ||
+    flag "lopsided_wait: no waiting-work warning on Threaded: $(grep pcb_warning "$WORK/lopsided_wait.json")"
+# Honest work is not flagged: the good plugin's run above carries no warning.
+grep -q pcb_warning "$WORK/good.json" && flag "the good plugin's cases carry a warning: $(grep -m1 pcb_warning "$WORK/good.json")"
+
+# --- 5. a crashing plugin task ---
 run crash "$PCBENCH" --pcb_plugin="$DIR/plugin_crash.so" "${QUICK[@]}" --pcb_workers=2 \
     --benchmark_filter='^(Multiprocess|Sequential)/Test\.crash/' --benchmark_out="$WORK/crash.json"
 [ "$rc" -eq 1 ] || flag "crash: exit status $rc, expected 1"
