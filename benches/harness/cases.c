@@ -313,6 +313,9 @@ static int check_result(pcb_gb_state *st, struct pcb_case *c, const struct pcb_b
 
 /* An efficiency above this on CPU work, or on waiting work against its concurrency, is flagged. */
 #define PLAUSIBLE_EFFICIENCY 1.1
+/* Inputs whose Sequential batch is shorter than this are not judged: a few microseconds of
+ * work are dominated by where the scheduler put the threads, and honest cases would be flagged. */
+#define PLAUSIBLE_MIN_BATCH_NS 1e6
 /* CPU time per task below this share of Sequential's, on CPU work, is flagged, when both cases
  * used at least PLAUSIBLE_CPU_MIN_NS of CPU time in all (less is too little to compare). */
 #define PLAUSIBLE_CPU_SHARE 0.5
@@ -321,7 +324,7 @@ static int check_result(pcb_gb_state *st, struct pcb_case *c, const struct pcb_b
 /*
  * Puts a warning on a case whose figures cannot be true of honest work, against what
  * Sequential measured on the same input and task count earlier in this run (nothing is said
- * when it did not run first): on CPU work, a speedup above the CPUs this run may use, an
+ * when it did not run first, or when its batch took under a millisecond): on CPU work, a speedup above the CPUs this run may use, an
  * efficiency (speedup / min(threads, CPUs)) above 1.1, or CPU time per task under half of
  * Sequential's; on waiting work, an efficiency (speedup / concurrency) above 1.1. A cache that
  * fits the work better when it is split can make a speedup superlinear; skipped or replayed work
@@ -350,7 +353,8 @@ static void flag_implausible(pcb_gb_state *st, const struct pcb_case *c, struct 
     }
     for (k = 0; k < g->nseq && g->seq[k].tasks != c->tasks; k++)
         ;
-    if (k == g->nseq || !(ns_per_batch > 0) || g->wl->kind == PCB_WL_EMPTY)
+    if (k == g->nseq || !(ns_per_batch > 0) || g->wl->kind == PCB_WL_EMPTY ||
+        g->seq[k].ns_per_batch < PLAUSIBLE_MIN_BATCH_NS)
         return;
     double speedup = g->seq[k].ns_per_batch / ns_per_batch;
     warning[0] = '\0';

@@ -124,7 +124,7 @@ ls "$WORK"/never.json* >/dev/null 2>&1 && flag "a refused plugin left a result f
 # --- 3. non-deterministic digests ---
 for kind in nondet:Test.clock:"then 0x[0-9a-f]{16} on the same input" \
     nondet_input:Test.seedless:"and 0x[0-9a-f]{16} on a second input prepared from the same parameters and seed" \
-    nondet_addr:Test.address:"and 0x[0-9a-f]{16} in another thread on the same input"; do
+    nondet_addr:Test.address:"(and 0x[0-9a-f]{16} in another thread|then 0x[0-9a-f]{16}) on the same input"; do
     IFS=: read -r file wl why <<<"$kind"
     run "$file" "$PCBENCH" --pcb_plugin="$DIR/plugin_$file.so" "${QUICK[@]}" \
         --benchmark_filter="^(Sequential|Threaded)/$wl/" --benchmark_out="$WORK/$file.json"
@@ -162,7 +162,8 @@ run lopsided_wait "$PCBENCH" --pcb_plugin="$DIR/plugin_lopsided_wait.so" --pcb_t
 [ "$rc" -eq 0 ] || flag "lopsided_wait: exit status $rc: $(tail -n 2 "$WORK/lopsided_wait.err")"
 grep -q '"pcb_warning": "implausible: efficiency [0-9.]* on waiting work (speedup [0-9.]* with at most 8 tasks in flight) is above 1.1"' "$WORK/lopsided_wait.json" ||
     flag "lopsided_wait: no waiting-work warning on Threaded: $(grep pcb_warning "$WORK/lopsided_wait.json")"
-# Honest work is not flagged: the good plugin's run above carries no warning.
+# Batches of honest work too short to judge (Sequential's under 1 ms: the good plugin's are a
+# few microseconds) carry no warning, whatever the noise.
 grep -q pcb_warning "$WORK/good.json" && flag "the good plugin's cases carry a warning: $(grep -m1 pcb_warning "$WORK/good.json")"
 
 # --- 5. a crashing plugin task ---
