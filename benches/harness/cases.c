@@ -324,13 +324,13 @@ static int check_result(pcb_gb_state *st, struct pcb_case *c, const struct pcb_b
 /*
  * Puts a warning on a case whose figures cannot be true of honest work, against what
  * Sequential measured on the same input and task count earlier in this run (nothing is said
- * when it did not run first, or when its batch took under a millisecond): on CPU work, a speedup above the CPUs this run may use, an
- * efficiency (speedup / min(threads, CPUs)) above 1.1, or CPU time per task under half of
- * Sequential's; on waiting work, an efficiency (speedup / concurrency) above 1.1. A cache that
- * fits the work better when it is split can make a speedup superlinear; skipped or replayed work
- * can too, so the case says which figure and asks for a look rather than failing. The warning
- * goes into the JSON ("pcb_warning") and from there to the console summary and the report.
- * Sequential's own figures are kept for the cases after it.
+ * when it did not run first, or when its batch took under a millisecond): on CPU work, a speedup
+ * above the CPUs this run may use, an efficiency (speedup / min(threads, CPUs)) above 1.1, or CPU
+ * time per task under half of Sequential's; on waiting work, an efficiency (speedup / concurrency)
+ * above 1.1. A cache that fits the work better when it is split can make a speedup superlinear;
+ * skipped or replayed work can too, so the case says which figure and asks for a look rather than
+ * failing. The warning goes into the JSON ("pcb_warning") and from there to the console summary and
+ * the report. Sequential's own figures are kept for the cases after it.
  */
 static void flag_implausible(pcb_gb_state *st, const struct pcb_case *c, struct group *g,
                              uint64_t threads, uint64_t concurrency, double ns_per_batch,
@@ -424,10 +424,26 @@ static void run_case(pcb_gb_state *st, void *arg)
     }
     /* The watchdog covers everything from here to the end of the tear-down. */
     pcb_watchdog_arm();
+    /* Processes the workload's case_setup() starts (IO.net's server) are counted with the
+     * pool's: their CPU time, context switches, peak RSS and PSS are the case's too. They are
+     * the children that appear across it. */
+    pid_t before[64], helpers[16];
+    size_t nbefore = g->wl->case_setup ? pcb_children(before, 64) : 0, nhelpers = 0;
     if (g->wl->case_setup && (err = g->wl->case_setup(g->input)) != 0) {
         fail_timed(st, c, pcb_watchdog_disarm(), "%s case set-up failed: %s", g->wl->name,
                    pcb_strerror(err));
         return;
+    }
+    if (g->wl->case_setup) {
+        pid_t after[64];
+        size_t nafter = pcb_children(after, 64);
+        for (size_t i = 0; i < nafter && nhelpers < 16; i++) {
+            bool old = false;
+            for (size_t j = 0; j < nbefore && !old; j++)
+                old = before[j] == after[i];
+            if (!old)
+                helpers[nhelpers++] = after[i];
+        }
     }
     pcb_peak_rss_reset();
     struct pcb_pool_config cfg = {.workload = g->wl,
@@ -448,8 +464,13 @@ static void run_case(pcb_gb_state *st, void *arg)
         return;
     }
     if (r->worker_pids)
-        npids = r->worker_pids(pool, pids, sizeof(pids) / sizeof(pids[0]));
+        npids = r->worker_pids(pool, pids, sizeof(pids) / sizeof(pids[0]) - 16);
     pcb_watchdog_watch(pids, npids);
+    /* Measured: the workers and the workload's helpers; watched (killed when a case hangs):
+     * the workers alone. */
+    size_t nmeasured = npids;
+    for (size_t i = 0; i < nhelpers; i++)
+        pids[nmeasured++] = helpers[i];
 
     /* The most tasks in flight (workers, times the threads a variant gives each, times the tasks
      * a thread keeps in flight on waiting work) and, for work that waits on a clock, the least
@@ -520,20 +541,20 @@ static void run_case(pcb_gb_state *st, void *arg)
         prev = expected;
         if (warm) {
             warm = false;
-            pcb_usage_sample(pids, npids, &u0);
+            pcb_usage_sample(pids, nmeasured, &u0);
             continue;
         }
         timed_ns += t1 - t0;
         pcb_gb_set_iteration_time(st, (double)(t1 - t0) * 1e-9);
     }
 
-    pcb_usage_sample(pids, npids, &u1);
+    pcb_usage_sample(pids, nmeasured, &u1);
     struct pcb_counter extra[PCB_MAX_EXTRA_COUNTERS];
     size_t nextra = r->extra_counters ? PCB_MAX_EXTRA_COUNTERS : 0;
     if (r->extra_counters)
         r->extra_counters(pool, extra, &nextra);
-    uint64_t peak = pcb_peak_rss(pids, npids);
-    uint64_t pss = pcb_pss(pids, npids);
+    uint64_t peak = pcb_peak_rss(pids, nmeasured);
+    uint64_t pss = pcb_pss(pids, nmeasured);
     r->stop(pool);
     if (g->wl->case_teardown)
         g->wl->case_teardown(g->input);

@@ -110,7 +110,8 @@ void pcb_context_add(const struct pcb_options *o)
                        "one iteration = one batch of N tasks, manual time around the batch; "
                        "pool start and stop are outside it");
     pcb_gb_add_context("pcbench_memory",
-                       "peak_rss_bytes = VmHWM of pcbench + every worker process (shared "
-                       "copy-on-write pages counted per process); pss_bytes = proportional set "
-                       "size of the same processes at the end of the run");
+                       "peak_rss_bytes = VmHWM of pcbench + every worker process + the "
+                       "processes the workload starts for its cases (shared copy-on-write pages "
+                       "counted per process); pss_bytes = proportional set size of the same "
+                       "processes at the end of the run");
 }

@@ -140,6 +140,33 @@ static uint64_t status_kib(const char *pid, const char *key)
     return field(buf, key);
 }
 
+size_t pcb_children(pid_t *out, size_t cap)
+{
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    size_t n = 0;
+
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) != NULL && n < cap) {
+        char path[300], buf[4096];
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/task/%s/children", e->d_name);
+        if (read_small(path, buf, sizeof(buf)) <= 0)
+            continue;
+        for (char *p = buf, *end; n < cap; p = end) {
+            long pid = strtol(p, &end, 10);
+            if (end == p)
+                break;
+            if (pid > 0)
+                out[n++] = (pid_t)pid;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
 uint64_t pcb_peak_rss(const pid_t *pids, size_t n)
 {
     uint64_t kib = status_kib("self", "\nVmHWM:");

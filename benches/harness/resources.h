@@ -39,6 +39,10 @@ int pcb_usage_sample(const pid_t *pids, size_t n, struct pcb_usage *u);
  */
 double pcb_usage_cores(const struct pcb_usage *u0, const struct pcb_usage *u1);
 
+/* The child processes of this process (of all its threads), into out[0..cap); returns how
+ * many were written. From /proc/self/task/<tid>/children; 0 when /proc tells nothing. */
+size_t pcb_children(pid_t *out, size_t cap);
+
 /* Resets this process's peak RSS (VmHWM) to its current RSS. Returns 0 or -errno. */
 int pcb_peak_rss_reset(void);
 

@@ -17,6 +17,9 @@
  *                       other strategy looks far faster than its CPUs allow: the fixture must
  *                       put an "implausible" warning on those cases and they must still pass
  *   PLUGIN_LOPSIDED_WAIT Test.lopsided_wait: the same with waits (20 ms there, 1 ms elsewhere)
+ *   PLUGIN_HELPER       Test.helper: case_setup() starts a helper process (as IO.net starts its
+ *                       server) that fills 48 MiB of its own; the case's peak RSS and PSS must
+ *                       count it
  *   PLUGIN_CRASH        Test.crash: task 3 dies of SIGSEGV in any process but the one that
  *                       prepared the input (so in worker processes, not in the reference)
  */
@@ -27,9 +30,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct pcb_input {
+    pid_t helper;       /* Test.helper's process while a case runs, else 0 */
     uint64_t base;      /* what every digest starts from */
     pid_t owner;        /* the process that prepared it */
     pid_t owner_thread; /* the thread that prepared it */
@@ -61,6 +66,7 @@ static int prepare(const uint64_t *values, uint64_t seed, struct pcb_input **out
 #else
     in->base = pcb_mix64(seed) ^ values[0];
 #endif
+    in->helper = 0;
     in->owner = getpid();
     in->owner_thread = (pid_t)syscall(SYS_gettid);
     *out = in;
@@ -108,6 +114,50 @@ static int run(const struct pcb_input *in, uint64_t task, uint64_t *digest)
     return 0;
 }
 
+#ifdef PLUGIN_HELPER
+#define HELPER_BYTES (48u << 20)
+
+/* A helper process that holds 48 MiB of pages of its own until it is killed. */
+static int case_setup(struct pcb_input *in)
+{
+    int fds[2];
+    char ok;
+
+    if (pipe(fds) != 0)
+        return -errno;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -errno;
+    }
+    if (pid == 0) {
+        /* volatile: stores to memory nothing reads are otherwise removed, malloc() and all. */
+        volatile char *mem = malloc(HELPER_BYTES);
+        for (size_t i = 0; mem && i < HELPER_BYTES; i += 4096)
+            mem[i] = 1;
+        if (write(fds[1], "x", 1) != 1)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    ssize_t n = read(fds[0], &ok, 1); /* it holds the memory from here on */
+    close(fds[0]);
+    in->helper = pid;
+    return n == 1 ? 0 : PCB_ETASK;
+}
+
+static void case_teardown(struct pcb_input *in)
+{
+    if (in->helper > 0) {
+        kill(in->helper, SIGKILL);
+        waitpid(in->helper, NULL, 0);
+        in->helper = 0;
+    }
+}
+#endif
+
 #if defined(PLUGIN_NONDET)
 #define NAME "Test.clock"
 #elif defined(PLUGIN_NONDET_INPUT)
@@ -120,6 +170,8 @@ static int run(const struct pcb_input *in, uint64_t task, uint64_t *digest)
 #define NAME "count"
 #elif defined(PLUGIN_CRASH)
 #define NAME "Test.crash"
+#elif defined(PLUGIN_HELPER)
+#define NAME "Test.helper"
 #elif defined(PLUGIN_LOPSIDED)
 #define NAME "Test.lopsided"
 #elif defined(PLUGIN_LOPSIDED_WAIT)
@@ -140,6 +192,10 @@ static const struct pcb_workload workloads[] = {
      .nparams = 1,
      .prepare = prepare,
      .release = release,
+#ifdef PLUGIN_HELPER
+     .case_setup = case_setup,
+     .case_teardown = case_teardown,
+#endif
      .run = run},
 };
 

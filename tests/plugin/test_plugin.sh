@@ -14,8 +14,10 @@
 #   4. figures that cannot be true of honest work (a speedup above the CPUs, an efficiency
 #      above 1.1 on waiting work) carry a warning in the JSON, the summary and the report, and
 #      the cases still pass; an honest plugin's cases carry none;
-#   5. a plugin task that crashes a worker process fails its case, and the run goes on;
-#   6. pcbench-report and compare read the plugin's results like any others.
+#   5. a process the workload starts in case_setup() (as IO.net starts its server) is in the
+#      case's peak RSS and PSS;
+#   6. a plugin task that crashes a worker process fails its case, and the run goes on;
+#   7. pcbench-report and compare read the plugin's results like any others.
 #
 # usage: test_plugin.sh PCBENCH PLUGIN_DIR HASH_PLUGIN
 set -u
@@ -166,7 +168,19 @@ grep -q '"pcb_warning": "implausible: efficiency [0-9.]* on waiting work (speedu
 # few microseconds) carry no warning, whatever the noise.
 grep -q pcb_warning "$WORK/good.json" && flag "the good plugin's cases carry a warning: $(grep -m1 pcb_warning "$WORK/good.json")"
 
-# --- 5. a crashing plugin task ---
+# --- 5. processes a workload starts for its cases are measured with the pool ---
+# Test.helper's case_setup() starts a process holding 48 MiB (as IO.net starts its server).
+run helper "$PCBENCH" --pcb_plugin="$DIR/plugin_helper.so" "${QUICK[@]}" \
+    --benchmark_filter='^(Sequential|Threaded)/Test\.helper/' --benchmark_format=json
+[ "$rc" -eq 0 ] || flag "helper: exit status $rc: $(tail -n 2 "$WORK/helper.err")"
+for key in peak_rss_bytes pss_bytes; do
+    n=$(grep -c "\"$key\": " "$WORK/helper.out")
+    small=$(awk -v k="\"$key\":" '$1 == k { v = $2; sub(/,$/, "", v); if (v + 0 < 48 * 1048576) n++ } END { print n + 0 }' "$WORK/helper.out")
+    [ "$n" -ge 2 ] && [ "$small" -eq 0 ] ||
+        flag "helper: $key must count the helper's 48 MiB in every case ($small of $n below)"
+done
+
+# --- 6. a crashing plugin task ---
 run crash "$PCBENCH" --pcb_plugin="$DIR/plugin_crash.so" "${QUICK[@]}" --pcb_workers=2 \
     --benchmark_filter='^(Multiprocess|Sequential)/Test\.crash/' --benchmark_out="$WORK/crash.json"
 [ "$rc" -eq 1 ] || flag "crash: exit status $rc, expected 1"
