@@ -446,6 +446,9 @@ static void run_case(pcb_gb_state *st, void *arg)
         }
     }
     pcb_peak_rss_reset();
+    /* What the pool itself adds: PSS before it starts (pcbench with the prepared input, and the
+     * workload's helpers) against PSS at the end of the case. */
+    uint64_t pss_before = pcb_pss(helpers, nhelpers);
     struct pcb_pool_config cfg = {.workload = g->wl,
                                   .input = g->input,
                                   .workers = c->workers,
@@ -580,6 +583,8 @@ static void run_case(pcb_gb_state *st, void *arg)
     pcb_gb_counter(st, "failed_tasks", (double)ref.failed, PCB_GB_COUNTER_DEFAULT); /* a batch */
     pcb_gb_counter(st, "peak_rss_bytes", (double)peak, PCB_GB_COUNTER_KIBI);
     pcb_gb_counter(st, "pss_bytes", (double)pss, PCB_GB_COUNTER_KIBI);
+    pcb_gb_counter(st, "pool_pss_bytes", pss > pss_before ? (double)(pss - pss_before) : 0,
+                   PCB_GB_COUNTER_KIBI);
     pcb_gb_counter(st, "cores_used", pcb_usage_cores(&u0, &u1), PCB_GB_COUNTER_DEFAULT);
     pcb_gb_counter(st, "vol_cs_per_task", ntasks > 0 ? (double)(u1.vcsw - u0.vcsw) / ntasks : 0,
                    PCB_GB_COUNTER_DEFAULT);

@@ -71,7 +71,7 @@ static void fmt_x(char *out, size_t cap, double v)
 
 static void group_section(FILE *f, const struct pcb_rp_group *g, const char *dir, int charts)
 {
-    char t[32], sd[32], ips[32], rss[32], pss[32], sp[32], ef[32], cores[32];
+    char t[32], sd[32], ips[32], rss[32], pss[32], pool[32], sp[32], ef[32], cores[32];
 
     fprintf(f, "## ");
     md(f, g->key);
@@ -116,8 +116,8 @@ static void group_section(FILE *f, const struct pcb_rp_group *g, const char *dir
     }
     /* Detail. */
     fprintf(f, "\n| strategy | workers | chunk | median | stddev | items/s | speedup | "
-               "efficiency | peak RSS | PSS | cores used | reps |\n"
-               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+               "efficiency | peak RSS | PSS | pool PSS | cores used | reps |\n"
+               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (size_t s = 0; s < g->nseries; s++)
         for (size_t w = 0; w < g->nworkers; w++)
             for (size_t i = 0; i < g->ncases; i++) {
@@ -130,7 +130,7 @@ static void group_section(FILE *f, const struct pcb_rp_group *g, const char *dir
                 if (c->failed) {
                     fprintf(f, "FAILED: ");
                     md(f, c->error);
-                    fprintf(f, " | | | | | | | | | %zu |\n", c->nreps);
+                    fprintf(f, " | | | | | | | | | | %zu |\n", c->nreps);
                     continue;
                 }
                 pcb_rp_fmt_time(t, sizeof(t), c->median_ns);
@@ -138,13 +138,14 @@ static void group_section(FILE *f, const struct pcb_rp_group *g, const char *dir
                 pcb_rp_fmt_si(ips, sizeof(ips), pcb_rp_counter(c, "items_per_second"));
                 pcb_rp_fmt_bytes(rss, sizeof(rss), pcb_rp_counter(c, "peak_rss_bytes"));
                 pcb_rp_fmt_bytes(pss, sizeof(pss), pcb_rp_counter(c, "pss_bytes"));
+                pcb_rp_fmt_bytes(pool, sizeof(pool), pcb_rp_counter(c, "pool_pss_bytes"));
                 fmt_x(sp, sizeof(sp), c->speedup);
                 fmt_x(ef, sizeof(ef), c->efficiency);
                 fmt_x(cores, sizeof(cores), pcb_rp_counter(c, "cores_used"));
                 fprintf(f, c->winner ? "**%s**" : "%s", t);
-                fprintf(f, "%s | %s | %s | %s | %s | %s | %s | %s | %zu |\n",
-                        c->src && c->src->warning ? " ⚠" : "", sd, ips, sp, ef, rss, pss, cores,
-                        c->nreps);
+                fprintf(f, "%s | %s | %s | %s | %s | %s | %s | %s | %s | %zu |\n",
+                        c->src && c->src->warning ? " ⚠" : "", sd, ips, sp, ef, rss, pss, pool,
+                        cores, c->nreps);
             }
     fprintf(f, "\n");
     /* The figures pcbench itself found implausible (pcb_warning), each with its reason. */

@@ -15,7 +15,7 @@
 #      above 1.1 on waiting work) carry a warning in the JSON, the summary and the report, and
 #      the cases still pass; an honest plugin's cases carry none;
 #   5. a process the workload starts in case_setup() (as IO.net starts its server) is in the
-#      case's peak RSS and PSS;
+#      case's peak RSS and PSS, and not in the pool's own PSS;
 #   6. a plugin task that crashes a worker process fails its case, and the run goes on;
 #   7. pcbench-report and compare read the plugin's results like any others.
 #
@@ -179,6 +179,9 @@ for key in peak_rss_bytes pss_bytes; do
     [ "$n" -ge 2 ] && [ "$small" -eq 0 ] ||
         flag "helper: $key must count the helper's 48 MiB in every case ($small of $n below)"
 done
+# The pool's own PSS leaves out what was there before the pool started, the helper included.
+big=$(awk '$1 == "\"pool_pss_bytes\":" { v = $2; sub(/,$/, "", v); if (v + 0 >= 48 * 1048576) n++; seen++ } END { print (seen ? n + 0 : -1) }' "$WORK/helper.out")
+[ "$big" -eq 0 ] || flag "helper: pool_pss_bytes must leave the helper's 48 MiB out ($big cases hold it; -1: no such counter)"
 
 # --- 6. a crashing plugin task ---
 run crash "$PCBENCH" --pcb_plugin="$DIR/plugin_crash.so" "${QUICK[@]}" --pcb_workers=2 \
