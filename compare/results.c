@@ -1125,6 +1125,7 @@ enum gb_field {
     F_FAMILY,   /* numeric, but not a counter */
     F_INSTANCE, /* likewise */
     F_DIGEST,   /* pcbench's reference digest of the case's work */
+    F_WORK,     /* pcbench's kind of work: cpu, wait, empty */
     NFIELDS
 };
 
@@ -1147,6 +1148,7 @@ static const char *const gb_keys[NFIELDS] = {
     [F_FAMILY] = "family_index",
     [F_INSTANCE] = "per_family_instance_index",
     [F_DIGEST] = "pcb_digest",
+    [F_WORK] = "pcb_work",
 };
 
 /*
@@ -1341,6 +1343,12 @@ static int read_gbench_entry(struct reader *rd, const cJSON *b, size_t idx)
     e->label = kept_string(rd, f[F_LABEL], &bad);
     if (f[F_DIGEST] != NULL && (r = read_digest(rd, f[F_DIGEST], &rd->cases[c], idx, name)) < 0)
         return r;
+    if (f[F_WORK] != NULL) {
+        if (!cJSON_IsString(f[F_WORK]))
+            return fail(err, PCB_RESULTS_EFORMAT, path,
+                        "benchmark #%zu (\"%s\"): \"pcb_work\" is not a string", idx, name);
+        rd->cases[c].work = kept_string(rd, f[F_WORK], &bad);
+    }
     if ((r = get_number(rd, f[F_THREADS], "threads", &tmp, idx, name)) < 0)
         return r;
     e->threads = r ? clamp_i32(tmp) : 0;

@@ -140,6 +140,10 @@ struct pcb_results_case {
      * carries the same (else the file is refused). */
     uint64_t digest;
     bool has_digest; /* some entry carries "pcb_digest" (older files and hyperfine: none) */
+    /* pcbench's kind of work ("pcb_work"): "cpu", "wait" or "empty"; NULL when no entry says
+     * (older files, hyperfine). The report takes efficiency per CPU for CPU work and per task
+     * in flight for waiting work. */
+    const char *work;
 };
 
 struct pcb__results_store;
