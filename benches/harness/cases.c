@@ -867,7 +867,11 @@ static void run_life(pcb_gb_state *st, void *arg)
         c->runner->stop(pool);
         pcb_gb_set_iteration_time(st, (double)(t1 - t0) * 1e-9);
     }
-    pcb_gb_counter(st, "workers", c->workers, PCB_GB_COUNTER_DEFAULT);
+    /* Workers as the matrix counts them: K times the threads a default variant gives each
+     * (Hybrid's procs:P/threads:2 starts P x 2 threads). */
+    static const unsigned defaults[PCB_MAX_VARIANTS];
+    pcb_gb_counter(st, "workers", (double)c->workers * variant_multiplier(c->runner, defaults),
+                   PCB_GB_COUNTER_DEFAULT);
 }
 
 /* Crosses the runner list with worker counts: Lifecycle/<Strategy>/start/workers:K. */
