@@ -327,9 +327,10 @@ PY
 # CPU work, speedup / concurrency on waiting work. The summary's columns say which: Hybrid
 # procs:1/threads:2 on IO.sleep keeps 128 in flight, and its efficiency is its speedup / 128
 # (at most about 1), not / 2; Threaded at 2 workers on CPU.hash is its speedup / min(2, CPUs).
+# Tasks of 1 MiB keep the speedup well above the summary's 0.01 resolution on a loaded machine.
 test_summary_efficiency_is_per_cpu_or_per_task_in_flight() {
     pcb --benchmark_filter='^(Sequential|Hybrid|Threaded)/(IO\.sleep|CPU\.hash)/' --pcb_profile=quick \
-        --pcb_workers=1,2 --pcb_tasks=32 --pcb_param=latency_us=200 --pcb_param=kib=4 \
+        --pcb_workers=1,2 --pcb_tasks=32 --pcb_param=latency_us=200 --pcb_param=kib=1024 \
         --benchmark_min_time=0.01 --benchmark_min_warmup_time=0 ||
         fail "exited $? ($(tail -n 3 "$WORK/err"))"
     cpus=$(nproc)
