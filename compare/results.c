@@ -1126,6 +1126,7 @@ enum gb_field {
     F_INSTANCE, /* likewise */
     F_DIGEST,   /* pcbench's reference digest of the case's work */
     F_WARNING,  /* pcbench's warning about an implausible figure of the case */
+    F_WORK,     /* pcbench's kind of work: cpu, wait, empty */
     NFIELDS
 };
 
@@ -1149,6 +1150,7 @@ static const char *const gb_keys[NFIELDS] = {
     [F_INSTANCE] = "per_family_instance_index",
     [F_DIGEST] = "pcb_digest",
     [F_WARNING] = "pcb_warning",
+    [F_WORK] = "pcb_work",
 };
 
 /*
@@ -1345,6 +1347,12 @@ static int read_gbench_entry(struct reader *rd, const cJSON *b, size_t idx)
         return r;
     if (f[F_WARNING] != NULL && rd->cases[c].warning == NULL)
         rd->cases[c].warning = kept_string(rd, f[F_WARNING], &bad);
+    if (f[F_WORK] != NULL) {
+        if (!cJSON_IsString(f[F_WORK]))
+            return fail(err, PCB_RESULTS_EFORMAT, path,
+                        "benchmark #%zu (\"%s\"): \"pcb_work\" is not a string", idx, name);
+        rd->cases[c].work = kept_string(rd, f[F_WORK], &bad);
+    }
     if ((r = get_number(rd, f[F_THREADS], "threads", &tmp, idx, name)) < 0)
         return r;
     e->threads = r ? clamp_i32(tmp) : 0;

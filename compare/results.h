@@ -143,6 +143,10 @@ struct pcb_results_case {
     /* pcbench's warning about an implausible figure of the case ("pcb_warning"), from its
      * first entry that has one; NULL when none has. */
     const char *warning;
+    /* pcbench's kind of work ("pcb_work"): "cpu", "wait" or "empty"; NULL when no entry says
+     * (older files, hyperfine). The report takes efficiency per CPU for CPU work and per task
+     * in flight for waiting work. */
+    const char *work;
 };
 
 struct pcb__results_store;

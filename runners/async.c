@@ -30,8 +30,10 @@ static const struct pcb_variant async_variants[] = {
     {.name = "backend", .values = pcb__backend_values, .nvalues = 2, .nquick = 2},
 };
 
-/* Tasks in flight swept for waiting work (one in flight is AsyncBlocking's row). */
-static const uint64_t in_flight[] = {1000, 10000};
+/* Tasks in flight swept for waiting work (one in flight is AsyncBlocking's row): the thread
+ * pools' counts from 8 to 256, so every strategy is compared at equal concurrency, then the
+ * counts only an event loop reaches. The quick profile takes the first two. */
+static const uint64_t in_flight[] = {8, 32, 256, 1000, 10000};
 
 static void stop(struct pcb_pool *p)
 {
@@ -104,7 +106,7 @@ static int run(struct pcb_pool *p, const struct pcb_batch *b, struct pcb_batch_r
 const struct pcb_runner pcb_runner_async = {
     .name = "Async",
     .summary = "one thread, one event loop, K tasks in flight (epoll + timer heap, or io_uring)",
-    .flags = PCB_RUNNER_WORKERS,
+    .flags = PCB_RUNNER_WORKERS | PCB_RUNNER_IN_FLIGHT,
     .max_workers = PCB_MAX_WORKERS,
     .start = start_async,
     .run = run,
@@ -112,7 +114,7 @@ const struct pcb_runner pcb_runner_async = {
     .variants = async_variants,
     .nvariants = 1,
     .wait_workers = in_flight,
-    .nwait_workers = 2,
+    .nwait_workers = 5,
 };
 
 const struct pcb_runner pcb_runner_async_blocking = {

@@ -41,6 +41,9 @@ enum pcb_runner_flags {
     /* Cannot run workloads with a case_setup() (IO.net's server): its workers rebuild the input
      * apart, so a server started for the case would not be theirs. The matrix skips the pairs. */
     PCB_RUNNER_NO_CASE_SETUP = 1u << 3,
+    /* The worker count is tasks in flight on the caller's one thread (Async's event loop), not
+     * threads or processes: the case's `threads` and `processes` counters say 1. */
+    PCB_RUNNER_IN_FLIGHT = 1u << 4,
 };
 
 /*
@@ -174,6 +177,15 @@ struct pcb_runner {
      * batch faster than that bound fails as waits skipped. */
     unsigned wait_depth;
 };
+
+/* Tasks one worker thread of r keeps in flight on workload wl: r's wait_depth on waiting work
+ * with an asynchronous form (Hybrid's loop), else 1 (work without one runs inline). A case's
+ * concurrency is its total workers times this. wl NULL: 1. */
+static inline unsigned pcb_runner_loop_depth(const struct pcb_runner *r,
+                                             const struct pcb_workload *wl)
+{
+    return wl && wl->kind == PCB_WL_WAIT && wl->start && r->wait_depth ? r->wait_depth : 1;
+}
 
 /* Formats a one-line explanation into cfg->why, when the caller gave room for one. */
 void pcb__why(const struct pcb_pool_config *cfg, const char *fmt, ...)

@@ -272,7 +272,7 @@ test_json_run_with_repetitions_has_aggregates_and_context() {
 test_summary_shows_pss_beside_peak_rss() {
     pcb --benchmark_filter='^(Sequential|Multiprocess)/CPU\.hash/' --pcb_workers=2 "${SMALL[@]}" ||
         fail "exited $? ($(tail -n 3 "$WORK/err"))"
-    grep -Eq '^  strategy +workers +chunk +time/batch +items/s +speedup +effic\. +cores +peak RSS +PSS$' "$WORK/out" ||
+    grep -Eq '^  strategy +workers +conc\. +chunk +time/batch +items/s +speedup +effic\. +cores +peak RSS +PSS$' "$WORK/out" ||
         fail "no PSS column in the summary: $(grep -m1 '^  strategy' "$WORK/out")"
     # A row starts with '!' when its figures were flagged implausible (noise on a shared machine
     # can flag an honest one), else with a space.
@@ -280,6 +280,73 @@ test_summary_shows_pss_beside_peak_rss() {
     read -r rss pss <<<"$(awk '{ print $(NF-3), $(NF-1) }' <<<"$row")"
     awk -v r="$rss" -v p="$pss" 'BEGIN { exit !(p > 0 && r > 0 && p < r) }' ||
         fail "Multiprocess at 2 workers: PSS $pss MiB should be above 0 and below peak RSS $rss MiB: $row"
+}
+
+# Concurrency is its own axis: every matrix case carries `workers` (threads or processes; P x T
+# for Hybrid; tasks in flight for Async), `concurrency` (the most tasks in flight: K for the
+# pools and Async, P x T x 64 for Hybrid on waiting work, P x T on CPU work), `threads_used`
+# (threads that ran tasks) and `processes_used` (the processes those threads are in: pcbench's
+# own when its threads ran them), and its kind of work in "pcb_work". One small run of every
+# strategy at K = 2 on waiting and on CPU work; the values are written out per strategy here.
+test_every_strategy_reports_concurrency_threads_and_processes() {
+    pcb --benchmark_filter='^[A-Za-z]+/(IO\.sleep|CPU\.hash)/' --pcb_profile=quick --pcb_workers=2 \
+        --pcb_param=latency_us=100 --pcb_param=kib=4 --benchmark_format=json "${SMALL[@]}" ||
+        fail "exited $? ($(tail -n 3 "$WORK/err"))"
+    python3 - "$WORK/out" <<'PY' || fail "counters are wrong (above)"
+import json, sys
+# strategy: (workers, concurrency on IO.sleep, concurrency on CPU.hash, threads_used,
+# processes_used) at --pcb_workers=2 (Hybrid: procs:2/threads:2, its quick variant).
+want = {
+    "Sequential": (1, 1, 1, 1, 1), "AsyncBlocking": (1, 1, 1, 1, 1),
+    "Threaded": (2, 2, 2, 2, 1), "Partitioned": (2, 2, 2, 2, 1), "OpenMP": (2, 2, 2, 2, 1),
+    "Multiprocess": (2, 2, 2, 2, 2), "MasterWorker": (2, 2, 2, 2, 2),
+    "Async": (2, 2, 2, 1, 1), "Hybrid": (4, 256, 4, 4, 2),
+}
+seen = set()
+for b in json.load(open(sys.argv[1]))["benchmarks"]:
+    name = b["name"]
+    strategy, workload = name.split("/")[:2]
+    if b.get("error_occurred"):
+        sys.exit(f"{name} failed: {b.get('error_message')}")
+    w, cw, cc, t, p = want[strategy]
+    waiting = workload == "IO.sleep"
+    got = tuple(b.get(k) for k in ("workers", "concurrency", "threads_used", "processes_used"))
+    exp = (w, cw if waiting else cc, t, p)
+    if got != exp:
+        sys.exit(f"{name}: workers, concurrency, threads_used, processes_used = {got}, want {exp}")
+    if b.get("pcb_work") != ("wait" if waiting else "cpu"):
+        sys.exit(f"{name}: pcb_work {b.get('pcb_work')!r}")
+    if strategy == "Hybrid" and ("/depth:64/" in name) != waiting:
+        sys.exit(f"{name}: depth:64 belongs in Hybrid's names on waiting work only")
+    seen.add((strategy, workload))
+missing = {(s, w) for s in want for w in ("IO.sleep", "CPU.hash")} - seen
+if missing:
+    sys.exit(f"no case of {sorted(missing)}")
+PY
+}
+
+# Efficiency has one definition (benches/common/efficiency.h): speedup / min(workers, CPUs) on
+# CPU work, speedup / concurrency on waiting work. The summary's columns say which: Hybrid
+# procs:1/threads:2 on IO.sleep keeps 128 in flight, and its efficiency is its speedup / 128
+# (at most about 1), not / 2; Threaded at 2 workers on CPU.hash is its speedup / min(2, CPUs).
+# Tasks of 1 MiB keep the speedup well above the summary's 0.01 resolution on a loaded machine.
+test_summary_efficiency_is_per_cpu_or_per_task_in_flight() {
+    pcb --benchmark_filter='^(Sequential|Hybrid|Threaded)/(IO\.sleep|CPU\.hash)/' --pcb_profile=quick \
+        --pcb_workers=1,2 --pcb_tasks=32 --pcb_param=latency_us=200 --pcb_param=kib=1024 \
+        --benchmark_min_time=0.01 --benchmark_min_warmup_time=0 ||
+        fail "exited $? ($(tail -n 3 "$WORK/err"))"
+    cpus=$(nproc)
+    check_row() { # GROUP PATTERN DIVISOR WHAT
+        local row
+        row=$(sed -n "/^$1 /,/^\$/p" "$WORK/out" | grep -E "$2") ||
+            fail "no summary row $2 under $1: $(cat "$WORK/out")"
+        shift
+        awk -v d="$2" '{ sp = $(NF-6); ef = $(NF-5); exit !(sp > 0 && (sp / d - ef)^2 < 0.0001) }' \
+            <<<"$row" || fail "$3: efficiency is not speedup / $2: $row"
+    }
+    check_row IO.sleep '^  Hybrid threads:2 depth:64 +2 +128 ' 128 "Hybrid procs:1/threads:2 on IO.sleep"
+    check_row IO.sleep '^  Threaded +2 +2 +1 ' 2 "Threaded at 2 workers on IO.sleep"
+    check_row CPU.hash '^  Threaded +2 +2 +1 ' "$((cpus < 2 ? cpus : 2))" "Threaded at 2 workers on CPU.hash"
 }
 
 # A PCB_* variable pcbench does not know is warned about in one line, and the run goes on; the
@@ -374,6 +441,8 @@ TESTS=(
     test_valid_multiprocess_run_exits_0_and_leaves_no_process
     test_json_run_with_repetitions_has_aggregates_and_context
     test_summary_shows_pss_beside_peak_rss
+    test_every_strategy_reports_concurrency_threads_and_processes
+    test_summary_efficiency_is_per_cpu_or_per_task_in_flight
     test_unknown_pcb_variable_is_warned_about_not_refused
     test_workers_above_rlimit_nproc_are_refused_naming_it
     test_json_is_valid_whatever_the_program_path

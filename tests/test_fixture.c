@@ -286,8 +286,22 @@ static void test_every_registered_runner_passes_with_all_counters(void **state)
         assert_true(number(run, "vol_cs_per_task") >= 0);
         assert_true(number(run, "invol_cs_per_task") >= 0);
         assert_true(number(run, "failed_tasks") == 0);
-        double workers = (rs[i]->flags & PCB_RUNNER_WORKERS) && rs[i]->max_workers >= 2 ? 2 : 1;
+        double k = (rs[i]->flags & PCB_RUNNER_WORKERS) && rs[i]->max_workers >= 2 ? 2 : 1;
+        /* workers: K times the threads a default variant gives each (Hybrid's P x T); on CPU
+         * work the tasks in flight are as many; an event loop's K run on one thread. */
+        double workers = k;
+        for (size_t v = 0; v < rs[i]->nvariants; v++)
+            if (rs[i]->variants[v].flags & PCB_VARIANT_MULTIPLIES)
+                workers *= strtod(rs[i]->variants[v].values[0], NULL);
         assert_true(number(run, "workers") == workers);
+        assert_true(number(run, "concurrency") == workers);
+        assert_true(number(run, "threads_used") ==
+                    ((rs[i]->flags & PCB_RUNNER_IN_FLIGHT) ? 1 : workers));
+        assert_true(number(run, "processes_used") ==
+                    ((rs[i]->flags & PCB_RUNNER_PROCESSES) ? k : 1));
+        const cJSON *work = cJSON_GetObjectItemCaseSensitive(run, "pcb_work");
+        assert_true(cJSON_IsString(work));
+        assert_string_equal(work->valuestring, "cpu");
         assert_true(number(run, "tasks") == TASKS);
     }
 }

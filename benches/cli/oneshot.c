@@ -36,6 +36,7 @@
 #include "../harness/determinism.h"
 #include "../harness/options.h"
 #include "../harness/resources.h"
+#include "../common/efficiency.h"
 
 #define DEFAULT_TASKS 256 /* the matrix's default task count */
 #define DEFAULT_SEED 42   /* the matrix's default seed */
@@ -507,8 +508,8 @@ static void json_str(const char *s)
 }
 
 static void report(const struct oneshot *o, const char *variant_label, unsigned workers,
-                   unsigned total_workers, const struct measured *m, const struct measured *base,
-                   uint64_t ref, int status, uint64_t task_bytes)
+                   unsigned total_workers, uint64_t concurrency, const struct measured *m,
+                   const struct measured *base, uint64_t ref, int status, uint64_t task_bytes)
 {
     double wall = (double)m->wall_ns;
     double ips = wall > 0 ? (double)o->tasks / (wall * 1e-9) : 0;
@@ -516,6 +517,11 @@ static void report(const struct oneshot *o, const char *variant_label, unsigned 
     uint64_t vcs = m->u1.vcsw - m->u0.vcsw, ivcs = m->u1.ivcsw - m->u0.ivcsw;
     double speedup = base && m->wall_ns ? (double)base->wall_ns / wall : 0;
     bool ok = status == 0;
+    /* The one definition (efficiency.h): per CPU on CPU work, per task in flight on waiting
+     * work. */
+    bool waiting = o->workload->kind == PCB_WL_WAIT;
+    double efficiency =
+        pcb_efficiency(speedup, waiting, total_workers, (double)concurrency, pcb_cpus_allowed());
 
     if (o->json) {
         printf("{\"strategy\":");
@@ -541,9 +547,10 @@ static void report(const struct oneshot *o, const char *variant_label, unsigned 
                 printf(":%llu", (unsigned long long)v);
             }
         }
-        printf("},\"workers\":%u,\"total_workers\":%u,\"tasks\":%llu,\"chunk\":%llu,"
-               "\"seed\":%llu,\"wall_ns\":%llu,\"items_per_second\":%.6g,",
-               workers, total_workers, (unsigned long long)o->tasks, (unsigned long long)o->chunk,
+        printf("},\"workers\":%u,\"total_workers\":%u,\"concurrency\":%llu,\"tasks\":%llu,"
+               "\"chunk\":%llu,\"seed\":%llu,\"wall_ns\":%llu,\"items_per_second\":%.6g,",
+               workers, total_workers, (unsigned long long)concurrency,
+               (unsigned long long)o->tasks, (unsigned long long)o->chunk,
                (unsigned long long)o->seed, (unsigned long long)m->wall_ns, ips);
         if (task_bytes)
             printf("\"bytes_per_second\":%.6g,", ips * (double)task_bytes);
@@ -555,7 +562,7 @@ static void report(const struct oneshot *o, const char *variant_label, unsigned 
                (double)ivcs / (double)o->tasks);
         if (base)
             printf("\"baseline_wall_ns\":%llu,\"speedup\":%.4f,\"efficiency\":%.4f,",
-                   (unsigned long long)base->wall_ns, speedup, speedup / total_workers);
+                   (unsigned long long)base->wall_ns, speedup, efficiency);
         else
             printf("\"baseline_wall_ns\":null,\"speedup\":null,\"efficiency\":null,");
         printf("\"digest\":\"0x%016llx\",\"reference_digest\":\"0x%016llx\",\"reference\":\"%s\","
@@ -580,9 +587,9 @@ static void report(const struct oneshot *o, const char *variant_label, unsigned 
         printf(" %s:%s", o->workload->params[i].name,
                pcb_param_format(&o->workload->params[i], v, text, sizeof(text)));
     }
-    printf(", %u worker%s, %llu tasks, chunk %llu, seed %llu\n", total_workers,
-           total_workers == 1 ? "" : "s", (unsigned long long)o->tasks,
-           (unsigned long long)o->chunk, (unsigned long long)o->seed);
+    printf(", %u worker%s, %llu in flight, %llu tasks, chunk %llu, seed %llu\n", total_workers,
+           total_workers == 1 ? "" : "s", (unsigned long long)concurrency,
+           (unsigned long long)o->tasks, (unsigned long long)o->chunk, (unsigned long long)o->seed);
     printf("  wall time          %s (one batch; pool start and stop not included)\n", t);
     char si[32];
     printf("  items/s            %s\n", fmt_si(si, sizeof(si), ips));
@@ -597,8 +604,11 @@ static void report(const struct oneshot *o, const char *variant_label, unsigned 
            (double)ivcs / (double)o->tasks);
     if (base) {
         fmt_time(bt, sizeof(bt), (double)base->wall_ns);
-        printf("  speedup            %.2fx against one Sequential batch (%s); efficiency %.2f\n",
-               speedup, bt, speedup / total_workers);
+        printf("  speedup            %.2fx against one Sequential batch (%s); efficiency %.2f "
+               "(speedup / %s %.0f)\n",
+               speedup, bt, efficiency, waiting ? "concurrency" : "min(workers, CPUs)",
+               pcb_efficiency_divisor(waiting, total_workers, (double)concurrency,
+                                      pcb_cpus_allowed()));
     } else {
         printf("  speedup            - (no baseline)\n");
     }
@@ -652,6 +662,10 @@ int pcb_oneshot_main(int argc, char **argv)
     }
     if (total == 0)
         total = 1;
+    /* The loop depth is part of the case name's variants (depth:64); so it is of the label. */
+    if (pcb_runner_loop_depth(r, wl) > 1 && vlen < sizeof(variant_label))
+        vlen += (size_t)snprintf(variant_label + vlen, sizeof(variant_label) - vlen, "%sdepth:%u",
+                                 vlen ? " " : "", pcb_runner_loop_depth(r, wl));
 
     if ((err = wl->prepare(values, o.seed, &in)) != 0) {
         /* Every value is within its range, so what is left is an input the values name that
@@ -712,8 +726,9 @@ int pcb_oneshot_main(int argc, char **argv)
         base = m; /* Sequential against itself: speedup 1 by definition */
         have_base = true;
     }
-    report(&o, variant_label, (unsigned)o.workers, total, &m, have_base ? &base : NULL, ref, status,
-           wl->task_bytes ? wl->task_bytes(in) : 0);
+    report(&o, variant_label, (unsigned)o.workers, total,
+           (uint64_t)total * pcb_runner_loop_depth(r, wl), &m, have_base ? &base : NULL, ref,
+           status, wl->task_bytes ? wl->task_bytes(in) : 0);
 out:
     if (wl->case_teardown)
         wl->case_teardown(in);

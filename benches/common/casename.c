@@ -306,6 +306,18 @@ uint64_t pcb_name_total_workers(const struct pcb_name *n)
     return total;
 }
 
+uint64_t pcb_name_concurrency(const struct pcb_name *n)
+{
+    uint64_t total = pcb_name_total_workers(n);
+
+    for (size_t i = 0; i < n->nvariants; i++) {
+        uint64_t d;
+        if (strcmp(n->variants[i].key, "depth") == 0 && parse_u64(n->variants[i].value, &d))
+            total *= d;
+    }
+    return total;
+}
+
 const char *pcb_name_get(const struct pcb_name *n, const char *key)
 {
     for (size_t i = 0; i < n->nvariants; i++)

@@ -8,7 +8,7 @@
  *   matrix     <Strategy>/<Workload>/<wkey>:<K>[/<variant>:<v>]...
  *                  /tasks:<N>[/chunk:<C>][/<param>:<v>]...[/pin:<P>]
  *              e.g. Threaded/CPU.hash/workers:2/tasks:256/chunk:1/kib:64
- *                   Hybrid/IO.sleep/procs:2/threads:4/tasks:256/chunk:1/latency_us:1000
+ *                   Hybrid/IO.sleep/procs:2/threads:4/depth:64/tasks:256/chunk:1/latency_us:1000
  *                   Mem.alloc's Sequential/Mem.alloc/workers:1/tasks:256/alloc:jemalloc/...
  *   families   Floor/<what>/..., IPC/<mechanism>/..., Lifecycle/<what>/...
  *              (Lifecycle/<Strategy>/start/<wkey>:<K>[/<variant>:<v>]...[/pin:<P>] too)
@@ -19,7 +19,9 @@
  * the strategy's variants (queue:pipe, wait:spin, threads:4), the parts after tasks: (and
  * chunk:) are the workload's parameters, and pin: closes the name. Values are numbers or names
  * (alloc:jemalloc). A variant called "threads" multiplies the worker count (Hybrid's threads
- * per process): a name's total workers are K times it.
+ * per process): a name's total workers are K times it. A variant called "depth" multiplies
+ * those by the tasks each thread keeps in flight (Hybrid's loop on waiting work): a name's
+ * concurrency is its total workers times it.
  *
  * Names carry no tuning. Google Benchmark appends min_time:, min_warmup_time:, iterations: and
  * repeats: parts when a case sets them; pcbench sets none of them in names (its shim keeps such
@@ -109,6 +111,10 @@ int pcb_name_format(const struct pcb_name *n, char *out, size_t cap);
 
 /* K times every variant called "threads": the execution contexts a matrix name stands for. */
 uint64_t pcb_name_total_workers(const struct pcb_name *n);
+
+/* The total workers times the variant called "depth" (the tasks each worker thread keeps in
+ * flight, Hybrid's loop on waiting work): the most tasks in flight a matrix name stands for. */
+uint64_t pcb_name_concurrency(const struct pcb_name *n);
 
 /* The value of the variant or parameter called `key` of a parsed name, or NULL. */
 const char *pcb_name_get(const struct pcb_name *n, const char *key);

@@ -162,6 +162,21 @@ static uint64_t variant_multiplier(const struct pcb_runner *r, const unsigned *v
     return m;
 }
 
+/* The kind of work as the JSON's "pcb_work" names it: what the report and compare read to tell
+ * CPU work (efficiency against the CPUs) from waiting work (against the concurrency). */
+static const char *work_kind_name(enum pcb_wl_kind kind)
+{
+    switch (kind) {
+    case PCB_WL_CPU:
+        return "cpu";
+    case PCB_WL_WAIT:
+        return "wait";
+    case PCB_WL_EMPTY:
+        return "empty";
+    }
+    return "cpu";
+}
+
 /*
  * Writes the case's sequential reference digest into its JSON entries as "pcb_digest":
  * "0x<16 hex digits>". It depends only on the work (workload, parameters, seed, N), so two
@@ -417,6 +432,7 @@ static void run_case(pcb_gb_state *st, void *arg)
         return;
     }
     record_reference(st, &ref);
+    pcb_gb_set_case_field(st, "pcb_work", work_kind_name(g->wl->kind));
     if (ref.failed == c->tasks) { /* nothing left to measure or to check */
         fail(st, c, "sequential reference failed: all %llu tasks failed, task %llu with: %s",
              (unsigned long long)c->tasks, (unsigned long long)ref.err_task, pcb_strerror(ref.err));
@@ -475,11 +491,12 @@ static void run_case(pcb_gb_state *st, void *arg)
     for (size_t i = 0; i < nhelpers; i++)
         pids[nmeasured++] = helpers[i];
 
-    /* The most tasks in flight (workers, times the threads a variant gives each, times the tasks
-     * a thread keeps in flight on waiting work) and, for work that waits on a clock, the least
-     * time a batch can take with that many: a faster batch skipped waits. */
-    uint64_t concurrency = (uint64_t)c->workers * variant_multiplier(r, c->variant) *
-                           (r->wait_depth ? r->wait_depth : 1);
+    /* The workers (K times the threads a variant gives each: P x T for Hybrid), the most tasks
+     * in flight (workers times the tasks a thread keeps in flight on waiting work) and, for
+     * work that waits on a clock, the least time a batch can take with that many: a faster
+     * batch skipped waits. */
+    uint64_t workers = (uint64_t)c->workers * variant_multiplier(r, c->variant);
+    uint64_t concurrency = workers * pcb_runner_loop_depth(r, g->wl);
     uint64_t wait_ns = g->wl->task_wait_ns ? g->wl->task_wait_ns(g->input) : 0;
     uint64_t need_ns = wait_need_ns(c->tasks - ref.failed, concurrency, wait_ns);
     /* The tolerance: 1% less. Every wait checks the clock before it ends (pcb_sleep_ns(),
@@ -578,7 +595,16 @@ static void run_case(pcb_gb_state *st, void *arg)
     pcb_gb_set_items_processed(st, (int64_t)ntasks);
     if (g->wl->task_bytes)
         pcb_gb_set_bytes_processed(st, (int64_t)(ntasks * (double)g->wl->task_bytes(g->input)));
-    pcb_gb_counter(st, "workers", c->workers, PCB_GB_COUNTER_DEFAULT);
+    /* The axes of concurrency (docs/cases.md, "Counters"): workers as the summary and the
+     * report count them, the most tasks in flight, and the threads that ran tasks and the
+     * processes they ran in (pcbench's own when its threads ran them; not when it only handed
+     * them out to worker processes). An event loop's K are tasks in flight on one thread. */
+    pcb_gb_counter(st, "workers", (double)workers, PCB_GB_COUNTER_DEFAULT);
+    pcb_gb_counter(st, "concurrency", (double)concurrency, PCB_GB_COUNTER_DEFAULT);
+    pcb_gb_counter(st, "threads_used", (r->flags & PCB_RUNNER_IN_FLIGHT) ? 1 : (double)workers,
+                   PCB_GB_COUNTER_DEFAULT);
+    pcb_gb_counter(st, "processes_used", (r->flags & PCB_RUNNER_PROCESSES) ? (double)c->workers : 1,
+                   PCB_GB_COUNTER_DEFAULT);
     pcb_gb_counter(st, "tasks", (double)c->tasks, PCB_GB_COUNTER_DEFAULT);
     pcb_gb_counter(st, "failed_tasks", (double)ref.failed, PCB_GB_COUNTER_DEFAULT); /* a batch */
     pcb_gb_counter(st, "peak_rss_bytes", (double)peak, PCB_GB_COUNTER_KIBI);
@@ -723,6 +749,7 @@ static struct group *find_group(const struct pcb_workload *wl, const uint64_t *v
 /* Parameter values as names show them, for one case name. */
 struct name_values {
     char v[PCB_WL_MAX_PARAMS][32];
+    char depth[24]; /* the depth: part's value */
 };
 
 /*
@@ -742,12 +769,19 @@ static int case_name(char *out, size_t cap, const struct pcb_runner *r, unsigned
                          .tasks = tasks,
                          .chunk = (r->flags & PCB_RUNNER_CHUNK) ? chunk : 0,
                          .pin = pin != PCB_PIN_NONE ? pcb_pin_name((enum pcb_pin)pin) : NULL};
-    struct name_values text = {{{0}}};
+    struct name_values text = {.v = {{0}}, .depth = ""};
 
     for (size_t v = 0; v < r->nvariants && v < PCB_NAME_MAX_KV; v++) {
         const struct pcb_variant *va = &r->variants[v];
         n.variants[n.nvariants++] =
             (struct pcb_name_kv){va->name, va->values[variant[v] < va->nvalues ? variant[v] : 0]};
+    }
+    /* The tasks each worker thread keeps in flight, where that is more than one (Hybrid's loop
+     * on waiting work): a variant part, so the name says the case's concurrency. */
+    uint64_t depth = pcb_runner_loop_depth(r, wl);
+    if (depth > 1 && n.nvariants < PCB_NAME_MAX_KV) {
+        snprintf(text.depth, sizeof(text.depth), "%llu", (unsigned long long)depth);
+        n.variants[n.nvariants++] = (struct pcb_name_kv){"depth", text.depth};
     }
     for (size_t p = 0; wl && p < wl->nparams && p < PCB_NAME_MAX_KV; p++)
         n.params[n.nparams++] = (struct pcb_name_kv){
@@ -957,7 +991,11 @@ static void run_life(pcb_gb_state *st, void *arg)
         c->runner->stop(pool);
         pcb_gb_set_iteration_time(st, (double)(t1 - t0) * 1e-9);
     }
-    pcb_gb_counter(st, "workers", c->workers, PCB_GB_COUNTER_DEFAULT);
+    /* Workers as the matrix counts them: K times the threads a default variant gives each
+     * (Hybrid's procs:P/threads:2 starts P x 2 threads). */
+    static const unsigned defaults[PCB_MAX_VARIANTS];
+    pcb_gb_counter(st, "workers", (double)c->workers * variant_multiplier(c->runner, defaults),
+                   PCB_GB_COUNTER_DEFAULT);
 }
 
 /* Crosses the runner list with worker counts: Lifecycle/<Strategy>/start/workers:K. */

@@ -464,8 +464,8 @@ static const struct pcb_opt table[] = {
      .help = "worker counts, 1.." PCB_XSTR(
          PCB_OPT_WORKERS_MAX) "\n"
                               "default: 1..2x CPUs for CPU work; for waiting work threads\n"
-                              "1,8,32,256,1024, processes 1,8,32, event loops 1,1000,10000\n"
-                              "tasks in flight (a batch grows to K tasks when K > N)"},
+                              "1,8,32,256,1024, processes 1,8,32, event loops 8,32,256,1000,\n"
+                              "10000 tasks in flight (a batch grows to K tasks when K > N)"},
     {.name = "--pcb_tasks",
      .env = "PCB_TASKS",
      .arg = "LIST",

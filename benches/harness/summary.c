@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "../../runners/runner.h"
+#include "../../runners/support.h"
 #include "../../workloads/workload.h"
 #include "../common/casename.h"
+#include "../common/efficiency.h"
 
 #define MAX_SAMPLES 64
 
@@ -18,7 +20,9 @@ struct entry {
     char name[256];        /* run name */
     char strategy[96];     /* first part, plus the strategy's own variant parts (wait:, queue:) */
     char group[192];       /* workload, tasks and parameters: what speedup is relative to */
-    unsigned workers;      /* workers:K, 0 when absent */
+    unsigned workers;      /* total workers (P x T for Hybrid), 0 when not a matrix case */
+    double concurrency;    /* the most tasks in flight (the counter, else from the name) */
+    int waiting;           /* the workload waits (PCB_WL_WAIT): efficiency is per task in flight */
     char chunk[24];        /* chunk:C or "-" */
     double t[MAX_SAMPLES]; /* real ns per iteration, per repetition */
     size_t nt;
@@ -82,6 +86,9 @@ static void parse_name(struct entry *e)
         snprintf(e->chunk, sizeof(e->chunk), "%llu", (unsigned long long)n.chunk);
     uint64_t total = pcb_name_total_workers(&n);
     e->workers = total > 0 && total < 1000000 ? (unsigned)total : 0;
+    e->concurrency = (double)pcb_name_concurrency(&n);
+    const struct pcb_workload *wl = pcb_workload_find(n.workload);
+    e->waiting = wl && wl->kind == PCB_WL_WAIT;
 }
 
 void pcb_summary_collect(const struct pcb_gb_run_info *r, void *ctx)
@@ -125,6 +132,11 @@ void pcb_summary_collect(const struct pcb_gb_run_info *r, void *ctx)
     e->pss = counter(r, "pss_bytes");
     if (r->warning && r->warning[0])
         snprintf(e->warning, sizeof(e->warning), "%s", r->warning);
+    /* The case's own counts win over the name's (they are the same for pcbench's cases). */
+    if (e->workers && counter(r, "workers") >= 1)
+        e->workers = (unsigned)counter(r, "workers");
+    if (counter(r, "concurrency") >= 1)
+        e->concurrency = counter(r, "concurrency");
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -213,8 +225,11 @@ void pcb_summary_print(void)
         if (entries[i].workers)
             any_matrix = 1;
     if (any_matrix) {
-        printf("\nSummary: median time per batch; speedup = Sequential's median / this median on "
-               "the same input and task count; efficiency = speedup / workers; peak RSS counts "
+        printf("\nSummary: median time per batch; workers = threads or processes (P x T for "
+               "Hybrid, tasks in flight for Async); speedup = Sequential's median / this median "
+               "on the same input and task count; efficiency = speedup / min(workers, CPUs) on "
+               "CPU work, speedup / concurrency (the most tasks in flight, column conc.) on "
+               "waiting work; peak RSS counts "
                "every process's copy-on-write pages in full, PSS splits shared pages among the "
                "processes sharing them\n");
     }
@@ -234,8 +249,8 @@ void pcb_summary_print(void)
             if (strcmp(entries[j].group, g->group) == 0 &&
                 strcmp(entries[j].strategy, "Sequential") == 0 && !entries[j].failed)
                 seq = median(&entries[j]);
-        printf("\n%s\n  %-36s %7s %6s %12s %10s %8s %7s %6s %10s %10s\n", g->group, "strategy",
-               "workers", "chunk", "time/batch", "items/s", "speedup", "effic.", "cores",
+        printf("\n%s\n  %-36s %7s %6s %6s %12s %10s %8s %7s %6s %10s %10s\n", g->group, "strategy",
+               "workers", "conc.", "chunk", "time/batch", "items/s", "speedup", "effic.", "cores",
                "peak RSS", "PSS");
         for (size_t j = i; j < nentries; j++) {
             struct entry *e = &entries[j];
@@ -243,7 +258,8 @@ void pcb_summary_print(void)
             if (!e->workers || strcmp(e->group, g->group) != 0)
                 continue;
             if (e->failed) {
-                printf("  %-36s %7u %6s FAILED: %s\n", e->strategy, e->workers, e->chunk, e->error);
+                printf("  %-36s %7u %6.0f %6s FAILED: %s\n", e->strategy, e->workers,
+                       e->concurrency, e->chunk, e->error);
                 continue;
             }
             double m = median(e);
@@ -251,11 +267,13 @@ void pcb_summary_print(void)
             fmt_si(ips, sizeof(ips), e->items_per_s);
             if (seq > 0 && m > 0) {
                 snprintf(sp, sizeof(sp), "%.2f", seq / m);
-                snprintf(ef, sizeof(ef), "%.2f", seq / m / e->workers);
+                snprintf(ef, sizeof(ef), "%.2f",
+                         pcb_efficiency(seq / m, e->waiting, e->workers, e->concurrency,
+                                        pcb_cpus_allowed()));
             }
-            printf("%c %-36s %7u %6s %12s %10s %8s %7s %6.2f %6.1f MiB %6.1f MiB\n",
-                   e->warning[0] ? '!' : ' ', e->strategy, e->workers, e->chunk, t, ips, sp, ef,
-                   e->cores, e->peak_rss / 1048576.0, e->pss / 1048576.0);
+            printf("%c %-36s %7u %6.0f %6s %12s %10s %8s %7s %6.2f %6.1f MiB %6.1f MiB\n",
+                   e->warning[0] ? '!' : ' ', e->strategy, e->workers, e->concurrency, e->chunk, t,
+                   ips, sp, ef, e->cores, e->peak_rss / 1048576.0, e->pss / 1048576.0);
         }
         for (size_t j = i; j < nentries; j++) {
             struct entry *e = &entries[j];

@@ -127,7 +127,8 @@ static int ok(const struct pcb_rp_case *c)
 }
 
 /* The group's data file: one block per series (index i = series i), columns
- * workers, median, stddev (in the chart's unit), speedup, peak RSS (MiB). */
+ * the group's axis (workers, or tasks in flight on waiting work), median, stddev (in the chart's
+ * unit), speedup, peak RSS (MiB). */
 static int group_data(const char *dir, const struct pcb_rp_group *g, double div)
 {
     char path[4096];
@@ -139,16 +140,17 @@ static int group_data(const char *dir, const struct pcb_rp_group *g, double div)
     for (size_t s = 0; s < g->nseries; s++) {
         fprintf(f, "# ");
         dat_str(f, g->series[s]);
-        fprintf(f, "\n# workers median stddev speedup peak_rss_mib pss_mib\n");
+        fprintf(f, "\n# %s median stddev speedup peak_rss_mib pss_mib\n",
+                strcmp(g->axis, "workers") ? "in_flight" : "workers");
         int rows = 0;
-        for (size_t w = 0; w < g->nworkers; w++)
+        for (size_t w = 0; w < g->nat; w++)
             for (size_t i = 0; i < g->ncases; i++) {
                 const struct pcb_rp_case *c = g->cases[i];
-                if (!ok(c) || c->workers != g->workers[w] || strcmp(c->series, g->series[s]))
+                if (!ok(c) || c->at != g->at[w] || strcmp(c->series, g->series[s]))
                     continue;
                 double rss = pcb_rp_counter(c, "peak_rss_bytes");
                 double pss = pcb_rp_counter(c, "pss_bytes");
-                fprintf(f, "%u %.6g %.6g %.6g %.6g %.6g\n", c->workers, c->median_ns / div,
+                fprintf(f, "%u %.6g %.6g %.6g %.6g %.6g\n", c->at, c->median_ns / div,
                         isnan(c->stddev_ns) ? 0 : c->stddev_ns / div,
                         isnan(c->speedup) ? NAN : c->speedup, isnan(rss) ? NAN : rss / 1048576.0,
                         isnan(pss) ? NAN : pss / 1048576.0);
@@ -182,12 +184,12 @@ static void series_plot(FILE *gp, const struct pcb_rp_group *g, const char *usin
 /* Workers on a log2 axis (sweeps go 1..2x CPUs or 1, 8, 32, 256), a tic at every count. */
 static void x_axis(FILE *gp, const struct pcb_rp_group *g)
 {
-    unsigned wmin = g->nworkers ? g->workers[0] : 1;
-    unsigned wmax = g->nworkers ? g->workers[g->nworkers - 1] : 1;
+    unsigned wmin = g->nat ? g->at[0] : 1;
+    unsigned wmax = g->nat ? g->at[g->nat - 1] : 1;
 
     fprintf(gp, "set logscale x 2\nset xrange [%g:%g]\nset xtics (", wmin / 1.3, wmax * 1.3);
-    for (size_t w = 0; w < g->nworkers; w++)
-        fprintf(gp, "%s%u", w ? ", " : "", g->workers[w]);
+    for (size_t w = 0; w < g->nat; w++)
+        fprintf(gp, "%s%u", w ? ", " : "", g->at[w]);
     fprintf(gp, ")\n");
 }
 
@@ -313,6 +315,8 @@ static void group_charts(FILE *gp, const char *dir, const struct pcb_rp_report *
     if (group_data(dir, g, div))
         return;
     seq = g->sequential ? g->sequential->median_ns / div : NAN;
+    /* The x axis: workers, or the most tasks in flight on waiting work (model.c). */
+    const char *xlab = strcmp(g->axis, "workers") ? "tasks in flight" : "workers";
     for (int t = 0; t < 2; t++) {
         int first = 1;
         char base[160];
@@ -321,7 +325,7 @@ static void group_charts(FILE *gp, const char *dir, const struct pcb_rp_report *
         snprintf(title, sizeof(title), "%s: median time per batch (lower is better)", g->key);
         snprintf(ylabel, sizeof(ylabel), "median time per batch (%s)%s", unit,
                  maxt / mint > 30 ? ", log scale" : "");
-        common(gp, title, "workers", ylabel);
+        common(gp, title, xlab, ylabel);
         output(gp, t, base);
         x_axis(gp, g);
         if (maxt / mint > 30)
@@ -343,12 +347,12 @@ static void group_charts(FILE *gp, const char *dir, const struct pcb_rp_report *
             snprintf(base, sizeof(base), "%s-speedup", g->slug);
             snprintf(title, sizeof(title), "%s: speedup against Sequential (higher is better)",
                      g->key);
-            common(gp, title, "workers", "speedup (Sequential time / time), log scale");
+            common(gp, title, xlab, "speedup (Sequential time / time), log scale");
             output(gp, t, base);
             /* Log-log: the ideal line is the diagonal, and 2x on the axis is 2x anywhere. */
             x_axis(gp, g);
             fprintf(gp, "set logscale y 2\n");
-            fprintf(gp, "plot x with lines dt 2 lw 2 lc rgb '#555555' title 'ideal (= workers)'");
+            fprintf(gp, "plot x with lines dt 2 lw 2 lc rgb '#555555' title 'ideal (= %s)'", xlab);
             series_plot(gp, g, "1:4", 1, "linespoints", &first);
             fprintf(gp, "\nunset output\n");
         }
@@ -362,7 +366,7 @@ static void group_charts(FILE *gp, const char *dir, const struct pcb_rp_report *
         first = 1;
         snprintf(base, sizeof(base), "%s-rss", g->slug);
         snprintf(title, sizeof(title), "%s: peak RSS, pcbench + worker processes", g->key);
-        common(gp, title, "workers", "peak RSS (MiB)");
+        common(gp, title, xlab, "peak RSS (MiB)");
         output(gp, t, base);
         x_axis(gp, g);
         fprintf(gp, "set yrange [0:*]\n");
@@ -379,7 +383,7 @@ static void group_charts(FILE *gp, const char *dir, const struct pcb_rp_report *
         snprintf(base, sizeof(base), "%s-pss", g->slug);
         snprintf(title, sizeof(title), "%s: PSS (shared pages split), pcbench + worker processes",
                  g->key);
-        common(gp, title, "workers", "PSS (MiB)");
+        common(gp, title, xlab, "PSS (MiB)");
         output(gp, t, base);
         x_axis(gp, g);
         fprintf(gp, "set yrange [0:*]\n");

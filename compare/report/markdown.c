@@ -79,23 +79,31 @@ static void group_section(FILE *f, const struct pcb_rp_group *g, const char *dir
     if (!g->sequential)
         fprintf(f, "No Sequential case on this input: speedup and efficiency are not shown.\n\n");
     /* Pivot: strategies x worker counts. */
-    fprintf(f, "Median time per batch (speedup against Sequential); **bold**: fastest at that "
-               "worker count.\n\n| strategy |");
-    for (size_t w = 0; w < g->nworkers; w++)
-        fprintf(f, " %u worker%s |", g->workers[w], g->workers[w] == 1 ? "" : "s");
+    bool waiting = strcmp(g->axis, "workers") != 0;
+    fprintf(f,
+            "Median time per batch (speedup against Sequential); **bold**: fastest at that %s."
+            "\n\n| strategy |",
+            waiting ? "concurrency (tasks in flight: threads or processes for the pools, tasks on "
+                      "the loop for Async, procs x threads x depth for Hybrid)"
+                    : "worker count");
+    for (size_t w = 0; w < g->nat; w++)
+        if (waiting)
+            fprintf(f, " %u in flight |", g->at[w]);
+        else
+            fprintf(f, " %u worker%s |", g->at[w], g->at[w] == 1 ? "" : "s");
     fprintf(f, "\n|---|");
-    for (size_t w = 0; w < g->nworkers; w++)
+    for (size_t w = 0; w < g->nat; w++)
         fprintf(f, "---:|");
     fprintf(f, "\n");
     for (size_t s = 0; s < g->nseries; s++) {
         fprintf(f, "| ");
         md(f, g->series[s]);
         fprintf(f, " |");
-        for (size_t w = 0; w < g->nworkers; w++) {
+        for (size_t w = 0; w < g->nat; w++) {
             int any = 0;
             for (size_t i = 0; i < g->ncases; i++) {
                 const struct pcb_rp_case *c = g->cases[i];
-                if (strcmp(c->series, g->series[s]) != 0 || c->workers != g->workers[w])
+                if (strcmp(c->series, g->series[s]) != 0 || c->at != g->at[w])
                     continue;
                 fprintf(f, "%s", any ? "<br>" : " ");
                 any = 1;
@@ -115,22 +123,23 @@ static void group_section(FILE *f, const struct pcb_rp_group *g, const char *dir
         fprintf(f, "\n");
     }
     /* Detail. */
-    fprintf(f, "\n| strategy | workers | chunk | median | stddev | items/s | speedup | "
+    fprintf(f, "\n| strategy | workers | in flight | chunk | median | stddev | items/s | speedup | "
                "efficiency | peak RSS | PSS | pool PSS | cores used | reps |\n"
-               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (size_t s = 0; s < g->nseries; s++)
-        for (size_t w = 0; w < g->nworkers; w++)
+        for (size_t w = 0; w < g->nat; w++)
             for (size_t i = 0; i < g->ncases; i++) {
                 const struct pcb_rp_case *c = g->cases[i];
-                if (strcmp(c->series, g->series[s]) != 0 || c->workers != g->workers[w])
+                if (strcmp(c->series, g->series[s]) != 0 || c->at != g->at[w])
                     continue;
                 fprintf(f, "| ");
                 md(f, c->series);
-                fprintf(f, " | %s | %s | ", c->workers_label, c->chunk[0] ? c->chunk : "-");
+                fprintf(f, " | %s | %u | %s | ", c->workers_label, c->concurrency,
+                        c->chunk[0] ? c->chunk : "-");
                 if (c->failed) {
                     fprintf(f, "FAILED: ");
                     md(f, c->error);
-                    fprintf(f, " | | | | | | | | | | %zu |\n", c->nreps);
+                    fprintf(f, " | | | | | | | | | %zu |\n", c->nreps);
                     continue;
                 }
                 pcb_rp_fmt_time(t, sizeof(t), c->median_ns);
@@ -167,13 +176,19 @@ static void group_section(FILE *f, const struct pcb_rp_group *g, const char *dir
     if (charts) {
         char base[160];
         snprintf(base, sizeof(base), "%s-time", g->slug);
-        chart_link(f, dir, base, "median time per batch against workers");
+        const char *x = waiting ? "tasks in flight" : "workers";
+        char what[96];
+        snprintf(what, sizeof(what), "median time per batch against %s", x);
+        chart_link(f, dir, base, what);
         snprintf(base, sizeof(base), "%s-speedup", g->slug);
-        chart_link(f, dir, base, "speedup against workers");
+        snprintf(what, sizeof(what), "speedup against %s", x);
+        chart_link(f, dir, base, what);
         snprintf(base, sizeof(base), "%s-rss", g->slug);
-        chart_link(f, dir, base, "peak RSS against workers");
+        snprintf(what, sizeof(what), "peak RSS against %s", x);
+        chart_link(f, dir, base, what);
         snprintf(base, sizeof(base), "%s-pss", g->slug);
-        chart_link(f, dir, base, "PSS against workers");
+        snprintf(what, sizeof(what), "PSS against %s", x);
+        chart_link(f, dir, base, what);
     }
 }
 
@@ -181,21 +196,23 @@ static void glance(FILE *f, const struct pcb_rp_report *r)
 {
     char t[32];
 
-    fprintf(f, "## At a glance\n\nThe fastest strategy per workload and worker count "
-               "(speedup against Sequential).\n\n| workload | winners by workers | fastest "
-               "overall |\n|---|---|---|\n");
+    fprintf(f, "## At a glance\n\nThe fastest strategy per workload at each worker count (CPU "
+               "work) or at each concurrency, the most tasks in flight (waiting work), so "
+               "strategies meet at equal concurrency (speedup against Sequential).\n\n| "
+               "workload | winners by workers or in flight | fastest overall |\n|---|---|---|\n");
     for (size_t k = 0; k < r->ngroups; k++) {
         const struct pcb_rp_group *g = &r->groups[k];
         const struct pcb_rp_case *best = NULL;
         fprintf(f, "| ");
         md(f, g->key);
         fprintf(f, " | ");
-        for (size_t w = 0; w < g->nworkers; w++)
+        for (size_t w = 0; w < g->nat; w++)
             for (size_t i = 0; i < g->ncases; i++) {
                 const struct pcb_rp_case *c = g->cases[i];
-                if (!c->winner || c->workers != g->workers[w])
+                if (!c->winner || c->at != g->at[w])
                     continue;
-                fprintf(f, "%s%u: **", w ? " · " : "", c->workers);
+                fprintf(f, "%s%u%s: **", w ? " · " : "", c->at,
+                        strcmp(g->axis, "workers") ? " in flight" : "");
                 md(f, c->series);
                 fprintf(f, "**");
                 if (!isnan(c->speedup))
@@ -206,8 +223,10 @@ static void glance(FILE *f, const struct pcb_rp_report *r)
         fprintf(f, " | ");
         if (best) {
             md(f, best->series);
-            fprintf(f, " at %s worker%s, %s", best->workers_label, best->workers == 1 ? "" : "s",
-                    pcb_rp_fmt_time(t, sizeof(t), best->median_ns));
+            fprintf(f, " at %s worker%s", best->workers_label, best->workers == 1 ? "" : "s");
+            if (best->waiting)
+                fprintf(f, " (%u in flight)", best->concurrency);
+            fprintf(f, ", %s", pcb_rp_fmt_time(t, sizeof(t), best->median_ns));
             if (!isnan(best->speedup))
                 fprintf(f, ", %.2fx", best->speedup);
         } else {
@@ -258,13 +277,15 @@ static void advice(FILE *f, const struct pcb_rp_report *r)
 {
     char t[32], pss[32], model[256];
 
-    fprintf(f, "## Advice\n\nWhat to use on this machine, per input: the fastest case, with its "
-               "speedup and efficiency, its memory (PSS: shared pages counted once), its context "
-               "switches per task, the next best strategy at the same worker count, and where "
-               "the scaling model says the winner's strategy stops scaling (see \"Scaling "
-               "model\"). Generated from this run's data; a different machine needs its own "
-               "run.\n\n| input | use | speedup | efficiency | PSS | switches/task | next at "
-               "the same workers | scaling |\n|---|---|---:|---:|---:|---:|---|---|\n");
+    fprintf(f,
+            "## Advice\n\nWhat to use on this machine, per input: the fastest case, with its "
+            "speedup and efficiency, its memory (PSS: shared pages counted once), its context "
+            "switches per task, the next best strategy at the same worker count (on waiting "
+            "work: the same tasks in flight), and where "
+            "the scaling model says the winner's strategy stops scaling (see \"Scaling "
+            "model\"). Generated from this run's data; a different machine needs its own "
+            "run.\n\n| input | use | speedup | efficiency | PSS | switches/task | next at "
+            "the same workers or in flight | scaling |\n|---|---|---:|---:|---:|---:|---|---|\n");
     for (size_t k = 0; k < r->ngroups; k++) {
         const struct pcb_rp_group *g = &r->groups[k];
         const struct pcb_rp_case *best = fastest(g), *next = NULL;
@@ -272,7 +293,7 @@ static void advice(FILE *f, const struct pcb_rp_report *r)
             continue;
         for (size_t i = 0; i < g->ncases; i++) {
             const struct pcb_rp_case *c = g->cases[i];
-            if (c != best && !c->failed && c->median_ns > 0 && c->workers == best->workers &&
+            if (c != best && !c->failed && c->median_ns > 0 && c->at == best->at &&
                 strcmp(c->series, best->series) != 0 && (!next || c->median_ns < next->median_ns))
                 next = c;
         }
@@ -612,8 +633,11 @@ int pcb_rp_write_markdown(const struct pcb_rp_report *r, const char *dir, const 
         fprintf(f, "**Charts:** skipped: %s.\n\n", r->charts_note);
     fprintf(f, "Median time is per batch of N tasks (per operation for the families), over the "
                "repetitions; speedup = Sequential's median / this median on the same input and "
-               "task count; efficiency = speedup / workers; peak RSS counts pcbench and every "
-               "worker process; cores used = CPU time / wall time.\n\n");
+               "task count; workers = threads or processes (P x T for Hybrid, tasks in flight "
+               "for Async); in flight = the most tasks in flight (concurrency); efficiency = "
+               "speedup / min(workers, CPUs) on CPU work, speedup / in flight on waiting work; "
+               "peak RSS counts pcbench and every worker process; cores used = CPU time / wall "
+               "time.\n\n");
     if (r->ngroups) {
         glance(f, r);
         advice(f, r);

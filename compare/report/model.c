@@ -18,8 +18,12 @@
  * case is its name without the parts Google Benchmark adds (min_time:, manual_time, ...).
  *
  * Speedup is Sequential's median / the case's median in the same group (workload, tasks and
- * parameters); efficiency is speedup / workers. The winner of a group at a worker count is its
- * fastest case that did not fail.
+ * parameters). Efficiency has the one definition of efficiency.h: speedup / min(workers, CPUs)
+ * on CPU work, speedup / concurrency on waiting work (the file's "pcb_work" says which; a file
+ * without it is taken as CPU work). A group's cases are compared along one axis: workers, or,
+ * on waiting work, the most tasks in flight (the `concurrency` counter, else the name's
+ * workers x depth:), so a thread pool, an event loop and Hybrid meet at equal concurrency. The
+ * winner of a group at an axis value is its fastest case there that did not fail.
  *
  * Floor pairing: an IPC/, Lifecycle/ or Floor/ case whose label (Google Benchmark's "label")
  * is the name of a Floor/ case is read against that case. Otherwise a case with a part "threads"
@@ -32,6 +36,7 @@
 #include "report.h"
 
 #include "casename.h"
+#include "efficiency.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -334,7 +339,7 @@ void pcb_rp_report_free(struct pcb_rp_report *r)
         free(r->groups[i].key);
         free(r->groups[i].workload);
         free(r->groups[i].cases);
-        free(r->groups[i].workers);
+        free(r->groups[i].at);
         free(r->groups[i].series);
     }
     free(r->groups);
@@ -421,8 +426,14 @@ static int parse_case(struct pcb_rp_case *c)
     c->tasks = n.tasks;
     if (n.chunk)
         snprintf(c->chunk, sizeof(c->chunk), "%llu", (unsigned long long)n.chunk);
-    uint64_t total = pcb_name_total_workers(&n);
+    uint64_t total = pcb_name_total_workers(&n), conc = pcb_name_concurrency(&n);
     c->workers = total > UINT32_MAX ? UINT32_MAX : (unsigned)total;
+    c->concurrency = conc > UINT32_MAX ? UINT32_MAX : (unsigned)conc;
+    double counted = pcb_rp_counter(c, "concurrency");
+    if (counted >= 1 && counted <= UINT32_MAX)
+        c->concurrency = (unsigned)counted;
+    c->waiting = c->src && c->src->work && strcmp(c->src->work, "wait") == 0;
+    c->at = c->waiting ? c->concurrency : c->workers;
     const char *threads = pcb_name_get(&n, "threads");
     if (threads && *threads && threads[strspn(threads, "0123456789")] == '\0')
         snprintf(c->workers_label, sizeof(c->workers_label), "%llux%s",
@@ -497,7 +508,7 @@ static int cmp_uint(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int build_group(struct pcb_rp_group *g)
+static int build_group(struct pcb_rp_group *g, unsigned cpus)
 {
     /* Series: strategy + variant, plus the chunk when this strategy shows several chunks. */
     for (size_t i = 0; i < g->ncases; i++) {
@@ -531,32 +542,35 @@ static int build_group(struct pcb_rp_group *g)
     for (size_t i = 0; i < g->ncases; i++) {
         struct pcb_rp_case *c = g->cases[i];
         int seen = 0;
-        for (size_t j = 0; j < g->nworkers; j++)
-            seen |= g->workers[j] == c->workers;
+        if (c->waiting)
+            g->axis = "in flight";
+        for (size_t j = 0; j < g->nat; j++)
+            seen |= g->at[j] == c->at;
         if (!seen) {
-            unsigned *m = realloc(g->workers, (g->nworkers + 1) * sizeof(*m));
+            unsigned *m = realloc(g->at, (g->nat + 1) * sizeof(*m));
             if (!m)
                 return -1;
-            g->workers = m;
-            m[g->nworkers++] = c->workers;
+            g->at = m;
+            m[g->nat++] = c->at;
         }
         if (!g->sequential && strcmp(c->strategy, "Sequential") == 0 && !c->failed &&
             c->median_ns > 0)
             g->sequential = c;
     }
-    qsort(g->workers, g->nworkers, sizeof(unsigned), cmp_uint);
+    qsort(g->at, g->nat, sizeof(unsigned), cmp_uint);
     for (size_t i = 0; i < g->ncases; i++) {
         struct pcb_rp_case *c = g->cases[i];
         if (c->failed || !(c->median_ns > 0))
             continue;
         if (g->sequential) {
             c->speedup = g->sequential->median_ns / c->median_ns;
-            c->efficiency = c->workers ? c->speedup / c->workers : NAN;
+            c->efficiency =
+                pcb_efficiency(c->speedup, c->waiting, c->workers, c->concurrency, cpus);
         }
         int best = 1;
         for (size_t j = 0; j < g->ncases; j++) {
             struct pcb_rp_case *d = g->cases[j];
-            if (d != c && !d->failed && d->workers == c->workers && d->median_ns > 0 &&
+            if (d != c && !d->failed && d->at == c->at && d->median_ns > 0 &&
                 (d->median_ns < c->median_ns || (d->median_ns == c->median_ns && j < i)))
                 best = 0;
         }
@@ -565,8 +579,25 @@ static int build_group(struct pcb_rp_group *g)
     return 0;
 }
 
+/* The CPUs the run could use, from the context: pcbench's own count, else the library's; 0
+ * when the file does not say. */
+static unsigned context_cpus(const struct pcb_rp_report *r)
+{
+    const char *keys[] = {"pcbench_cpus_allowed", "num_cpus"};
+
+    for (size_t i = 0; i < 2; i++) {
+        const char *v = pcb_rp_context(r, keys[i]);
+        char *end;
+        unsigned long n = v ? strtoul(v, &end, 10) : 0;
+        if (v && end != v && *end == '\0' && n > 0 && n < 100000)
+            return (unsigned)n;
+    }
+    return 0;
+}
+
 int pcb_rp_model_build(struct pcb_rp_report *r, char *err)
 {
+    r->cpus = context_cpus(r);
     for (size_t i = 0; i < r->ncases; i++)
         if (parse_case(&r->cases[i]))
             goto oom;
@@ -600,6 +631,7 @@ int pcb_rp_model_build(struct pcb_rp_report *r, char *err)
                 g->workload = strdup(c->workload);
                 if (!g->key || !g->workload)
                     goto oom;
+                g->axis = "workers";
                 make_slug(g, r->ngroups);
                 r->ngroups++;
             }
@@ -623,7 +655,7 @@ int pcb_rp_model_build(struct pcb_rp_report *r, char *err)
         }
     }
     for (size_t k = 0; k < r->ngroups; k++)
-        if (build_group(&r->groups[k]))
+        if (build_group(&r->groups[k], r->cpus))
             goto oom;
     /* Whole-process timings: speedup against a command named Sequential, when there is one. */
     const struct pcb_rp_case *seq = NULL;

@@ -61,6 +61,12 @@ struct pcb_rp_case {
     char *params;           /* the workload's parameters (after tasks: and chunk:) as
                                "kib:64 alloc:jemalloc", "" if none */
     unsigned workers;       /* total workers (procs x threads for procs:P/threads:T) */
+    unsigned concurrency;   /* the most tasks in flight: the `concurrency` counter, else the
+                               name's (workers x depth:) */
+    int waiting;            /* waiting work ("pcb_work": "wait"): compared and rated per task
+                               in flight; else per worker */
+    unsigned at;            /* where the case sits on its group's axis: concurrency on waiting
+                               work, workers otherwise */
     char workers_label[32]; /* "8", or "2x4" for procs:2/threads:4 */
     uint64_t tasks;         /* tasks:N */
     char chunk[24];         /* chunk:C value, "" when absent */
@@ -78,8 +84,9 @@ struct pcb_rp_case {
     size_t ncounters;                /* how many */
     /* Derived by model.c. */
     double speedup;    /* Sequential's median / this median in the same group; NAN if none */
-    double efficiency; /* speedup / workers; NAN if none */
-    int winner;        /* fastest of its group at its worker count */
+    double efficiency; /* speedup / min(workers, CPUs) on CPU work, speedup / concurrency on
+                          waiting work (efficiency.h); NAN if none */
+    int winner;        /* fastest of its group at its axis value (workers, or tasks in flight) */
     const struct pcb_rp_case *floor; /* the floor case it is read against, or NULL */
     double floor_ratio;              /* median / floor's median; NAN without a floor */
 };
@@ -91,8 +98,12 @@ struct pcb_rp_group {
     char slug[96];              /* file-name-safe, unique: "01-CPU.hash-tasks_256-kib_64" */
     struct pcb_rp_case **cases; /* its cases, in file order */
     size_t ncases;
-    unsigned *workers; /* distinct worker counts, ascending */
-    size_t nworkers;
+    /* The axis its cases are compared along: "workers", or "in flight" (the most tasks in
+     * flight) for waiting work, where a thread, a process and a task on an event loop each
+     * keep different numbers of waits outstanding. */
+    const char *axis;
+    unsigned *at; /* distinct axis values (struct pcb_rp_case.at), ascending */
+    size_t nat;
     char **series; /* distinct series, in first-appearance order (Sequential first) */
     size_t nseries;
     const struct pcb_rp_case *sequential; /* the baseline, or NULL */

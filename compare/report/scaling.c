@@ -1,11 +1,11 @@
 /*
  * scaling.c - the scaling model of every sweep: for each group (one input) and each series in
  * it (a strategy with its variants) with results at two or more worker counts, the points
- * (worker count, or tasks in flight when the cases say so in a `concurrency` counter; tasks per
- * second) and a fit of the Universal Scalability Law (usl.h), projected to 2x and 4x the CPUs
- * the run could use when the fit is good. A sweep of fewer than PCB_USL_MIN_POINTS points, or a
- * flat or poorly fitted one, keeps its verdict and no projection: on a machine of two CPUs the
- * sweeps are short, and the report says so rather than projecting with false confidence.
+ * (the group's axis: worker count, or tasks in flight on waiting work; tasks per second) and a fit
+ * of the Universal Scalability Law (usl.h), projected to 2x and 4x the CPUs the run could use when
+ * the fit is good. A sweep of fewer than PCB_USL_MIN_POINTS points, or a flat or poorly fitted one,
+ * keeps its verdict and no projection: on a machine of two CPUs the sweeps are short, and the
+ * report says so rather than projecting with false confidence.
  */
 #define _GNU_SOURCE
 #include "report.h"
@@ -25,41 +25,22 @@ static double throughput(const struct pcb_rp_case *c)
     return c->tasks && c->median_ns > 0 ? (double)c->tasks * 1e9 / c->median_ns : NAN;
 }
 
-/* The CPUs the run could use, from the context: pcbench's own count, else the library's. */
-static unsigned context_cpus(const struct pcb_rp_report *r)
-{
-    const char *keys[] = {"pcbench_cpus_allowed", "num_cpus"};
-
-    for (size_t i = 0; i < 2; i++) {
-        const char *v = pcb_rp_context(r, keys[i]);
-        char *end;
-        unsigned long n = v ? strtoul(v, &end, 10) : 0;
-        if (v && end != v && *end == '\0' && n > 0 && n < 100000)
-            return (unsigned)n;
-    }
-    return 0;
-}
-
 /* The points of series s of g into sc: one per axis value, ascending; the first case at a
  * value wins (a series holds one case per worker count). */
 static void collect(const struct pcb_rp_group *g, const char *series, struct pcb_rp_scaling *sc)
 {
-    int concurrency = 1;
-
-    for (size_t i = 0; i < g->ncases; i++) {
+    for (size_t i = 0; i < g->ncases && !sc->first; i++) {
         const struct pcb_rp_case *c = g->cases[i];
-        if (strcmp(c->series, series) == 0 && !c->failed && c->median_ns > 0) {
-            if (!sc->first)
-                sc->first = c;
-            concurrency &= !isnan(pcb_rp_counter(c, "concurrency"));
-        }
+        if (strcmp(c->series, series) == 0 && !c->failed && c->median_ns > 0)
+            sc->first = c;
     }
-    sc->axis = concurrency && sc->first ? "concurrency" : "workers";
+    /* The group's axis (model.c): tasks in flight on waiting work, workers otherwise. */
+    sc->axis = sc->first && sc->first->waiting ? "concurrency" : "workers";
     for (size_t i = 0; i < g->ncases && sc->npoints < PCB_RP_USL_MAXP; i++) {
         const struct pcb_rp_case *c = g->cases[i];
         if (strcmp(c->series, series) != 0 || c->failed || c->median_ns <= 0)
             continue;
-        double n = concurrency ? pcb_rp_counter(c, "concurrency") : (double)c->workers;
+        double n = (double)c->at;
         double x = throughput(c);
         size_t at = 0;
         if (!(n >= 1) || isnan(x))
@@ -80,7 +61,6 @@ int pcb_rp_scaling_build(struct pcb_rp_report *r, char *err)
 {
     size_t cap = 0;
 
-    r->cpus = context_cpus(r);
     for (size_t k = 0; k < r->ngroups; k++)
         cap += r->groups[k].nseries;
     if (cap == 0)

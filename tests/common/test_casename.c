@@ -54,6 +54,30 @@ static void test_parts_before_tasks_are_variants_after_are_parameters(void **sta
     assert_null(pcb_name_get(&n, "kib"));
 }
 
+/* Hybrid's depth: part multiplies its P x T workers into the tasks in flight; a name without
+ * one (CPU work, the pools, Async) has as many in flight as workers. */
+static void test_depth_part_multiplies_workers_into_concurrency(void **state)
+{
+    struct pcb_name n;
+
+    (void)state;
+    assert_int_equal(pcb_name_parse("Hybrid/IO.sleep/procs:2/threads:4/depth:64/tasks:256/"
+                                    "chunk:1/latency_us:1000/manual_time",
+                                    NULL, &n),
+                     0);
+    assert_int_equal(pcb_name_total_workers(&n), 8);
+    assert_int_equal(pcb_name_concurrency(&n), 512);
+    assert_string_equal(pcb_name_get(&n, "depth"), "64");
+    assert_int_equal(
+        pcb_name_parse("Hybrid/CPU.hash/procs:2/threads:2/tasks:256/chunk:1/kib:64", NULL, &n), 0);
+    assert_int_equal(pcb_name_concurrency(&n), 4);
+    assert_int_equal(
+        pcb_name_parse("Async/IO.sleep/workers:32/backend:epoll/tasks:256/latency_us:1000", NULL,
+                       &n),
+        0);
+    assert_int_equal(pcb_name_concurrency(&n), 32);
+}
+
 static void test_named_parameter_values_are_parameters(void **state)
 {
     struct pcb_name n;
@@ -242,6 +266,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matrix_name_is_taken_apart_by_position),
         cmocka_unit_test(test_parts_before_tasks_are_variants_after_are_parameters),
+        cmocka_unit_test(test_depth_part_multiplies_workers_into_concurrency),
         cmocka_unit_test(test_named_parameter_values_are_parameters),
         cmocka_unit_test(test_key_drops_tuning_and_aggregate_but_keeps_time_type),
         cmocka_unit_test(test_key_reports_its_length_when_it_does_not_fit),

@@ -9,7 +9,9 @@
 # a strategy with a numeric variant;
 # hyperfine-small.json, three hyperfine commands, one with a failed run; names.json, Mem.alloc
 # cases whose parameter is a name (alloc:glibc, alloc:jemalloc) and a Hybrid case with
-# procs:2/threads:2). Every assertion is on a
+# procs:2/threads:2; waiting.json, IO.sleep cases of three strategies at 8 and 128 tasks in
+# flight with "pcb_work": "wait", Hybrid among them through its depth:64, and a CPU case). Every
+# assertion is on a
 # value; nothing depends on timing. Exit 0: pass; 77: skipped (a tool is not installed);
 # anything else: fail, with the reason on stderr. Writes only under WORK_DIR/CASE.
 set -uo pipefail
@@ -46,14 +48,14 @@ tables)
   has "$md" "| Multiprocess | 9.2 ms (0.98x) | **4 ms (2.25x)** |" # raw repetitions only
   # Peak RSS and PSS (shared pages split): 4 and 2 MiB for threads, 7 and 3.5 MiB for processes.
   # (This file has no pool_pss_bytes: "-".)
-  has "$md" "| Threaded | 2 | 1 | 4.5 ms | 153 us | 14.2k | 2.00 | 1.00 | 4.0 MiB | 2.0 MiB | - | 1.90 | 3 |"
-  has "$md" "| Multiprocess | 2 | 1 | **4 ms** | 100 us | 16k | 2.25 | 1.12 | 7.0 MiB | 3.5 MiB | - | 1.95 | 3 |"
+  has "$md" "| Threaded | 2 | 2 | 1 | 4.5 ms | 153 us | 14.2k | 2.00 | 1.00 | 4.0 MiB | 2.0 MiB | - | 1.90 | 3 |"
+  has "$md" "| Multiprocess | 2 | 2 | 1 | **4 ms** | 100 us | 16k | 2.25 | 1.12 | 7.0 MiB | 3.5 MiB | - | 1.95 | 3 |"
   has "$md" "1: **Sequential** (1.00x) · 2: **Multiprocess** (2.25x)"
   # A number only one strategy has is a variant of it, not a parameter of the input.
   has "$md" "| Async inflight:8 | | 5 ms (1.80x) |"
   # The errored case: FAILED with its message, never numbers.
   has "$md" "| Partitioned | | FAILED |"
-  has "$md" "| Partitioned | 2 | - | FAILED: result mismatch: digest 0x0000000000000001, sequential reference 0x0000000000000002 (63 of 64 tasks done) |"
+  has "$md" "| Partitioned | 2 | 2 | - | FAILED: result mismatch: digest 0x0000000000000001, sequential reference 0x0000000000000002 (63 of 64 tasks done) |"
   # Families against their floors: processes/pipe 12/6 us, threads/futex 6/4 us.
   has "$md" "| IPC/pipe/processes/pingpong/msg:64 | 12 us | 1 us | 11 us | 30 us | 5.33M | 2.00 | Floor/pipe_pingpong/processes |"
   has "$md" "| IPC/eventfd/threads/pingpong/msg:8 | 6 us | - | 5.8 us | 9 us | 1.33M | 1.50 | Floor/futex_pingpong/threads |"
@@ -272,13 +274,32 @@ names)
   md="$dir/out/index.md" csv="$dir/out/results.csv"
   has "$md" "| Mem.alloc tasks:64 alloc:glibc | 1: **Sequential** (1.00x) · 2: **Threaded** (2.00x) · 4: **Hybrid threads:2** (4.00x) |"
   has "$md" "| Mem.alloc tasks:64 alloc:jemalloc | 1: **Sequential** (1.00x) · 2: **Threaded** (1.60x) |"
-  has "$md" "| Hybrid threads:2 | 2x2 | 1 | **2.5 ms** | 25 us | 25.6k | 4.00 | 1.00 |"
+  has "$md" "| Hybrid threads:2 | 2x2 | 4 | 1 | **2.5 ms** | 25 us | 25.6k | 4.00 | 1.00 |"
   eq "$(csv_field "$csv" Threaded/Mem.alloc/workers:2/tasks:64/chunk:1/alloc:jemalloc/ params)" \
     alloc:jemalloc "Threaded jemalloc params"
   eq "$(csv_field "$csv" Threaded/Mem.alloc/workers:2/tasks:64/chunk:1/alloc:jemalloc/ speedup)" \
     1.6 "Threaded jemalloc speedup (against Sequential jemalloc)"
   eq "$(csv_field "$csv" Hybrid/ workers)" 2x2 "Hybrid workers"
   eq "$(csv_field "$csv" Hybrid/ efficiency)" 1 "Hybrid efficiency (4 workers)"
+  ;;
+waiting)
+  # Waiting work ("pcb_work": "wait") is compared and rated per task in flight: Threaded and
+  # Async meet at 8 and at 128 in flight, and so does Hybrid procs:1/threads:2, whose loops keep
+  # 1 x 2 x 64 = 128 in flight (this case has no concurrency counter: the name's depth:64 gives
+  # it). Efficiency = speedup / in flight there; on CPU work it is speedup / min(workers, CPUs):
+  # Hybrid's 3.2x with 2x2 workers on 2 CPUs is 1.6, a figure no honest run gives.
+  "$report" "$here/waiting.json" -o "$dir/out" >/dev/null || flag "exit status $?"
+  md="$dir/out/index.md" csv="$dir/out/results.csv"
+  has "$md" "| IO.sleep tasks:256 latency_us:1000 | 1 in flight: **Sequential** (1.00x) · 8 in flight: **Async backend:epoll** (8.00x) · 128 in flight: **Async backend:epoll** (128.00x) | Async backend:epoll at 128 workers (128 in flight), 2 ms, 128.00x |"
+  has "$md" "| strategy | 1 in flight | 8 in flight | 128 in flight |"
+  has "$md" "| Hybrid threads:2 depth:64 | | | 2.05 ms (125.00x) |"
+  has "$md" "| Hybrid threads:2 depth:64 | 1x2 | 128 | 1 | 2.05 ms | - | 125k | 125.00 | 0.98 |"
+  has "$md" "| CPU.hash tasks:64 kib:64 | 1: **Sequential** (1.00x) · 4: **Hybrid threads:2** (3.20x) |"
+  eq "$(csv_field "$csv" Hybrid/IO.sleep/ efficiency)" 0.9765625 "Hybrid efficiency (125x / 128 in flight)"
+  eq "$(csv_field "$csv" Threaded/IO.sleep/workers:128/ efficiency)" 0.78125 "Threaded@128 efficiency"
+  eq "$(csv_field "$csv" Async/IO.sleep/workers:8/ efficiency)" 1 "Async@8 efficiency"
+  eq "$(csv_field "$csv" Hybrid/CPU.hash/ efficiency)" 1.6 "Hybrid CPU efficiency (3.2x / min(4, 2 CPUs))"
+  eq "$(csv_field "$csv" Threaded/IO.sleep/workers:128/ winner)" 0 "Threaded@128 winner"
   ;;
 hyperfine_input)
   "$report" "$here/hyperfine-small.json" -o "$dir/out" >/dev/null || flag "exit status $?"
@@ -291,7 +312,7 @@ hyperfine_input)
 oneshot)
   args=(--workload CPU.hash --workers 2 --tasks 12 --param kib=8)
   "$pcbench" run --strategy tHrEaDeD "${args[@]}" >"$dir/text" 2>"$dir/err" || flag "text run: exit $?"
-  grep -q "^Threaded.* on CPU.hash kib:8, 2 workers, 12 tasks, chunk 1, seed 42$" "$dir/text" ||
+  grep -q "^Threaded.* on CPU.hash kib:8, 2 workers, 2 in flight, 12 tasks, chunk 1, seed 42$" "$dir/text" ||
     flag "no header line naming strategy, workload, workers, tasks, chunk and seed"
   for field in "wall time" \
     "items/s" "bytes/s" "peak RSS" "cores used" "context switches" \
@@ -310,6 +331,25 @@ oneshot)
     has "$dir/mp.json" "$key"
   done
   has "$dir/seq.json" '"speedup":null'
+  has "$dir/mp.json" '"concurrency":2'
+  # Efficiency is one definition (efficiency.h): speedup / min(workers, CPUs) on CPU work,
+  # speedup / concurrency on waiting work, where Hybrid's loops keep P x T x 64 in flight.
+  cpus=$(nproc)
+  awk -v c="$cpus" '{ match($0, /"speedup":[0-9.]+/); s = substr($0, RSTART + 10, RLENGTH - 10)
+       match($0, /"efficiency":[0-9.]+/); e = substr($0, RSTART + 13, RLENGTH - 13)
+       w = 2 < c ? 2 : c; d = s / w - e; exit !(d < 0.0001 && d > -0.0001) }' "$dir/mp.json" ||
+    flag "CPU work: efficiency is not speedup / min(2 workers, $cpus CPUs): $(cat "$dir/mp.json")"
+  "$pcbench" run --strategy Hybrid --workload IO.sleep --workers 1 --tasks 16 \
+    --param latency_us=200 --json >"$dir/hy.json" || flag "hybrid --json: exit $?"
+  has "$dir/hy.json" '"variant":"threads:2 depth:64"'
+  has "$dir/hy.json" '"total_workers":2,"concurrency":128'
+  awk '{ match($0, /"speedup":[0-9.]+/); s = substr($0, RSTART + 10, RLENGTH - 10)
+       match($0, /"efficiency":[0-9.]+/); e = substr($0, RSTART + 13, RLENGTH - 13)
+       d = s / 128 - e; exit !(d < 0.0001 && d > -0.0001 && e <= 1.05) }' "$dir/hy.json" ||
+    flag "waiting work: efficiency is not speedup / 128 in flight: $(cat "$dir/hy.json")"
+  "$pcbench" run --strategy Hybrid --workload IO.sleep --workers 1 --tasks 16 \
+    --param latency_us=200 >"$dir/hy.text" || flag "hybrid text: exit $?"
+  has "$dir/hy.text" "(speedup / concurrency 128)"
   digest() { sed -n 's/.*"digest":"\(0x[0-9a-f]*\)".*/\1/p' "$1"; }
   d_seq=$(digest "$dir/seq.json") d_mp=$(digest "$dir/mp.json")
   [[ -n "$d_seq" && "$d_seq" == "$d_mp" ]] || flag "digests differ: '$d_seq' vs '$d_mp'"
