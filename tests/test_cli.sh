@@ -344,9 +344,9 @@ test_summary_efficiency_is_per_cpu_or_per_task_in_flight() {
         awk -v d="$2" '{ sp = $(NF-6); ef = $(NF-5); exit !(sp > 0 && (sp / d - ef)^2 < 0.0001) }' \
             <<<"$row" || fail "$3: efficiency is not speedup / $2: $row"
     }
-    check_row IO.sleep '^  Hybrid threads:2 depth:64 +2 +128 ' 128 "Hybrid procs:1/threads:2 on IO.sleep"
-    check_row IO.sleep '^  Threaded +2 +2 +1 ' 2 "Threaded at 2 workers on IO.sleep"
-    check_row CPU.hash '^  Threaded +2 +2 +1 ' "$((cpus < 2 ? cpus : 2))" "Threaded at 2 workers on CPU.hash"
+    check_row IO.sleep '^[ !] Hybrid threads:2 depth:64 +2 +128 ' 128 "Hybrid procs:1/threads:2 on IO.sleep"
+    check_row IO.sleep '^[ !] Threaded +2 +2 +1 ' 2 "Threaded at 2 workers on IO.sleep"
+    check_row CPU.hash '^[ !] Threaded +2 +2 +1 ' "$((cpus < 2 ? cpus : 2))" "Threaded at 2 workers on CPU.hash"
 }
 
 # A PCB_* variable pcbench does not know is warned about in one line, and the run goes on; the

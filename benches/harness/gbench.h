@@ -76,6 +76,15 @@ pcb_gb_case *pcb_gb_min_warmup_time(pcb_gb_case *c, double seconds);
 pcb_gb_case *pcb_gb_iterations(pcb_gb_case *c, int64_t n);
 pcb_gb_case *pcb_gb_measure_process_cpu_time(pcb_gb_case *c);
 
+/*
+ * Tells the case's owner when the case is chosen and when it is over: `chosen(arg)` for every
+ * case --benchmark_filter selects, before any case runs (not when only listing); `done(arg)`
+ * once, when the library has finished every run of the case and reports them (with
+ * --benchmark_enable_random_interleaving, after its last repetition). NULL for either: none.
+ */
+typedef void (*pcb_gb_case_fn)(void *arg);
+pcb_gb_case *pcb_gb_lifecycle(pcb_gb_case *c, pcb_gb_case_fn chosen, pcb_gb_case_fn done);
+
 /* Registers the native C++ empty loop `for (auto _ : state)`: the yardstick for pcb_gb_batch. */
 pcb_gb_case *pcb_gb_register_native_empty_loop(const char *name);
 

@@ -48,6 +48,8 @@ struct CaseInfo {
     bool manual_time = false, real_time = false, process_time = false;
     bool has_unit = false;
     benchmark::TimeUnit unit = benchmark::kNanosecond;
+    pcb_gb_case_fn chosen = nullptr, done = nullptr; // pcb_gb_lifecycle()
+    bool over = false;                               // done() was called
 
     // The case's name as every report shows it and as the filter sees it: the registered name
     // and the time type, never the tuning (see the top of this file).
@@ -301,7 +303,18 @@ class Forwarding : public benchmark::BenchmarkReporter
                 Forward(r);
         if (on_case_ && !runs.empty())
             on_case_(runs.front().run_name.str().c_str(), ctx_);
+        // Every run of the case is over when the library reports it: its owner may let go of
+        // what the case needed (pcb_gb_lifecycle()).
+        if (!runs.empty()) {
+            auto c = chosen_.find(runs.front().run_name.function_name);
+            if (c != chosen_.end() && c->second->done && !c->second->over) {
+                c->second->over = true;
+                c->second->done(c->second->arg);
+            }
+        }
     }
+
+    std::map<std::string, CaseInfo *> chosen_; // the cases pcb_gb_run() hands over, by name
 
     void Finalize() override
     {
@@ -589,6 +602,13 @@ pcb_gb_case *pcb_gb_measure_process_cpu_time(pcb_gb_case *c)
     return c;
 }
 
+pcb_gb_case *pcb_gb_lifecycle(pcb_gb_case *c, pcb_gb_case_fn chosen, pcb_gb_case_fn done)
+{
+    I(c)->chosen = chosen;
+    I(c)->done = done;
+    return c;
+}
+
 pcb_gb_case *pcb_gb_register_native_empty_loop(const char *name)
 {
     return pcb_gb_register(name, nullptr, nullptr);
@@ -807,6 +827,11 @@ long pcb_gb_run(const struct pcb_gb_run_options *opt)
         hand_over(c);
     bool console = std::string(opt->format ? opt->format : "console") == "console";
     Forwarding fwd(std::move(display), console ? opt->on_run : nullptr, opt->on_case, opt->ctx);
+    for (CaseInfo *c : chosen) {
+        fwd.chosen_[c->name] = c;
+        if (c->chosen)
+            c->chosen(c->arg);
+    }
     size_t lib_width = 0, width = 0;
     for (CaseInfo *c : chosen) {
         size_t len = c->RunName().str().size();

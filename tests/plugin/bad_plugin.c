@@ -16,10 +16,11 @@
  *                       prepared the input (where Sequential runs) than anywhere else, so every
  *                       other strategy looks far faster than its CPUs allow: the fixture must
  *                       put an "implausible" warning on those cases and they must still pass
- *   PLUGIN_LOPSIDED_WAIT Test.lopsided_wait: the same with waits (20 ms there, 1 ms elsewhere)
  *   PLUGIN_HELPER       Test.helper: case_setup() starts a helper process (as IO.net starts its
  *                       server) that fills 48 MiB of its own; the case's peak RSS and PSS must
  *                       count it
+ *   PLUGIN_BIG_INPUT    Test.big: an input of 64 MiB, released after the input's last case, so
+ *                       the cases after it do not carry it
  *   PLUGIN_CRASH        Test.crash: task 3 dies of SIGSEGV in any process but the one that
  *                       prepared the input (so in worker processes, not in the reference)
  */
@@ -34,6 +35,7 @@
 #include <unistd.h>
 
 struct pcb_input {
+    volatile char *big; /* Test.big's 64 MiB, else NULL */
     pid_t helper;       /* Test.helper's process while a case runs, else 0 */
     uint64_t base;      /* what every digest starts from */
     pid_t owner;        /* the process that prepared it */
@@ -67,6 +69,16 @@ static int prepare(const uint64_t *values, uint64_t seed, struct pcb_input **out
     in->base = pcb_mix64(seed) ^ values[0];
 #endif
     in->helper = 0;
+    in->big = NULL;
+#ifdef PLUGIN_BIG_INPUT
+    /* volatile: pages nothing reads would otherwise never be touched. */
+    if (!(in->big = malloc(64u << 20))) {
+        free(in);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < (64u << 20); i += 4096)
+        in->big[i] = 1;
+#endif
     in->owner = getpid();
     in->owner_thread = (pid_t)syscall(SYS_gettid);
     *out = in;
@@ -75,6 +87,8 @@ static int prepare(const uint64_t *values, uint64_t seed, struct pcb_input **out
 
 static void release(struct pcb_input *in)
 {
+    if (in)
+        free((void *)in->big);
     free(in);
 }
 
@@ -98,17 +112,11 @@ static int run(const struct pcb_input *in, uint64_t task, uint64_t *digest)
     if (task == 3 && getpid() != in->owner)
         raise(SIGSEGV);
 #endif
-#if defined(PLUGIN_LOPSIDED) || defined(PLUGIN_LOPSIDED_WAIT)
-    /* 1 ms of work or wait per task, 20 ms in the thread that prepared the input. */
+#ifdef PLUGIN_LOPSIDED
+    /* 1 ms of work per task, 20 ms in the thread that prepared the input. */
     uint64_t ns = (uint64_t)syscall(SYS_gettid) == (uint64_t)in->owner_thread ? 20000000 : 1000000;
-#ifdef PLUGIN_LOPSIDED_WAIT
-    int err = pcb_sleep_ns(ns);
-    if (err)
-        return err;
-#else
     for (uint64_t end = pcb_now_ns() + ns; pcb_now_ns() < end;)
         ;
-#endif
 #endif
     *digest = d;
     return 0;
@@ -172,10 +180,10 @@ static void case_teardown(struct pcb_input *in)
 #define NAME "Test.crash"
 #elif defined(PLUGIN_HELPER)
 #define NAME "Test.helper"
+#elif defined(PLUGIN_BIG_INPUT)
+#define NAME "Test.big"
 #elif defined(PLUGIN_LOPSIDED)
 #define NAME "Test.lopsided"
-#elif defined(PLUGIN_LOPSIDED_WAIT)
-#define NAME "Test.lopsided_wait"
 #else
 #define NAME "Test.count"
 #endif
@@ -183,11 +191,7 @@ static void case_teardown(struct pcb_input *in)
 static const struct pcb_workload workloads[] = {
     {.name = NAME,
      .summary = "mixing rounds: a plugin of the tests",
-#ifdef PLUGIN_LOPSIDED_WAIT
-     .kind = PCB_WL_WAIT,
-#else
      .kind = PCB_WL_CPU,
-#endif
      .params = params,
      .nparams = 1,
      .prepare = prepare,
