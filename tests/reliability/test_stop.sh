@@ -3,7 +3,9 @@
 # Ctrl-Z and fg do) never reports the stopped time as a figure of the work.
 #
 # pcbench runs one case (Threaded, CPU.hash, 2 workers) for at least 3 s with
-# --pcb_case_timeout=1. Once the case's pool threads exist, the test stops pcbench with a real
+# --pcb_case_timeout=1, in batches of about 0.2 s (128 MiB hashed per task, 16 tasks), so that
+# a stop lands in a batch (timed, or the checked untimed first one) and not in the short work
+# between them (pool start and stop, the resource samples), which is no figure of the work. Once the case's pool threads exist, the test stops pcbench with a real
 # SIGSTOP, waits 3 s (past the watchdog's limit) and continues it with SIGCONT. Checked: exit
 # status 1 (a case failed); the result file is a whole document whose one case failed, as
 # stopped or as timed out (which of the two verdicts comes first depends on whether the
@@ -26,7 +28,7 @@ trap '[ -n "$PID" ] && kill -CONT "$PID" 2>/dev/null && kill -KILL "$PID" 2>/dev
     cd "$WORK" || exit 99
     for v in $(compgen -e | grep '^PCB_'); do unset "$v"; done
     exec -a "$MARK" "$PCBENCH" --benchmark_filter='^Threaded/CPU.hash/workers:2/tasks:16/chunk:1/' \
-        --pcb_tasks=16 --pcb_param=kib=16 --benchmark_min_time=3 --benchmark_min_warmup_time=0 \
+        --pcb_tasks=16 --pcb_param=kib=131072 --benchmark_min_time=3 --benchmark_min_warmup_time=0 \
         --pcb_case_timeout=1 --benchmark_out="$WORK/out.json"
 ) >"$WORK/stdout" 2>"$WORK/stderr" </dev/null &
 PID=$!
