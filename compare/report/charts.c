@@ -357,38 +357,31 @@ static void group_charts(FILE *gp, const char *dir, const struct pcb_rp_report *
             fprintf(gp, "\nunset output\n");
         }
         scaling_chart(gp, dir, r, g, t);
-        /* Peak RSS against workers, when the cases report it. */
-        int have_rss = 0;
-        for (size_t i = 0; i < g->ncases; i++)
-            have_rss |= ok(g->cases[i]) && !isnan(pcb_rp_counter(g->cases[i], "peak_rss_bytes"));
-        if (!have_rss)
-            continue;
-        first = 1;
-        snprintf(base, sizeof(base), "%s-rss", g->slug);
-        snprintf(title, sizeof(title), "%s: peak RSS, pcbench + worker processes", g->key);
-        common(gp, title, xlab, "peak RSS (MiB)");
-        output(gp, t, base);
-        x_axis(gp, g);
-        fprintf(gp, "set yrange [0:*]\n");
-        series_plot(gp, g, "1:5", 0, "linespoints", &first);
-        fprintf(gp, "\nunset output\n");
-        /* PSS against workers: the same processes with shared pages split among them, the
-         * memory a pool of processes really adds over a pool of threads. */
-        int have_pss = 0;
-        for (size_t i = 0; i < g->ncases; i++)
-            have_pss |= ok(g->cases[i]) && !isnan(pcb_rp_counter(g->cases[i], "pss_bytes"));
-        if (!have_pss)
-            continue;
-        first = 1;
-        snprintf(base, sizeof(base), "%s-pss", g->slug);
-        snprintf(title, sizeof(title), "%s: PSS (shared pages split), pcbench + worker processes",
-                 g->key);
-        common(gp, title, xlab, "PSS (MiB)");
-        output(gp, t, base);
-        x_axis(gp, g);
-        fprintf(gp, "set yrange [0:*]\n");
-        series_plot(gp, g, "1:6", 0, "linespoints", &first);
-        fprintf(gp, "\nunset output\n");
+        /* Memory against workers, when the cases report it: peak RSS, and PSS (the same
+         * processes with shared pages split among them: what a pool of processes really adds
+         * over a pool of threads). */
+        static const struct {
+            const char *counter, *suffix, *title, *ylabel, *column;
+        } mem[] = {{"peak_rss_bytes", "rss", "peak RSS, pcbench + worker processes",
+                    "peak RSS (MiB)", "1:5"},
+                   {"pss_bytes", "pss", "PSS (shared pages split), pcbench + worker processes",
+                    "PSS (MiB)", "1:6"}};
+        for (size_t m = 0; m < sizeof(mem) / sizeof(mem[0]); m++) {
+            int have = 0;
+            for (size_t i = 0; i < g->ncases; i++)
+                have |= ok(g->cases[i]) && !isnan(pcb_rp_counter(g->cases[i], mem[m].counter));
+            if (!have)
+                continue;
+            first = 1;
+            snprintf(base, sizeof(base), "%s-%s", g->slug, mem[m].suffix);
+            snprintf(title, sizeof(title), "%s: %s", g->key, mem[m].title);
+            common(gp, title, xlab, mem[m].ylabel);
+            output(gp, t, base);
+            x_axis(gp, g);
+            fprintf(gp, "set yrange [0:*]\n");
+            series_plot(gp, g, mem[m].column, 0, "linespoints", &first);
+            fprintf(gp, "\nunset output\n");
+        }
     }
 }
 

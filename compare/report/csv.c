@@ -57,18 +57,41 @@ static const char *family_name(enum pcb_rp_family fam)
     return "other";
 }
 
-int pcb_rp_write_csv(const struct pcb_rp_report *r, const char *dir, const char *shown, char *err)
+/* Opens dir/name for writing. dir is the report's staging folder (main.c): the file is new, and
+ * moved into place only when the whole report was written; messages name it as it will be,
+ * shown/name. Returns the stream, or NULL with err set. */
+static FILE *csv_open(const char *dir, const char *shown, const char *name, char *err)
 {
     char path[4096];
     FILE *f;
 
-    /* dir is the report's staging folder (main.c): the file is new, and moved into place only
-     * when the whole report was written. Messages name it as it will be: shown/results.csv. */
-    snprintf(path, sizeof(path), "%s/results.csv", dir);
-    if (!(f = fopen(path, "we"))) {
-        pcb_rp_errf(err, "%s/results.csv: cannot write it: %s", shown, strerror(errno));
-        return -1;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    if (!(f = fopen(path, "we")))
+        pcb_rp_errf(err, "%s/%s: cannot write it: %s", shown, name, strerror(errno));
+    return f;
+}
+
+/* Closes f; a write that failed on the way (a full disk) shows in ferror(), even when the last
+ * flush, in fclose(), succeeds. Returns 0, or -1 with err set. */
+static int csv_close(FILE *f, const char *shown, const char *name, char *err)
+{
+    int bad = ferror(f) != 0, e = errno;
+
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        e = errno;
     }
+    if (bad)
+        return pcb_rp_errf(err, "%s/%s: cannot write it: %s", shown, name, strerror(e ? e : EIO));
+    return 0;
+}
+
+int pcb_rp_write_csv(const struct pcb_rp_report *r, const char *dir, const char *shown, char *err)
+{
+    FILE *f = csv_open(dir, shown, "results.csv", err);
+
+    if (!f)
+        return -1;
     fputs("name,family,strategy,workload,workers,tasks,chunk,params,status,error,repetitions,"
           "median_ns,stddev_ns,mean_ns,cpu_ns,speedup,efficiency,winner,floor,floor_ratio,warning",
           f);
@@ -121,18 +144,7 @@ int pcb_rp_write_csv(const struct pcb_rp_report *r, const char *dir, const char 
         }
         fputc('\n', f);
     }
-    /* A write that failed on the way (a full disk) shows in ferror(), even when the last
-     * flush, in fclose(), succeeds. */
-    int bad = ferror(f) != 0, e = errno;
-    if (fclose(f) != 0 && !bad) {
-        bad = 1;
-        e = errno;
-    }
-    if (bad) {
-        pcb_rp_errf(err, "%s/results.csv: cannot write it: %s", shown, strerror(e ? e : EIO));
-        return -1;
-    }
-    return 0;
+    return csv_close(f, shown, "results.csv", err);
 }
 
 /* The short name of a fit's verdict, for scaling.csv. */
@@ -156,14 +168,10 @@ static const char *usl_status_word(enum pcb_usl_status s)
 int pcb_rp_write_scaling_csv(const struct pcb_rp_report *r, const char *dir, const char *shown,
                              char *err)
 {
-    char path[4096];
-    FILE *f;
+    FILE *f = csv_open(dir, shown, "scaling.csv", err);
 
-    snprintf(path, sizeof(path), "%s/scaling.csv", dir);
-    if (!(f = fopen(path, "we"))) {
-        pcb_rp_errf(err, "%s/scaling.csv: cannot write it: %s", shown, strerror(errno));
+    if (!f)
         return -1;
-    }
     /* peak_workers is "inf" when kappa is ~0 (no peak); the projections are empty unless the
      * fit is good and the CPU count known; status says which. */
     fputs("series,strategy,variant,workload,params,tasks,axis,points,max_measured,sigma,kappa,"
@@ -203,14 +211,5 @@ int pcb_rp_write_scaling_csv(const struct pcb_rp_report *r, const char *dir, con
         number(f, sc->proj4);
         fprintf(f, ",%s\n", usl_status_word(u->status));
     }
-    int bad = ferror(f) != 0, e = errno;
-    if (fclose(f) != 0 && !bad) {
-        bad = 1;
-        e = errno;
-    }
-    if (bad) {
-        pcb_rp_errf(err, "%s/scaling.csv: cannot write it: %s", shown, strerror(e ? e : EIO));
-        return -1;
-    }
-    return 0;
+    return csv_close(f, shown, "scaling.csv", err);
 }
