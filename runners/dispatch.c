@@ -84,7 +84,7 @@ void pcb__dispatch_serve(struct pcb__dispatch *d, unsigned id)
 {
     uint32_t seen = atomic_load_explicit(&d->gen, memory_order_acquire);
 
-    pcb__pin_self((enum pcb_pin)d->pin, id);
+    pcb__worker_self((enum pcb_pin)d->pin, id);
     atomic_fetch_add_explicit(&d->ready, 1, memory_order_release);
     pcb__futex_wake(&d->ready, 1, d->futex_private);
 

@@ -104,7 +104,7 @@ static void *serve(void *arg)
     struct pcb__loop *loop = NULL;
     uint32_t seen = atomic_load_explicit(&sh->gen, memory_order_acquire);
 
-    pcb__pin_self(p->cfg.pin, t->id);
+    pcb__worker_self(p->cfg.pin, t->id);
     /* A loop that cannot be built ends the process at once, before the start gate, so the
      * caller's liveness check sees it go instead of waiting for it. */
     if (pcb__loop_init(&p->cfg, LOOP_DEPTH, PCB__BACKEND_EPOLL, 0, &loop) != 0)

@@ -408,7 +408,7 @@ static void worker_main(struct pcb_pool *p, unsigned id)
 {
     struct task_msg t;
 
-    pcb__pin_self(p->pin_policy, id);
+    pcb__worker_self(p->pin_policy, id);
     /* The start gate: one empty result says "ready"; start() returns once all K arrived. */
     const struct result_msg ready = {.worker = id};
     if (worker_send(p, id, &ready) != 0)

@@ -65,7 +65,7 @@ static void *worker_main(void *arg)
     struct shared *sh = &p->sh;
     uint32_t seen = atomic_load_explicit(&sh->gen, memory_order_acquire);
 
-    pcb__pin_self(p->pin, a->id);
+    pcb__worker_self(p->pin, a->id);
     atomic_fetch_add_explicit(&sh->ready, 1, memory_order_release);
     pcb__futex_wake(&sh->ready, 1, 1);
     for (;;) {

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -123,6 +124,15 @@ int pcb__pin_self(enum pcb_pin pin, unsigned i)
     if (pin == PCB_PIN_NONE)
         return 0;
     return pcb__pin_cpu(pcb__cpu_nth(pin == PCB_PIN_COMPACT ? 0 : i % pcb_cpus_allowed()));
+}
+
+int pcb__worker_self(enum pcb_pin pin, unsigned i)
+{
+    char name[16]; /* the kernel's limit, with the NUL */
+
+    snprintf(name, sizeof(name), "pcb-worker-%u", i);
+    (void)prctl(PR_SET_NAME, name, 0, 0, 0);
+    return pcb__pin_self(pin, i);
 }
 
 void pcb__reap(pid_t *pids, unsigned n, unsigned grace_ms)

@@ -53,6 +53,11 @@ int pcb__pin_cpu(int cpu);
 /* Pins the calling thread as worker `i` under `pin`: COMPACT on the first allowed CPU, SPREAD
  * on the (i mod n)-th of the n allowed ones. Returns 0 or -errno; NONE does nothing. */
 int pcb__pin_self(enum pcb_pin pin, unsigned i);
+/* The first call of every pool worker, thread or process: names the calling thread
+ * "pcb-worker-<i>" (what top -H, ps -L and /proc/PID/task/TID/comm show, so a reader or a test
+ * can tell a pool's workers from pcbench's other threads) and pins it as pcb__pin_self() does.
+ * Returns pcb__pin_self()'s result; a name that cannot be set is no error. */
+int pcb__worker_self(enum pcb_pin pin, unsigned i);
 
 /*
  * Reaps pids[0..n): waits up to grace_ms for them to exit by themselves, then SIGKILLs and reaps

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,6 +83,7 @@ static void abort_run(uint64_t stuck_s)
 static void *watch(void *arg)
 {
     (void)arg;
+    (void)prctl(PR_SET_NAME, "pcb-watchdog", 0, 0, 0); /* what top -H and ps -L show */
     pthread_mutex_lock(&w.lock);
     while (!w.quit) {
         if (w.state != ARMED) {

@@ -5,8 +5,10 @@
 # pcbench runs one case (Threaded, CPU.hash, 2 workers) for at least 3 s with
 # --pcb_case_timeout=1, in batches of about 0.2 s (128 MiB hashed per task, 16 tasks), so that
 # a stop lands in a batch (timed, or the checked untimed first one) and not in the short work
-# between them (pool start and stop, the resource samples), which is no figure of the work. Once the case's pool threads exist, the test stops pcbench with a real
-# SIGSTOP, waits 3 s (past the watchdog's limit) and continues it with SIGCONT. Checked: exit
+# between them (pool start and stop, the resource samples), which is no figure of the work.
+# Once the case's two pool threads exist (named pcb-worker-0 and pcb-worker-1; a thread count
+# would also take the determinism check's thread, which runs before the case), the test stops
+# pcbench with a real SIGSTOP, waits 3 s (past the watchdog's limit) and continues it with SIGCONT. Checked: exit
 # status 1 (a case failed); the result file is a whole document whose one case failed, as
 # stopped or as timed out (which of the two verdicts comes first depends on whether the
 # watchdog's thread or the case's wakes first; both say the figure is not the work's), with no
@@ -33,10 +35,10 @@ trap '[ -n "$PID" ] && kill -CONT "$PID" 2>/dev/null && kill -KILL "$PID" 2>/dev
 ) >"$WORK/stdout" 2>"$WORK/stderr" </dev/null &
 PID=$!
 
-# The case runs once pcbench has its main thread, the watchdog's and two pool threads. Waited
-# for by polling, at most 60 s (the poll is no measurement: a slow machine only waits longer).
+# The case runs once its pool's two worker threads exist. Waited for by polling, at most 60 s
+# (the poll is no measurement: a slow machine only waits longer).
 for ((i = 0; i < 600; i++)); do
-    [ "$(ls /proc/"$PID"/task 2>/dev/null | wc -l)" -ge 4 ] && break
+    [ "$(cat /proc/"$PID"/task/*/comm 2>/dev/null | grep -c '^pcb-worker-')" -ge 2 ] && break
     kill -0 "$PID" 2>/dev/null || fail "pcbench ended before its case ran: $(tail -n 3 "$WORK/stderr")"
     sleep 0.1
 done
