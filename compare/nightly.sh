@@ -12,19 +12,28 @@
 #           by more than most regressions (see BENCHMARKS.md, "The gate's false alarms").
 #   calibrate  an A/A run: the subset twice on the same build; writes DIR/thresholds.tsv with
 #           a per-case band from the observed spread, which compare reads with --thresholds.
+#   bisect  (--bisect GOOD BAD) names the first commit between GOOD and BAD that made a case
+#           slower, as `asv find` does: judges BAD against GOOD as ab mode does, keeps the cases
+#           that regressed (or whose work changed), and halves the first-parent range between
+#           them, judging each midpoint against GOOD on those cases only. GOOD is built once;
+#           the midpoints share one checkout and one build folder, rebuilt incrementally; all of
+#           it lives in the temporary folder and goes away however the script ends.
 #
 # Files, all in DIR (--dir, default results/gate), so CI can cache or commit them:
 #   <UTC date>-<commit>.json   stored mode: the new results (written under a temporary name,
 #                              then renamed: never a truncated file, also when interrupted)
 #   <UTC date>-<commit>-ab/    ab mode: every sample file of both sides (base-*.json, new-*.json)
 #   <UTC date>-<commit>.md     the report compare wrote for the pull request or the job log
+#   <UTC date>-<commit>-bisect.md  bisect mode: the range, the cases bisected, every step's
+#                              verdict and the first bad commit
 #   baseline.json              the baseline of stored mode (--update-baseline replaces it, only
 #                              after a run that passed)
 #   thresholds.tsv             per-case thresholds from --calibrate (used when present)
 #
-# Exit status: 0 nothing regressed, 1 something regressed, 2 bad usage or a failed run, or a
-# comparison compare refused (nothing to compare, such as a result file without cases, is not a
-# pass: the gate keeps nothing of it and never makes it the baseline).
+# Exit status: 0 nothing regressed (bisect: the first bad commit was named), 1 something
+# regressed, 2 bad usage or a failed run, or a comparison compare refused (nothing to compare,
+# such as a result file without cases, is not a pass: the gate keeps nothing of it and never
+# makes it the baseline); bisect: also bad revisions, and a range in which nothing regressed.
 set -uo pipefail
 # No word is ever a file pattern: the subset's regexes (a line such as `*`) are passed as they
 # are; the one place that lists files turns globbing on for itself.
@@ -36,8 +45,10 @@ top=$(cd "$here/.." && pwd)
 usage() {
   cat <<EOF
 usage: compare/nightly.sh [options]
-  --mode ab|stored|calibrate  how to judge (default: ab when --base-rev is given, else stored)
+  --mode ab|stored|calibrate|bisect  how to judge (default: ab when --base-rev is given, else stored)
   --base-rev REV              base commit for ab mode (e.g. origin/main, HEAD~1)
+  --bisect GOOD BAD           name the first commit after GOOD, up to BAD, that made a case of
+                              the subset slower (the bisect mode)
   --dir DIR                   results, reports, baseline and thresholds (default: results/gate)
   --filter-file FILE          the gate subset, one extended regex per line, checked before the
                               build (default: compare/gate.filter)
@@ -61,6 +72,7 @@ die() { echo "nightly: $*" >&2; exit 2; }
 
 mode="" base_rev="" dir="results/gate" filter_file="$here/gate.filter" reps=9 min_time=0.1
 results="" thresholds="" threshold="" update=0 build_dir="build-gate" bin_dir=""
+good_rev="" bad_rev="" bisect_given=0
 filter_re="" filter_file_given=0 plugins=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -68,6 +80,10 @@ while [[ $# -gt 0 ]]; do
     --mode=*) mode=${1#*=}; shift ;;
     --base-rev) base_rev=${2-}; shift 2 || die "--base-rev needs a revision" ;;
     --base-rev=*) base_rev=${1#*=}; shift ;;
+    --bisect)
+      [[ $# -ge 3 && -n "$2" && -n "$3" && "$2" != -* && "$3" != -* ]] ||
+        die "--bisect needs two revisions: --bisect GOOD BAD"
+      good_rev=$2 bad_rev=$3 bisect_given=1; shift 3 ;;
     --dir) dir=${2-}; shift 2 || die "--dir needs a directory" ;;
     --dir=*) dir=${1#*=}; shift ;;
     --filter-file) filter_file=${2-}; filter_file_given=1; shift 2 || die "--filter-file needs a file" ;;
@@ -96,8 +112,12 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
+[[ -z "$mode" && $bisect_given -eq 1 ]] && mode=bisect
 [[ -z "$mode" ]] && { [[ -n "$base_rev" ]] && mode=ab || mode=stored; }
-case "$mode" in ab|stored|calibrate) ;; *) die "--mode=$mode: expected ab, stored or calibrate" ;; esac
+case "$mode" in ab|stored|calibrate|bisect) ;; *) die "--mode=$mode: expected ab, stored, calibrate or bisect" ;; esac
+[[ "$mode" == bisect && $bisect_given -eq 0 ]] && die "--mode=bisect needs --bisect GOOD BAD"
+[[ "$mode" != bisect && $bisect_given -eq 1 ]] && die "--bisect goes with --mode=bisect (or no --mode)"
+[[ "$mode" == bisect && -n "$base_rev" ]] && die "--base-rev goes with --mode=ab; --bisect names its own GOOD"
 # Base 10 always: bash's arithmetic reads 09 as a bad octal number and 010 as 8.
 [[ "$reps" =~ ^[0-9]{1,9}$ ]] && (( 10#$reps >= 9 && 10#$reps <= 100 )) ||
   die "--repetitions=$reps: expected an integer from 9 to 100 (the U test needs at least 9)"
@@ -132,6 +152,21 @@ fi
 if [[ "$mode" == ab ]]; then
   base_commit=$(git -C "$top" rev-parse --short=12 "$base_rev^{commit}" 2>/dev/null) ||
     die "--base-rev=$base_rev: not a commit in this repository"
+fi
+if [[ "$mode" == bisect ]]; then
+  good_commit=$(git -C "$top" rev-parse --verify --quiet "$good_rev^{commit}") ||
+    die "--bisect $good_rev $bad_rev: $good_rev is not a commit in this repository"
+  bad_commit=$(git -C "$top" rev-parse --verify --quiet "$bad_rev^{commit}") ||
+    die "--bisect $good_rev $bad_rev: $bad_rev is not a commit in this repository"
+  [[ "$good_commit" != "$bad_commit" ]] ||
+    die "--bisect $good_rev $bad_rev: both name commit ${good_commit:0:12}; expected GOOD before BAD"
+  git -C "$top" merge-base --is-ancestor "$good_commit" "$bad_commit" ||
+    die "--bisect $good_rev $bad_rev: $good_rev is not an ancestor of $bad_rev; expected GOOD before BAD on one line of history"
+  # The first-parent line from GOOD (excluded) to BAD (included), oldest first.
+  mapfile -t range < <(git -C "$top" rev-list --first-parent --reverse "$good_commit..$bad_commit")
+  [[ ${#range[@]} -gt 0 && "${range[-1]}" == "$bad_commit" ]] ||
+    die "--bisect $good_rev $bad_rev: $bad_rev is not on the first-parent line after $good_rev"
+  [[ -z "$bin_dir" ]] || die "--bin-dir cannot go with --bisect: it builds every commit it judges"
 fi
 
 # One regex from the filter file: non-empty, non-comment lines joined with '|'. The file is read
@@ -171,9 +206,10 @@ mkdir -p "$dir" 2>/dev/null || { unmake_dir; die "--dir=$dir: cannot create it";
 
 # Everything temporary lives in one folder that goes away however the script ends.
 tmp=$(mktemp -d "$dir/.nightly.XXXXXX") || die "cannot create a temporary folder in $dir"
-worktree="" unjudged=""
+worktrees=() unjudged=""
 cleanup() {
-  [[ -n "$worktree" ]] && git -C "$top" worktree remove --force "$worktree" >/dev/null 2>&1
+  local w
+  for w in "${worktrees[@]}"; do git -C "$top" worktree remove --force "$w" >/dev/null 2>&1; done
   [[ -n "$unjudged" ]] && rm -f "$unjudged"
   rm -rf "$tmp"
   unmake_dir
@@ -211,9 +247,22 @@ compare_args=()
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 commit=$(git -C "$top" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+[[ "$mode" == bisect ]] && commit=${bad_commit:0:12}
 name="$stamp-$commit"
 
-if [[ -n "$bin_dir" ]]; then
+checkout() { # checkout FOLDER COMMIT: a detached checkout of COMMIT, removed on exit
+  git -C "$top" worktree add --detach "$1" "$2" >/dev/null 2>&1 || die "cannot check out $2"
+  worktrees+=("$1")
+}
+
+if [[ "$mode" == bisect ]]; then
+  # GOOD's build, and one checkout and build folder that every other judged commit shares.
+  checkout "$tmp/good-src" "$good_commit"
+  build "$tmp/good-src" "$tmp/good-build"
+  checkout "$tmp/cand-src" "$bad_commit"
+  build "$tmp/cand-src" "$tmp/cand-build"
+  pcbench="$tmp/cand-build/pcbench" compare="$tmp/cand-build/compare"
+elif [[ -n "$bin_dir" ]]; then
   pcbench="$bin_dir/pcbench" compare="$bin_dir/compare"
 else
   [[ "$build_dir" = /* ]] || build_dir="$top/$build_dir"
@@ -273,6 +322,47 @@ elif [[ "$mode" == stored ]]; then
   check_thresholds "${baseline_names[@]}" "${names[@]}"
 fi
 
+# ab_samples BASE_BIN NEW_BIN OUT_DIR CASE...: --repetitions samples of each case from each build,
+# interleaved (base, new, base, new, ...), each a short run of its own, so that drift on a shared
+# machine hits both sides alike: OUT_DIR/base-*.json and OUT_DIR/new-*.json.
+ab_samples() {
+  local base_bin=$1 new_bin=$2 out=$3 c re i k=0 side bin
+  shift 3
+  mkdir -p "$out" || die "cannot create $out"
+  for c in "$@"; do
+    k=$((k + 1))
+    # Match exactly this case: escape regex metacharacters in the name.
+    re="^$(printf '%s' "$c" | sed 's/[][\.*^$+?(){}|]/\\&/g')\$"
+    for ((i = 0; i < reps; i++)); do
+      for side in base new; do
+        bin="$new_bin"; [[ $side == base ]] && bin="$base_bin"
+        run_bg "$bin" "${pcb_extra[@]}" --benchmark_filter="$re" --benchmark_min_time="$min_time" \
+          --benchmark_out="$out/$side-$k-$i.json" --benchmark_out_format=json \
+          >"$tmp/run.log" 2>&1 ||
+          { tail -5 "$tmp/run.log" >&2; die "$side run of $c failed; nothing was kept"; }
+      done
+    done
+  done
+}
+# judge OUT_DIR FORMAT: compare's verdict on ab_samples' files (its output on stdout, its exit
+# status returned); a refusal ends the gate.
+judge() {
+  local rc
+  set +f
+  local base_files=("$1"/base-*.json) new_files=("$1"/new-*.json)
+  set -f
+  "$compare" "${compare_args[@]}" --format="$2" "${base_files[@]}" -- "${new_files[@]}" \
+    2>"$tmp/compare.err"
+  rc=$?
+  [[ $rc -eq 2 ]] && die "$(head -n 1 "$tmp/compare.err"); nothing was kept"
+  return $rc
+}
+# bad_verdicts FILE: the cases compare's JSON calls regressed or work changed, one per line.
+bad_verdicts() {
+  sed -n 's/^    {"name": "\(\([^"\\]\|\\.\)*\)", "verdict": "\(regressed\|work_changed\)".*/\1/p' "$1" |
+    sed 's/\\\(["\\]\)/\1/g'
+}
+
 run_subset() { # run_subset BINARY OUT REPS [extra flags]: the whole subset, random interleaving
   local bin=$1 out=$2 n=$3
   shift 3
@@ -310,38 +400,76 @@ stored)
   unjudged=""
   ;;
 ab)
-  worktree="$tmp/base-src"
-  git -C "$top" worktree add --detach "$worktree" "$base_commit" >/dev/null 2>&1 ||
-    die "cannot check out $base_rev"
-  build "$worktree" "$tmp/base-build"
+  checkout "$tmp/base-src" "$base_commit"
+  build "$tmp/base-src" "$tmp/base-build"
   # The case list of the new build; a case the base lacks is reported as new by compare.
-  mapfile -t cases < <("$pcbench" "${pcb_extra[@]}" --benchmark_list_tests --benchmark_filter="$filter")
+  mapfile -t cases < <("$pcbench" "${pcb_extra[@]}" --benchmark_list_tests --benchmark_filter="$filter" 2>/dev/null)
   [[ ${#cases[@]} -gt 0 ]] || die "the filter selects no case: $filter"
   mapfile -t names < <(listed_names "$pcbench"; listed_names "$tmp/base-build/pcbench")
   check_thresholds "${names[@]}"
-  mkdir -p "$tmp/ab"
-  for c in "${cases[@]}"; do
-    # Match exactly this case: escape regex metacharacters in the name.
-    re="^$(printf '%s' "$c" | sed 's/[][\.*^$+?(){}|]/\\&/g')\$"
-    for ((i = 0; i < reps; i++)); do
-      for side in base new; do
-        bin="$pcbench"; [[ $side == base ]] && bin="$tmp/base-build/pcbench"
-        run_bg "$bin" "${pcb_extra[@]}" --benchmark_filter="$re" --benchmark_min_time="$min_time" \
-          --benchmark_out="$tmp/ab/$side-$i-${#c}-$RANDOM.json" --benchmark_out_format=json \
-          >"$tmp/run.log" 2>&1 ||
-          { tail -5 "$tmp/run.log" >&2; die "$side run of $c failed; nothing was kept"; }
-      done
-    done
-  done
-  set +f
-  base_files=("$tmp"/ab/base-*.json) new_files=("$tmp"/ab/new-*.json)
-  set -f
-  "$compare" "${compare_args[@]}" --format=md "${base_files[@]}" -- "${new_files[@]}" \
-    >"$tmp/report.md" 2>"$tmp/compare.err"
+  ab_samples "$tmp/base-build/pcbench" "$pcbench" "$tmp/ab" "${cases[@]}"
+  judge "$tmp/ab" md >"$tmp/report.md"
   rc=$?
-  [[ $rc -eq 2 ]] && die "$(head -n 1 "$tmp/compare.err"); nothing was kept"
   # Kept: every sample file of both sides, so the verdict can be re-derived or re-judged.
   mv "$tmp/ab" "$dir/$name-ab"
+  ;;
+bisect)
+  mapfile -t cases < <("$pcbench" "${pcb_extra[@]}" --benchmark_list_tests --benchmark_filter="$filter" 2>/dev/null)
+  [[ ${#cases[@]} -gt 0 ]] || die "the filter selects no case: $filter"
+  mapfile -t names < <(listed_names "$pcbench"; listed_names "$tmp/good-build/pcbench")
+  check_thresholds "${names[@]}"
+  short() { git -C "$top" log -1 --format='%h %s' "$1"; }
+  log="$tmp/bisect.md"
+  {
+    echo "# Bisect: $(short "$good_commit") (good) .. $(short "$bad_commit") (bad)"
+    echo
+    echo "${#range[@]} commit(s) on the first-parent line after the good one; subset: \`$filter\`."
+    echo
+  } >"$log"
+  # Which cases got slower from GOOD to BAD: those are bisected, the rest is left alone.
+  ab_samples "$tmp/good-build/pcbench" "$pcbench" "$tmp/s-bad" "${cases[@]}"
+  judge "$tmp/s-bad" json >"$tmp/s-bad.json"
+  mapfile -t bad_cases < <(bad_verdicts "$tmp/s-bad.json")
+  [[ ${#bad_cases[@]} -gt 0 ]] ||
+    die "--bisect $good_rev $bad_rev: no case of the subset regressed from $good_rev to $bad_rev, so there is nothing to bisect"
+  {
+    echo "Cases that regressed (or whose work changed) from good to bad, and are bisected:"
+    echo
+    printf -- '- `%s`\n' "${bad_cases[@]}"
+    echo
+    echo "| commit | verdict | cases regressed |"
+    echo "|---|---|---|"
+    echo "| $(short "$bad_commit") | bad | ${#bad_cases[@]} of ${#bad_cases[@]} |"
+  } >>"$log"
+  echo "nightly: bisect: ${#bad_cases[@]} case(s) regressed from $good_rev to $bad_rev; ${#range[@]} commit(s) to search" >&2
+  # range[lo] is good (-1: GOOD itself), range[hi] is bad; halve until they meet.
+  lo=-1 hi=$((${#range[@]} - 1))
+  while ((hi - lo > 1)); do
+    mid=$(((lo + hi) / 2))
+    git -C "$tmp/cand-src" checkout --quiet --detach "${range[mid]}" 2>/dev/null ||
+      die "cannot check out ${range[mid]}"
+    build "$tmp/cand-src" "$tmp/cand-build"
+    # Only the cases this commit has (a case added after it cannot have regressed there).
+    mapfile -t have < <("$pcbench" "${pcb_extra[@]}" --benchmark_list_tests --benchmark_filter="$filter" 2>/dev/null)
+    mapfile -t judged < <(comm -12 <(printf '%s\n' "${bad_cases[@]}" | sort) <(printf '%s\n' "${have[@]}" | sort))
+    [[ ${#judged[@]} -gt 0 ]] ||
+      die "$(short "${range[mid]}"): has none of the cases that regressed, so it cannot be judged"
+    rm -rf "$tmp/s-mid"
+    ab_samples "$tmp/good-build/pcbench" "$pcbench" "$tmp/s-mid" "${judged[@]}"
+    judge "$tmp/s-mid" json >"$tmp/s-mid.json"
+    mapfile -t still < <(bad_verdicts "$tmp/s-mid.json")
+    if [[ ${#still[@]} -gt 0 ]]; then verdict=bad hi=$mid; else verdict=good lo=$mid; fi
+    echo "| $(short "${range[mid]}") | $verdict | ${#still[@]} of ${#judged[@]} |" >>"$log"
+    echo "nightly: bisect: $(short "${range[mid]}"): $verdict (${#still[@]} of ${#judged[@]} case(s) regressed)" >&2
+  done
+  {
+    echo
+    echo "First bad commit: $(short "${range[hi]}")"
+  } >>"$log"
+  mv "$log" "$dir/$name-bisect.md"
+  echo "nightly: report $dir/$name-bisect.md" >&2
+  echo "first bad commit: $(git -C "$top" log -1 --format='%H %s' "${range[hi]}")"
+  exit 0
   ;;
 calibrate)
   run_subset "$pcbench" "$tmp/a.json" "$reps" ||
