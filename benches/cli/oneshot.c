@@ -14,10 +14,14 @@
  * sample CPU, context switches and peak RSS of this process and every worker process around it
  * (benches/resources.h), stop the pool, and take down what case_setup brought up.
  *
- * Every batch is checked like a benchmark case: the merged digest must equal the reference and
- * every task must have completed. Exit status: 0 when the checks passed; 1 when a check failed
- * (result mismatch, a task error, a broken pool, a start failure); 2 for bad options, after one
- * line naming the option and what is allowed (bad names list the valid ones).
+ * Every batch is checked like a benchmark case (benches/harness/verify.h): it carries a salt of
+ * its own, so its merged digest must equal the sequential reference salted for it (a result
+ * replayed from another batch, or left unwritten, does not match); every task must have
+ * completed; and work that waits on a clock must take at least ceil(N / concurrency) waits.
+ * With --digest there are no per-task digests to salt, so the batches are unsalted. Exit status: 0
+ * when the checks passed; 1 when a check failed (result mismatch, a task error, a broken pool, a
+ * start failure); 2 for bad options, after one line naming the option and what is allowed (bad
+ * names list the valid ones).
  */
 #define _GNU_SOURCE
 #include "oneshot.h"
@@ -36,6 +40,8 @@
 #include "../harness/determinism.h"
 #include "../harness/options.h"
 #include "../harness/resources.h"
+#include "../harness/verify.h"
+#include "../../workloads/reference.h"
 #include "../common/efficiency.h"
 
 #define DEFAULT_TASKS 256 /* the matrix's default task count */
@@ -77,6 +83,9 @@ struct oneshot {
 /* One timed batch and what it cost. */
 struct measured {
     uint64_t wall_ns;            /* the batch, start to end */
+    uint64_t salt;               /* the batch's salt (0 with --digest) */
+    uint64_t expected;           /* the merged digest the batch must return */
+    uint64_t floor_ns;           /* the least time waiting work can take (0: no bound) */
     struct pcb_batch_result res; /* what the runner returned */
     struct pcb_usage u0, u1;     /* usage of self + workers before and after the batch */
     uint64_t peak_rss;           /* VmHWM of self + workers, bytes */
@@ -84,6 +93,10 @@ struct measured {
 };
 
 #define PROG "pcbench run"
+
+/* Runners --strategy may name besides the registered ones (pcb_oneshot_main_with()). */
+static const struct pcb_runner *const *extra_runners;
+static size_t nextra_runners;
 
 static int bad(const char *opt, const char *val, const char *allowed)
 {
@@ -324,6 +337,9 @@ static int parse_args(int argc, char **argv, struct oneshot *o)
     for (size_t i = 0; i < n && !o->runner; i++)
         if (strcasecmp(rs[i]->name, strategy) == 0)
             o->runner = rs[i];
+    for (size_t i = 0; i < nextra_runners && !o->runner; i++)
+        if (strcasecmp(extra_runners[i]->name, strategy) == 0)
+            o->runner = extra_runners[i];
     if (!o->runner) {
         snprintf(allowed, sizeof(allowed), "unknown strategy; valid: %s",
                  runner_names(names, sizeof(names)));
@@ -420,7 +436,8 @@ static int parse_args(int argc, char **argv, struct oneshot *o)
 /* Starts r's pool, times one batch with resources sampled around it, stops the pool.
  * Returns 0, or a negative code with a message in why (the pool could not start or broke). */
 static int measure(const struct pcb_runner *r, const struct pcb_pool_config *cfg,
-                   const struct pcb_batch *batch, struct measured *m)
+                   const struct pcb_batch *batch, uint64_t expected, uint64_t floor_ns,
+                   struct measured *m)
 {
     static pid_t pids[PCB_MAX_WORKERS];
     struct pcb_pool *pool = NULL;
@@ -428,6 +445,10 @@ static int measure(const struct pcb_runner *r, const struct pcb_pool_config *cfg
     int err;
 
     memset(m, 0, sizeof(*m));
+    m->salt = batch->salt;
+    m->expected = expected;
+    m->floor_ns = floor_ns;
+    m->res = pcb_poison;
     pcb_peak_rss_reset();
     if ((err = r->start(cfg, &pool)) != 0)
         return err;
@@ -445,23 +466,58 @@ static int measure(const struct pcb_runner *r, const struct pcb_pool_config *cfg
     return err;
 }
 
-/* Checks a batch like the benchmark fixture does. Returns 0, or 1 after printing why. */
+/* Checks a batch like the benchmark fixture does (verify.h). Returns 0, or 1 after printing
+ * why. */
 static int check(const char *who, const struct measured *m, uint64_t tasks, uint64_t ref,
                  bool given)
 {
+    const char *unwritten = pcb_result_unwritten(&m->res);
+
+    if (unwritten) {
+        fprintf(stderr,
+                "pcbench run: %s: stale result: the batch left %s unwritten: run() did "
+                "not %s it\n",
+                who, unwritten, strcmp(unwritten, "its result") == 0 ? "run" : "report");
+        return 1;
+    }
     if (m->res.failed) {
         fprintf(stderr, "pcbench run: %s: task %llu failed: %s (%llu of %llu tasks failed)\n", who,
                 (unsigned long long)m->res.err_task, pcb_strerror(m->res.err),
                 (unsigned long long)m->res.failed, (unsigned long long)tasks);
         return 1;
     }
-    if (m->res.digest != ref || m->res.done != tasks) {
+    if (m->salt && m->res.digest == ref && m->res.done == tasks) {
         fprintf(stderr,
-                "pcbench run: %s: result mismatch: digest 0x%016llx, %s 0x%016llx (%llu of "
-                "%llu tasks done)\n",
-                who, (unsigned long long)m->res.digest,
-                given ? "expected (--digest)" : "sequential reference", (unsigned long long)ref,
-                (unsigned long long)m->res.done, (unsigned long long)tasks);
+                "pcbench run: %s: result mismatch: digest 0x%016llx is the unsalted sequential "
+                "reference, expected 0x%016llx (salted with 0x%016llx): run() did not salt its "
+                "tasks' digests\n",
+                who, (unsigned long long)m->res.digest, (unsigned long long)m->expected,
+                (unsigned long long)m->salt);
+        return 1;
+    }
+    if (m->res.digest != m->expected || m->res.done != tasks) {
+        if (given || !m->salt)
+            fprintf(stderr,
+                    "pcbench run: %s: result mismatch: digest 0x%016llx, %s 0x%016llx (%llu of "
+                    "%llu tasks done)\n",
+                    who, (unsigned long long)m->res.digest,
+                    given ? "expected (--digest)" : "sequential reference", (unsigned long long)ref,
+                    (unsigned long long)m->res.done, (unsigned long long)tasks);
+        else
+            fprintf(stderr,
+                    "pcbench run: %s: result mismatch: digest 0x%016llx, expected 0x%016llx (the "
+                    "sequential reference 0x%016llx salted with 0x%016llx) (%llu of %llu tasks "
+                    "done)\n",
+                    who, (unsigned long long)m->res.digest, (unsigned long long)m->expected,
+                    (unsigned long long)ref, (unsigned long long)m->salt,
+                    (unsigned long long)m->res.done, (unsigned long long)tasks);
+        return 1;
+    }
+    if (m->wall_ns < m->floor_ns) {
+        fprintf(stderr,
+                "pcbench run: %s: finished too early: the batch took %.3f ms, but its waiting "
+                "tasks take at least %.3f ms (less 1%%): waits were skipped\n",
+                who, (double)m->wall_ns * 1e-6, (double)m->floor_ns * 1e-6);
         return 1;
     }
     return 0;
@@ -565,11 +621,15 @@ static void report(const struct oneshot *o, const char *variant_label, unsigned 
                    (unsigned long long)base->wall_ns, speedup, efficiency);
         else
             printf("\"baseline_wall_ns\":null,\"speedup\":null,\"efficiency\":null,");
+        /* "digest" is the work's (the unsalted reference the batch was verified against);
+         * what the batch itself merged is "batch_digest", salted with "salt". */
         printf("\"digest\":\"0x%016llx\",\"reference_digest\":\"0x%016llx\",\"reference\":\"%s\","
-               "\"digest_ok\":%s,\"failed_tasks\":%llu}\n",
-               (unsigned long long)m->res.digest, (unsigned long long)ref,
-               o->have_digest ? "given" : "computed", ok ? "true" : "false",
-               (unsigned long long)m->res.failed);
+               "\"salt\":\"0x%016llx\",\"batch_digest\":\"0x%016llx\","
+               "\"expected_batch_digest\":\"0x%016llx\",\"digest_ok\":%s,\"failed_tasks\":%llu}\n",
+               (unsigned long long)(ok ? ref : m->res.digest), (unsigned long long)ref,
+               o->have_digest ? "given" : "computed", (unsigned long long)m->salt,
+               (unsigned long long)m->res.digest, (unsigned long long)m->expected,
+               ok ? "true" : "false", (unsigned long long)m->res.failed);
         return;
     }
     char t[32], bt[32];
@@ -612,20 +672,40 @@ static void report(const struct oneshot *o, const char *variant_label, unsigned 
     } else {
         printf("  speedup            - (no baseline)\n");
     }
-    printf("  digest             0x%016llx %s (%s reference 0x%016llx)\n",
-           (unsigned long long)m->res.digest, ok ? "matches" : "DOES NOT MATCH",
-           o->have_digest ? "given" : "sequential", (unsigned long long)ref);
+    if (ok)
+        printf("  digest             0x%016llx matches (%s reference 0x%016llx; %s)\n",
+               (unsigned long long)ref, o->have_digest ? "given" : "sequential",
+               (unsigned long long)ref,
+               m->salt ? "every task salted for this batch" : "unsalted: --digest");
+    else
+        printf("  digest             0x%016llx DOES NOT MATCH (expected 0x%016llx: the %s "
+               "reference 0x%016llx%s)\n",
+               (unsigned long long)m->res.digest, (unsigned long long)m->expected,
+               o->have_digest ? "given" : "sequential", (unsigned long long)ref,
+               m->salt ? " salted for this batch" : "");
 }
 
 int pcb_oneshot_main(int argc, char **argv)
+{
+    return pcb_oneshot_main_with(argc, argv, NULL, 0);
+}
+
+int pcb_oneshot_main_with(int argc, char **argv, const struct pcb_runner *const *extra,
+                          size_t nextra)
 {
     struct oneshot o;
     struct pcb_input *in = NULL;
     uint64_t values[PCB_WL_MAX_PARAMS] = {0}, ref = 0;
     struct measured m, base;
+    uint64_t *ref_digests = NULL; /* the per-task reference (none with --digest) */
+    int *ref_errs = NULL;
     bool have_base = false;
     char why[160] = "", variant_label[160] = "";
-    int rc = parse_args(argc, argv, &o), err, status = 0;
+    int rc, err, status = 0;
+
+    extra_runners = extra;
+    nextra_runners = nextra;
+    rc = parse_args(argc, argv, &o);
 
     if (rc)
         return rc < 0 ? 0 : rc;
@@ -693,18 +773,40 @@ int pcb_oneshot_main(int argc, char **argv)
         status = 1;
         goto out;
     }
+    /* The per-task reference, so that each batch can be salted (verify.h); --digest gives only
+     * the merge, so its batches are unsalted. */
     if (o.have_digest) {
         ref = o.digest;
-    } else if ((err = pcb_workload_reference(wl, in, o.tasks, &ref)) != 0) {
-        fprintf(stderr, "pcbench run: the sequential reference failed: %s\n", pcb_strerror(err));
-        status = 1;
-        goto out;
+    } else {
+        ref_digests = calloc(o.tasks, sizeof(*ref_digests));
+        ref_errs = calloc(o.tasks, sizeof(*ref_errs));
+        if (!ref_digests || !ref_errs) {
+            fprintf(stderr, "pcbench run: the sequential reference failed: %s\n",
+                    pcb_strerror(-ENOMEM));
+            status = 1;
+            goto out;
+        }
+        pcb_workload_reference_tasks(wl, in, 0, o.tasks, ref_digests, ref_errs);
+        for (uint64_t t = 0; t < o.tasks; t++)
+            if (ref_errs[t]) {
+                fprintf(stderr, "pcbench run: the sequential reference failed: task %llu: %s\n",
+                        (unsigned long long)t, pcb_strerror(ref_errs[t]));
+                status = 1;
+                goto out;
+            }
+        ref = pcb_batch_expected(ref_digests, ref_errs, o.tasks, 0);
     }
+    uint64_t salt_base = pcb_salt_base_fresh(), nbatch = 0;
+    uint64_t wait_ns = wl->task_wait_ns ? wl->task_wait_ns(in) : 0;
     struct pcb_batch batch = {.tasks = o.tasks, .chunk = o.chunk};
     const struct pcb_runner *seq = pcb_runner_find("Sequential");
     if (o.baseline && seq && r != seq) {
         struct pcb_pool_config scfg = {.workload = wl, .input = in, .workers = 1};
-        if ((err = measure(seq, &scfg, &batch, &base)) != 0) {
+        batch.salt = o.have_digest ? 0 : pcb_batch_salt(salt_base, ++nbatch);
+        uint64_t expected =
+            o.have_digest ? ref : pcb_batch_expected(ref_digests, ref_errs, o.tasks, batch.salt);
+        if ((err = measure(seq, &scfg, &batch, expected,
+                           pcb_wait_floor_ns(pcb_wait_need_ns(o.tasks, 1, wait_ns)), &base)) != 0) {
             fprintf(stderr, "pcbench run: the %s baseline failed: %s\n", seq->name,
                     pcb_strerror(err));
             status = 1;
@@ -714,7 +816,13 @@ int pcb_oneshot_main(int argc, char **argv)
             goto out;
         have_base = true;
     }
-    if ((err = measure(r, &cfg, &batch, &m)) != 0) {
+    uint64_t concurrency = (uint64_t)total * pcb_runner_loop_depth(r, wl);
+    batch.salt = o.have_digest ? 0 : pcb_batch_salt(salt_base, ++nbatch);
+    uint64_t expected =
+        o.have_digest ? ref : pcb_batch_expected(ref_digests, ref_errs, o.tasks, batch.salt);
+    if ((err = measure(r, &cfg, &batch, expected,
+                       pcb_wait_floor_ns(pcb_wait_need_ns(o.tasks, concurrency, wait_ns)), &m)) !=
+        0) {
         fprintf(stderr, "pcbench run: %s %s: %s%s%s\n", r->name,
                 m.wall_ns ? "pool broke" : "pool start failed", pcb_strerror(err),
                 why[0] ? ": " : "", why);
@@ -726,10 +834,11 @@ int pcb_oneshot_main(int argc, char **argv)
         base = m; /* Sequential against itself: speedup 1 by definition */
         have_base = true;
     }
-    report(&o, variant_label, (unsigned)o.workers, total,
-           (uint64_t)total * pcb_runner_loop_depth(r, wl), &m, have_base ? &base : NULL, ref,
-           status, wl->task_bytes ? wl->task_bytes(in) : 0);
+    report(&o, variant_label, (unsigned)o.workers, total, concurrency, &m, have_base ? &base : NULL,
+           ref, status, wl->task_bytes ? wl->task_bytes(in) : 0);
 out:
+    free(ref_digests);
+    free(ref_errs);
     if (wl->case_teardown)
         wl->case_teardown(in);
     wl->release(in);

@@ -24,6 +24,7 @@
 #include "interrupt.h"
 #include "determinism.h"
 #include "resources.h"
+#include "verify.h"
 #include "watchdog.h"
 
 /* One workload with one set of parameter values: the input all strategies share. */
@@ -143,12 +144,7 @@ static int group_reference(struct group *g, uint64_t tasks, struct pcb_reference
  */
 static uint64_t group_expected(const struct group *g, uint64_t tasks, uint64_t salt)
 {
-    uint64_t sum = 0;
-
-    for (uint64_t t = 0; t < tasks; t++)
-        if (!g->ref_errs[t])
-            sum = pcb_digest_merge(sum, pcb_salted_digest(g->ref_digests[t], t, salt));
-    return sum;
+    return pcb_batch_expected(g->ref_digests, g->ref_errs, tasks, salt);
 }
 
 /* Multiplier of the worker count by the variants (threads per process), for the CPU limit and
@@ -228,37 +224,10 @@ static void fail_timed(pcb_gb_state *st, struct pcb_case *c, bool timed_out, con
         fail(st, c, "%s", what);
 }
 
-/*
- * What *res holds before every run(): values no batch can produce (more tasks done and failed
- * than any batch has), so a run() that returns without writing its result is told apart from
- * one that ran the batch wrong.
- */
-static const struct pcb_batch_result poison = {.digest = 0x706f69736f6e2121ULL, /* "poison!!" */
-                                               .done = UINT64_MAX,
-                                               .failed = UINT64_MAX,
-                                               .err = INT32_MIN,
-                                               .err_task = UINT64_MAX};
-
-/* The salt of batch `n` of case c: never 0, which would leave the digests unsalted. */
+/* The salt of batch `n` of case c. */
 static uint64_t case_salt(const struct pcb_case *c, uint64_t n)
 {
-    uint64_t s = pcb_mix64(c->salt_base + n);
-
-    return s ? s : 1;
-}
-
-/*
- * The least time a batch of `ok` waiting tasks can take when at most `concurrency` of them are
- * in flight and each waits at least `wait_ns`: ceil(ok / concurrency) * wait_ns. 0 (no bound)
- * when the work does not wait on a clock, or when the product does not fit (beyond any
- * timeout: the watchdog ends such a case first).
- */
-static uint64_t wait_need_ns(uint64_t ok, uint64_t concurrency, uint64_t wait_ns)
-{
-    if (!wait_ns || !ok || !concurrency)
-        return 0;
-    uint64_t rounds = (ok + concurrency - 1) / concurrency;
-    return rounds > UINT64_MAX / wait_ns ? 0 : rounds * wait_ns;
+    return pcb_batch_salt(c->salt_base, n);
 }
 
 /*
@@ -273,18 +242,19 @@ static int check_result(pcb_gb_state *st, struct pcb_case *c, const struct pcb_b
 {
     const struct group *g = c->group;
 
-    if (res->digest == poison.digest && res->done == poison.done && res->failed == poison.failed) {
+    const char *unwritten = pcb_result_unwritten(res);
+    if (unwritten && strcmp(unwritten, "its result") == 0) {
         fail(st, c,
              "stale result: batch %llu returned without writing its result (it still holds the "
              "fixture's poison): run() did not run this batch",
              (unsigned long long)n);
         return -1;
     }
-    if (res->done == poison.done || res->failed == poison.failed) {
+    if (unwritten) {
         fail(st, c,
-             "stale result: batch %llu left its %s unwritten (it still holds the fixture's "
-             "poison): run() did not report this batch",
-             (unsigned long long)n, res->done == poison.done ? "done count" : "failed count");
+             "stale result: batch %llu left %s unwritten (it still holds the fixture's poison): "
+             "run() did not report this batch",
+             (unsigned long long)n, unwritten);
         return -1;
     }
     if (res->failed != ref->failed) {
@@ -517,12 +487,8 @@ static void run_case(pcb_gb_state *st, void *arg)
     uint64_t workers = (uint64_t)c->workers * variant_multiplier(r, c->variant);
     uint64_t concurrency = workers * pcb_runner_loop_depth(r, g->wl);
     uint64_t wait_ns = g->wl->task_wait_ns ? g->wl->task_wait_ns(g->input) : 0;
-    uint64_t need_ns = wait_need_ns(c->tasks - ref.failed, concurrency, wait_ns);
-    /* The tolerance: 1% less. Every wait checks the clock before it ends (pcb_sleep_ns(),
-     * pcb_wait_timer_over()), so on one host a wait can only end late and the bound holds
-     * exactly; the 1% covers the clocks of other hosts (Distributed), which NTP slews by at most
-     * 0.05%. */
-    uint64_t floor_ns = need_ns - need_ns / 100;
+    uint64_t need_ns = pcb_wait_need_ns(c->tasks - ref.failed, concurrency, wait_ns);
+    uint64_t floor_ns = pcb_wait_floor_ns(need_ns); /* verify.h: 1% less */
     /* Batch numbers of this pool, and the expected digests of its first and previous batch. */
     uint64_t n = 0, first = 0, prev = 0, timed_ns = 0;
     /* One untimed batch after the pool starts, checked like the others: the first batch of a
@@ -540,7 +506,7 @@ static void run_case(pcb_gb_state *st, void *arg)
         batch.salt = case_salt(c, ++c->batches);
         uint64_t expected = group_expected(g, c->tasks, batch.salt);
         n++;
-        res = poison;
+        res = pcb_poison;
         uint64_t t0 = pcb_now_ns();
         err = r->run(pool, &batch, &res);
         uint64_t t1 = pcb_now_ns();

@@ -25,12 +25,16 @@
 #include "child_json.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <limits.h>
 #include <stdlib.h>
 
 #include "cases.h"
 #include "gbench.h"
 #include "liars.h"
+#include "oneshot.h"
 #include "options.h"
 #include "reference.h"
 #include "runner.h"
@@ -259,6 +263,74 @@ static void test_failed_run_count_is_the_number_of_liars(void **state)
     assert_int_equal(WEXITSTATUS(child_status), NLIARS);
 }
 
+/* ---- pcbench run: the same liars, one batch each, outside Google Benchmark. ---- */
+
+/* `pcbench run --strategy RUNNER --workload WORKLOAD ...` in a child, with the liars as extra
+ * strategies; returns its exit status and leaves its stderr in err[]. */
+static int oneshot(const char *runner, const char *workload, const char *param, char *err,
+                   size_t cap)
+{
+    static const struct pcb_runner *const liars[] = {
+        &pcb_liar_honest,   &pcb_liar_untouched,      &pcb_liar_digest_only, &pcb_liar_skip_last,
+        &pcb_liar_unsalted, &pcb_liar_clear_deadline, &pcb_liar_early_finish};
+    char path[] = "/tmp/pcb-trust-oneshot.XXXXXX";
+    int fd = mkstemp(path), status = -1;
+
+    assert_true(fd >= 0);
+    unlink(path);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char *argv[] = {"run",        "--strategy",     (char *)runner,
+                        "--workload", (char *)workload, "--workers",
+                        "2",          "--tasks",        "8",
+                        "--param",    (char *)param,    "--no-baseline",
+                        NULL};
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull < 0 || dup2(devnull, 1) < 0 || dup2(fd, 2) < 0)
+            _exit(120);
+        _exit(pcb_oneshot_main_with(12, argv, liars, sizeof(liars) / sizeof(liars[0])));
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    ssize_t n = pread(fd, err, cap - 1, 0);
+    err[n > 0 ? n : 0] = '\0';
+    close(fd);
+    assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+/* Every liar that one batch can show fails `pcbench run` with its lie named, exit 1; the honest
+ * control passes. (A replay needs an earlier batch of the same pool, which `pcbench run` never
+ * has: each batch runs in a pool of its own.) */
+static void test_oneshot_fails_every_liar_and_passes_the_honest_runner(void **state)
+{
+    static const struct {
+        const char *runner, *workload, *param, *want;
+    } cases[] = {
+        {"TrustUntouched", "CPU.hash", "kib=4",
+         "stale result: the batch left its result unwritten"},
+        {"TrustDigestOnly", "CPU.hash", "kib=4", "left its done count unwritten"},
+        {"TrustSkipLast", "CPU.hash", "kib=4", "result mismatch: digest 0x"},
+        {"TrustUnsalted", "CPU.hash", "kib=4", "run() did not salt its tasks' digests"},
+        {"TrustClearDeadline", "IO.sleep", "latency_us=2000", "before its wait was over"},
+        {"TrustEarlyFinish", "IO.sleep", "latency_us=2000", "finished too early"},
+    };
+    char err[2048];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int rc = oneshot(cases[i].runner, cases[i].workload, cases[i].param, err, sizeof(err));
+        if (rc != 1 || !strstr(err, cases[i].want))
+            print_error("pcbench run --strategy %s: exit %d, want 1 with \"%s\": %s\n",
+                        cases[i].runner, rc, cases[i].want, err);
+        assert_int_equal(rc, 1);
+        assert_non_null(strstr(err, cases[i].want));
+    }
+    assert_int_equal(oneshot("TrustHonest", "CPU.hash", "kib=4", err, sizeof(err)), 0);
+    assert_int_equal(oneshot("TrustHonest", "IO.sleep", "latency_us=2000", err, sizeof(err)), 0);
+}
+
 /* ---- Direct checks, no child. ---- */
 
 static void test_salted_digest_is_the_digest_for_salt_zero_and_differs_per_salt(void **state)
@@ -386,6 +458,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_honest_runner_passes_on_cpu_and_waiting_work),
         cmocka_unit_test(test_every_registered_runner_passes_on_waiting_work),
         cmocka_unit_test(test_failed_run_count_is_the_number_of_liars),
+        cmocka_unit_test(test_oneshot_fails_every_liar_and_passes_the_honest_runner),
         cmocka_unit_test(test_salted_digest_is_the_digest_for_salt_zero_and_differs_per_salt),
         cmocka_unit_test(test_every_runner_salts_every_task_of_every_batch),
         cmocka_unit_test(test_wait_check_refuses_a_cleared_or_changed_deadline),
