@@ -115,6 +115,29 @@ void pcb_html_row_begin(FILE *f, const char *strategy, const char *workload)
 #define MT 10
 #define MB 60 /* bottom margin: the x labels and the legend */
 
+/* The data ranges of a chart, and whether x is drawn on a log scale. */
+struct scale {
+    bool logx;
+    double xmin, xmax; /* log(x) when logx */
+    double ymin, ymax;
+};
+
+/* Where x lies across the plot area; on a log axis, x <= 0 sits at the left edge. */
+static double scale_x(const struct scale *s, double x)
+{
+    double v = x;
+    if (s->logx && x <= 0)
+        v = s->xmin;
+    else if (s->logx)
+        v = log(fmax(x, 1e-300)); /* x > 0 here; fmax says so to the static checker */
+    return ML + (v - s->xmin) / (s->xmax - s->xmin) * (W - ML - MR);
+}
+
+static double scale_y(const struct scale *s, double y)
+{
+    return MT + (s->ymax - y) / (s->ymax - s->ymin) * (H - MT - MB);
+}
+
 void pcb_html_chart(FILE *f, const struct pcb_html_chart *c)
 {
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
@@ -136,8 +159,9 @@ void pcb_html_chart(FILE *f, const struct pcb_html_chart *c)
     if (pad == 0)
         pad = fabs(ymax) * 0.05 + 1e-9;
     ymin -= pad, ymax += pad;
-#define PX(x) (ML + ((c->logx ? log(x) : (x)) - xmin) / (xmax - xmin) * (W - ML - MR))
-#define PY(y) (MT + (ymax - (y)) / (ymax - ymin) * (H - MT - MB))
+    const struct scale sc = {c->logx, xmin, xmax, ymin, ymax};
+#define PX(x) scale_x(&sc, (x))
+#define PY(y) scale_y(&sc, (y))
 
     fputs("<figure class=\"chart\" data-case=\"", f);
     pcb_html_text(f, c->case_key ? c->case_key : c->title);

@@ -36,6 +36,18 @@ struct item {
     double latest;            /* value in the newest run, NAN when the case is not in it */
 };
 
+int pcb_hist_judge(const struct pcb_hdb_series *s, struct pcb_cp_change *out, size_t cap)
+{
+    double *x = malloc((s->n ? s->n : 1) * sizeof(*x));
+    if (x == NULL)
+        return PCB_CP_NOMEM;
+    for (size_t i = 0; i < s->n; i++)
+        x[i] = s->points[i].value;
+    int k = pcb_cp_detect(x, s->n, out, cap);
+    free(x);
+    return k;
+}
+
 static void describe(struct item *it, const struct pcb_hdb_series *s, long newest)
 {
     it->s = s;

@@ -35,6 +35,7 @@ struct cli {
     int format;          /* changes: --format */
     const char *filter;  /* --filter */
     const char *metric;  /* --metric */
+    bool if_missing;     /* add: --commit, --date, --machine only where the file has none */
     bool fail_on_latest; /* changes: --fail-on-latest */
     uint64_t latest;     /* changes: --latest */
     const char *out;     /* html: -o */
@@ -103,6 +104,10 @@ static const struct pcb_opt add_opts[] = {
      .kind = PCB_OPT_TEXT,
      .offset = offsetof(struct cli, date)},
     OPT_MACHINE("the machine (default: the file's host_name)"),
+    {.name = "--if-missing",
+     .help = "--commit, --date and --machine only for files\nwhose context lacks them",
+     .kind = PCB_OPT_FLAG,
+     .offset = offsetof(struct cli, if_missing)},
     OPT_HELP,
 };
 static const struct pcb_opt runs_opts[] = {OPT_DB, OPT_HELP};
@@ -207,10 +212,14 @@ static int cmd_add(struct cli *c)
             pcb_say("pcbench-history add: %s\n", err);
             goto out;
         }
-        const char *commit =
-            c->commit ? c->commit : pcb_results_context(files[i], "pcbench_commit");
+        const char *commit = pcb_results_context(files[i], "pcbench_commit");
         const char *date = pcb_results_context(files[i], "date");
-        const char *machine = c->machine ? c->machine : pcb_results_context(files[i], "host_name");
+        const char *machine = pcb_results_context(files[i], "host_name");
+        bool use_date = c->date != NULL && (!c->if_missing || date == NULL || !*date);
+        if (c->commit && (!c->if_missing || commit == NULL || !*commit))
+            commit = c->commit;
+        if (c->machine && (!c->if_missing || machine == NULL || !*machine))
+            machine = c->machine;
         if (files[i]->ncases == 0) {
             pcb_say("pcbench-history add: %s: holds no case; nothing to keep\n", p);
             goto out;
@@ -224,7 +233,7 @@ static int cmd_add(struct cli *c)
             pcb_say("pcbench-history add: %s: no host_name in its context; give --machine\n", p);
             goto out;
         }
-        if (c->date) {
+        if (use_date) {
             strcpy(dates[i], override_date);
         } else if (date == NULL) {
             pcb_say("pcbench-history add: %s: no date in its context; give --date\n", p);
@@ -325,18 +334,6 @@ static int load(struct cli *c, const char *prog, struct pcb_hdb_series **s, size
         return 2;
     }
     return 0;
-}
-
-int pcb_hist_judge(const struct pcb_hdb_series *s, struct pcb_cp_change *out, size_t cap)
-{
-    double *x = malloc((s->n ? s->n : 1) * sizeof(*x));
-    if (x == NULL)
-        return PCB_CP_NOMEM;
-    for (size_t i = 0; i < s->n; i++)
-        x[i] = s->points[i].value;
-    int k = pcb_cp_detect(x, s->n, out, cap);
-    free(x);
-    return k;
 }
 
 #define MAXCH 64
