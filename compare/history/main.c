@@ -356,8 +356,8 @@ static int cmd_changes(struct cli *c)
         printf("| machine | case | commit | date | before | after | change | direction | score "
                "|\n|---|---|---|---|---|---|---|---|---|\n");
     } else {
-        printf("%-12s %-60s %-14s %12s %12s %8s  %-11s %6s\n", "machine", "case", "commit",
-               "before", "after", "change", "direction", "score");
+        printf("%-12s %-14s %12s %12s %8s  %-11s %6s  %s\n", "machine", "commit", "before", "after",
+               "change", "direction", "score", "case");
     }
     for (size_t i = 0; i < n; i++) {
         struct pcb_cp_change ch[MAXCH];
@@ -396,9 +396,9 @@ static int cmd_changes(struct cli *c)
                        ch[j].change * 100, regression ? "**regression**" : "improvement",
                        ch[j].score);
             } else {
-                printf("%-12s %-60s %-14s %12.4g %12.4g %+7.1f%%  %-11s %6.1f\n", s[i].machine,
-                       s[i].name, p->commit, ch[j].before, ch[j].after, ch[j].change * 100,
-                       regression ? "regression" : "improvement", ch[j].score);
+                printf("%-12s %-14s %12.4g %12.4g %+7.1f%%  %-11s %6.1f  %s\n", s[i].machine,
+                       p->commit, ch[j].before, ch[j].after, ch[j].change * 100,
+                       regression ? "regression" : "improvement", ch[j].score, s[i].name);
             }
         }
     }
