@@ -16,15 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(char *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, PCB_HDB_ERRLEN, fmt, ap);
-    va_end(ap);
-    return -1;
-}
+#define fail pcb__hdb_fail
 
 /* What the page shows of one series. */
 struct item {

@@ -40,8 +40,9 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS counters(entry_id INTEGER NOT NULL REFERENCES entries(id),"
     " name TEXT NOT NULL, value REAL, PRIMARY KEY(entry_id, name)) WITHOUT ROWID;";
 
-static int fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(char *err, const char *fmt, ...)
+#define fail pcb__hdb_fail
+
+int pcb__hdb_fail(char *err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

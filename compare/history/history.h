@@ -86,6 +86,9 @@ void pcb_hdb_series_free(struct pcb_hdb_series *s, size_t n);
 /* Whether a bigger value of metric is better (throughput counters: *_per_second). */
 bool pcb_hdb_higher_is_better(const char *metric);
 
+/* Writes one line into err (PCB_HDB_ERRLEN bytes). Returns -1. */
+int pcb__hdb_fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Normalises an ISO 8601 time ("2026-12-03T04:20:51+00:00", "...Z", "...T04:20:51") into
  * out as UTC "YYYY-MM-DDTHH:MM:SSZ". Returns 0, or -1 when it is not one. */
 int pcb_hdb_utc(const char *in, char *out, size_t cap);

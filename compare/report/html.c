@@ -17,6 +17,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A number cell: v with fmt ("%.2f"), or "-" when v is not finite; `last` closes the row. */
+static void number_cell(FILE *f, const char *fmt, double v, bool last)
+{
+    if (isfinite(v))
+        fprintf(f, fmt, v);
+    else
+        fputs("-", f);
+    fputs(last ? "</td></tr>\n" : "</td><td>", f);
+}
+
+/* The cells of a failed case: FAILED and its message over `span` columns, closing the row. */
+static void failed_cells(FILE *f, const struct pcb_rp_case *c, int span)
+{
+    fprintf(f, "<td colspan=\"%d\">FAILED: ", span);
+    pcb_html_text(f, c->error ? c->error : "");
+    fputs("</td></tr>\n", f);
+}
+
 /* The chart of one group: median time against the axis, one line per series. */
 static void group_chart(FILE *f, const struct pcb_rp_group *g)
 {
@@ -70,24 +88,14 @@ static void group_table(FILE *f, const struct pcb_rp_group *g)
         pcb_html_text(f, c->series);
         fprintf(f, "</td><td>%u</td>", c->at);
         if (c->failed) {
-            fputs("<td colspan=\"3\">FAILED: ", f);
-            pcb_html_text(f, c->error ? c->error : "");
-            fputs("</td></tr>\n", f);
+            failed_cells(f, c, 3);
             continue;
         }
         fprintf(f, "<td>%s", c->winner ? "<b>" : "");
         pcb_html_text(f, pcb_rp_fmt_time(t, sizeof(t), c->median_ns));
         fprintf(f, "%s</td><td>", c->winner ? "</b>" : "");
-        if (isfinite(c->speedup))
-            fprintf(f, "%.2f", c->speedup);
-        else
-            fputs("-", f);
-        fputs("</td><td>", f);
-        if (isfinite(c->efficiency))
-            fprintf(f, "%.2f", c->efficiency);
-        else
-            fputs("-", f);
-        fputs("</td></tr>\n", f);
+        number_cell(f, "%.2f", c->speedup, false);
+        number_cell(f, "%.2f", c->efficiency, true);
     }
     fputs("</table>\n", f);
 }
@@ -115,19 +123,13 @@ static void others(FILE *f, const struct pcb_rp_report *r)
         pcb_html_text(f, c->label);
         fputs("</td>", f);
         if (c->failed) {
-            fputs("<td colspan=\"2\">FAILED: ", f);
-            pcb_html_text(f, c->error ? c->error : "");
-            fputs("</td></tr>\n", f);
+            failed_cells(f, c, 2);
             continue;
         }
         fputs("<td>", f);
         pcb_html_text(f, pcb_rp_fmt_time(t, sizeof(t), c->median_ns));
         fputs("</td><td>", f);
-        if (isfinite(c->floor_ratio))
-            fprintf(f, "%.2fx", c->floor_ratio);
-        else
-            fputs("-", f);
-        fputs("</td></tr>\n", f);
+        number_cell(f, "%.2fx", c->floor_ratio, true);
     }
     if (any)
         fputs("</table>\n", f);
