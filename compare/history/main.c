@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum { FMT_TABLE, FMT_MD, FMT_JSON };
 
@@ -208,6 +209,15 @@ static int cmd_add(struct cli *c)
     }
     for (size_t i = 0; i < c->nfiles; i++) {
         const char *p = c->files[i];
+        struct stat st;
+        /* A run is fingerprinted by reading its file a second time: a FIFO or a device cannot
+         * be read twice (and a FIFO would wait for a writer). Directories are the reader's to
+         * refuse. */
+        if (stat(p, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+            pcb_say("pcbench-history add: %s: is a %s; expected a regular result file\n", p,
+                    S_ISFIFO(st.st_mode) ? "FIFO" : "device or socket");
+            goto out;
+        }
         if (pcb_results_read(p, &files[i], err)) {
             pcb_say("pcbench-history add: %s\n", err);
             goto out;
