@@ -9,6 +9,7 @@ packages=(
   build-essential cmake pkg-config   # compilers and the build
   libbenchmark-dev                   # Google Benchmark 1.7.1: the harness
   libcjson-dev                       # JSON reading in compare and the tests
+  libsqlite3-dev                     # the run history of pcbench-history (SQLite)
   libcmocka-dev                      # C unit tests
   clang libclang-rt-14-dev           # libFuzzer target of compare's readers
   hyperfine                          # whole-process timing
@@ -23,9 +24,10 @@ packages=(
 )
 
 # The test command also installs what only tests use: scipy, the independent implementation the
-# statistics and the scaling fit are checked against.
+# statistics and the scaling fit are checked against, and chromium, the real browser the HTML
+# pages (the history dashboard, the report's index.html) are loaded in, headless.
 if [[ ${1-} == --tests ]]; then
-  packages+=(python3-scipy)
+  packages+=(python3-scipy chromium)
 fi
 
 missing=()

@@ -29,6 +29,9 @@
 #   baseline.json              the baseline of stored mode (--update-baseline replaces it, only
 #                              after a run that passed)
 #   thresholds.tsv             per-case thresholds from --calibrate (used when present)
+#   history.db                 every run the gate judged (stored: the run; ab: every sample of
+#                              the new side), kept by pcbench-history; --fail-on-change also
+#                              fails the gate when a regression starts in the newest runs there
 #
 # Exit status: 0 nothing regressed (bisect: the first bad commit was named), 1 something
 # regressed, 2 bad usage or a failed run, or a comparison compare refused (nothing to compare,
@@ -62,6 +65,8 @@ usage: compare/nightly.sh [options]
   --thresholds FILE           per-case thresholds for compare (default: DIR/thresholds.tsv if present)
   --threshold PCT             minimum change that counts, percent (default: compare's, 5)
   --update-baseline           after a passing stored-mode run, make its results the baseline
+  --fail-on-change            also exit 1 when DIR/history.db shows a regression starting in
+                              the newest runs (pcbench-history changes --fail-on-latest)
   --build-dir DIR             where to build the new commit (default: build-gate)
   --bin-dir DIR               use pcbench and compare already built in DIR (no build)
   -h, --help                  this text
@@ -71,7 +76,7 @@ EOF
 die() { echo "nightly: $*" >&2; exit 2; }
 
 mode="" base_rev="" dir="results/gate" filter_file="$here/gate.filter" reps=9 min_time=0.1
-results="" thresholds="" threshold="" update=0 build_dir="build-gate" bin_dir=""
+results="" thresholds="" threshold="" update=0 build_dir="build-gate" bin_dir="" fail_on_change=0
 good_rev="" bad_rev="" bisect_given=0
 filter_re="" filter_file_given=0 plugins=()
 while [[ $# -gt 0 ]]; do
@@ -103,6 +108,7 @@ while [[ $# -gt 0 ]]; do
     --threshold) threshold=${2-}; shift 2 || die "--threshold needs a percentage" ;;
     --threshold=*) threshold=${1#*=}; shift ;;
     --update-baseline) update=1; shift ;;
+    --fail-on-change) fail_on_change=1; shift ;;
     --build-dir) build_dir=${2-}; shift 2 || die "--build-dir needs a directory" ;;
     --build-dir=*) build_dir=${1#*=}; shift ;;
     --bin-dir) bin_dir=${2-}; shift 2 || die "--bin-dir needs a directory" ;;
@@ -148,6 +154,8 @@ done
 if [[ -n "$bin_dir" ]]; then
   [[ -x "$bin_dir/compare" ]] || die "--bin-dir=$bin_dir: no compare there"
   [[ -n "$results" || -x "$bin_dir/pcbench" ]] || die "--bin-dir=$bin_dir: no pcbench there"
+  [[ "$mode" == calibrate || -x "$bin_dir/pcbench-history" ]] ||
+    die "--bin-dir=$bin_dir: no pcbench-history there (the gate records every run)"
 fi
 if [[ "$mode" == ab ]]; then
   base_commit=$(git -C "$top" rev-parse --short=12 "$base_rev^{commit}" 2>/dev/null) ||
@@ -235,10 +243,15 @@ run_bg() { # run_bg CMD...: runs CMD in the background, waits, returns its statu
   return $rc
 }
 
-build() { # build SRC BUILD_DIR: a Release build of pcbench and compare
-  cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=Release >"$tmp/cmake.log" 2>&1 &&
-    cmake --build "$2" -j"$(nproc)" --target pcbench compare >>"$tmp/cmake.log" 2>&1 ||
-    { tail -20 "$tmp/cmake.log" >&2; die "building $1 failed"; }
+# build SRC BUILD_DIR TARGET...: a Release build of the targets. Only the commit the gate judges
+# with builds compare and pcbench-history; a base, GOOD or midpoint builds pcbench alone (an
+# older commit may not have the newer tools).
+build() {
+  local src=$1 out=$2
+  shift 2
+  cmake -S "$src" -B "$out" -DCMAKE_BUILD_TYPE=Release >"$tmp/cmake.log" 2>&1 &&
+    cmake --build "$out" -j"$(nproc)" --target "$@" >>"$tmp/cmake.log" 2>&1 ||
+    { tail -20 "$tmp/cmake.log" >&2; die "building $src failed"; }
 }
 
 compare_args=()
@@ -258,17 +271,43 @@ checkout() { # checkout FOLDER COMMIT: a detached checkout of COMMIT, removed on
 if [[ "$mode" == bisect ]]; then
   # GOOD's build, and one checkout and build folder that every other judged commit shares.
   checkout "$tmp/good-src" "$good_commit"
-  build "$tmp/good-src" "$tmp/good-build"
+  build "$tmp/good-src" "$tmp/good-build" pcbench
   checkout "$tmp/cand-src" "$bad_commit"
-  build "$tmp/cand-src" "$tmp/cand-build"
+  build "$tmp/cand-src" "$tmp/cand-build" pcbench compare
   pcbench="$tmp/cand-build/pcbench" compare="$tmp/cand-build/compare"
+  history="$tmp/cand-build/pcbench-history"
 elif [[ -n "$bin_dir" ]]; then
-  pcbench="$bin_dir/pcbench" compare="$bin_dir/compare"
+  pcbench="$bin_dir/pcbench" compare="$bin_dir/compare" history="$bin_dir/pcbench-history"
 else
   [[ "$build_dir" = /* ]] || build_dir="$top/$build_dir"
-  build "$top" "$build_dir"
-  pcbench="$build_dir/pcbench" compare="$build_dir/compare"
+  build "$top" "$build_dir" pcbench compare pcbench-history
+  pcbench="$build_dir/pcbench" compare="$build_dir/compare" history="$build_dir/pcbench-history"
 fi
+
+# record_history LATEST FILE...: adds the files to DIR/history.db (a file added before adds
+# nothing) and, with --fail-on-change, sets hist_rc=1 when a regression starts in the newest
+# LATEST runs of a series. A database pcbench-history refuses stops the gate (exit 2); the
+# results stay kept.
+hist_rc=0
+record_history() {
+  local latest=$1 msg
+  shift
+  # A file whose context lacks its commit, date or machine gets the gate's.
+  msg=$("$history" --db "$dir/history.db" add --if-missing --commit "$commit" \
+    --date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --machine "$(uname -n)" "$@" 2>&1 >/dev/null) ||
+    die "recording into $dir/history.db failed: $(printf '%s\n' "$msg" | head -n 1)"
+  echo "nightly: recorded $# result files in $dir/history.db" >&2
+  [[ $fail_on_change -eq 1 ]] || return 0
+  "$history" --db "$dir/history.db" changes --fail-on-latest --latest "$latest" \
+    >"$tmp/changes.txt" 2>"$tmp/changes.err"
+  case $? in
+    0) ;;
+    1) hist_rc=1
+       echo "nightly: CHANGE POINT: $(cat "$tmp/changes.err")" >&2
+       grep ' regression ' "$tmp/changes.txt" | head -20 >&2 ;;
+    *) die "pcbench-history changes failed: $(head -n 1 "$tmp/changes.err")" ;;
+  esac
+}
 # A plugin pcbench refuses is refused here, with pcbench's own line, before anything runs.
 if [[ ${#pcb_extra[@]} -gt 0 && -z "$results" ]]; then
   msg=$("$pcbench" "${pcb_extra[@]}" --benchmark_list_tests --benchmark_filter="$filter" 2>&1 >/dev/null) ||
@@ -383,12 +422,13 @@ stored)
   cp "$results" "$tmp/keep.json" && mv "$tmp/keep.json" "$dir/$name.json" ||
     die "cannot keep the results as $dir/$name.json"
   if [[ ! -e "$dir/baseline.json" ]]; then
+    record_history 5 "$dir/$name.json"
     echo "nightly: no baseline in $dir yet; keeping $dir/$name.json" >&2
     if [[ $update -eq 1 ]]; then
       cp "$dir/$name.json" "$tmp/base.json" && mv "$tmp/base.json" "$dir/baseline.json"
       echo "nightly: $dir/baseline.json is now $name.json" >&2
     fi
-    exit 0
+    exit $hist_rc
   fi
   # Until compare has judged them, the results are removed again if the gate ends.
   unjudged="$dir/$name.json"
@@ -398,10 +438,12 @@ stored)
   # A refusal (nothing to compare, say) is no verdict: one line, nothing kept.
   [[ $rc -eq 2 ]] && die "$(head -n 1 "$tmp/compare.err"); nothing was kept"
   unjudged=""
+  # One run a night: a level needs 3 runs, so a regression is seen within the newest 5.
+  record_history 5 "$dir/$name.json"
   ;;
 ab)
   checkout "$tmp/base-src" "$base_commit"
-  build "$tmp/base-src" "$tmp/base-build"
+  build "$tmp/base-src" "$tmp/base-build" pcbench
   # The case list of the new build; a case the base lacks is reported as new by compare.
   mapfile -t cases < <("$pcbench" "${pcb_extra[@]}" --benchmark_list_tests --benchmark_filter="$filter" 2>/dev/null)
   [[ ${#cases[@]} -gt 0 ]] || die "the filter selects no case: $filter"
@@ -412,6 +454,11 @@ ab)
   rc=$?
   # Kept: every sample file of both sides, so the verdict can be re-derived or re-judged.
   mv "$tmp/ab" "$dir/$name-ab"
+  # Every sample of the new side is a run of this commit: tonight's samples are the newest.
+  set +f
+  new_kept=("$dir/$name-ab"/new-*.json)
+  set -f
+  record_history "$reps" "${new_kept[@]}"
   ;;
 bisect)
   mapfile -t cases < <("$pcbench" "${pcb_extra[@]}" --benchmark_list_tests --benchmark_filter="$filter" 2>/dev/null)
@@ -448,7 +495,7 @@ bisect)
     mid=$(((lo + hi) / 2))
     git -C "$tmp/cand-src" checkout --quiet --detach "${range[mid]}" 2>/dev/null ||
       die "cannot check out ${range[mid]}"
-    build "$tmp/cand-src" "$tmp/cand-build"
+    build "$tmp/cand-src" "$tmp/cand-build" pcbench
     # Only the cases this commit has (a case added after it cannot have regressed there).
     mapfile -t have < <("$pcbench" "${pcb_extra[@]}" --benchmark_list_tests --benchmark_filter="$filter" 2>/dev/null)
     mapfile -t judged < <(comm -12 <(printf '%s\n' "${bad_cases[@]}" | sort) <(printf '%s\n' "${have[@]}" | sort))
@@ -491,6 +538,10 @@ mv "$tmp/report.md" "$dir/$name.md"
 tail -1 "$dir/$name.md" >&2
 case $rc in
 0)
+  if [[ $hist_rc -eq 1 ]]; then
+    echo "nightly: compare passed, but the history shows a regression starting in the newest runs; report $dir/$name.md" >&2
+    exit 1
+  fi
   echo "nightly: passed; report $dir/$name.md" >&2
   if [[ $update -eq 1 ]]; then
     cp "$dir/$name.json" "$tmp/base.json" && mv "$tmp/base.json" "$dir/baseline.json"

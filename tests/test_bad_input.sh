@@ -4,8 +4,9 @@
 # The rows are read from docs/bad-input.md between the markers <!-- bad-input-table:begin --> and
 # <!-- bad-input-table:end -->, so a row added there is tested without touching this file. Each
 # row's "bad example" is a command in a code span; its first word is one of the placeholders
-# pcbench, compare, pcbench-report (the build tree's programs), run-suite.sh, hyperfine.sh
-# (benches/cli/, pointed at the build tree) or nightly.sh (compare/, with --bin-dir the build tree).
+# pcbench, compare, pcbench-report, pcbench-history (the build tree's programs), run-suite.sh,
+# hyperfine.sh (benches/cli/, pointed at the build tree) or nightly.sh (compare/, with --bin-dir the
+# build tree).
 # Each command runs in a fresh folder holding the fixtures the examples name (base.json,
 # new.json, book.txt, empty.txt, empty.json, binary.txt, notjson.json, other.json, bad.tsv,
 # locked.txt, locked.json, dir/), with no PCB_* variable set but the row's own. Checked per row:
@@ -33,6 +34,7 @@ for v in $(compgen -e | grep "^PCB_"); do unset "$v"; done
 pcbench() { "$BUILD/pcbench" "$@"; }
 compare() { "$BUILD/compare" "$@"; }
 pcbench-report() { "$BUILD/pcbench-report" "$@"; }
+pcbench-history() { "$BUILD/pcbench-history" "$@"; }
 run-suite.sh() { PCB_BUILD_DIR="$BUILD" "$SRC/benches/cli/run-suite.sh" "$@"; }
 hyperfine.sh() { "$SRC/benches/cli/hyperfine.sh" --build "$BUILD" "$@"; }
 nightly.sh() { "$SRC/compare/nightly.sh" --bin-dir "$BUILD" "$@"; }

@@ -7,8 +7,8 @@
  * hyperfine --export-json file (any number); the kind is told by the content. DIR defaults to the
  * first input's path with ".json" replaced by "-report" (results/suite-X.json ->
  * results/suite-X-report/), so each result file keeps its report next to it. DIR receives index.md,
- * results.csv, charts.gp and charts/ (SVG + PNG; skipped with a note in index.md when gnuplot is
- * missing).
+ * index.html (the same tables and charts as one page), results.csv, charts.gp and charts/ (SVG +
+ * PNG; skipped with a note in index.md when gnuplot is missing).
  *
  * Exit status: 0 when the report was written (failed cases are part of a report, not an error
  * of it); 2 on bad input (a FIFO or device among the inputs, too), an unwritable DIR or a
@@ -80,7 +80,8 @@ static void usage(FILE *f)
                "Writes a report of pcbench results into DIR: index.md (tables per workload with\n"
                "speedup and efficiency against Sequential, winners in bold, the Floor/IPC/\n"
                "Lifecycle families against their floors, hyperfine timings), results.csv (one row\n"
-               "per case, every counter) and charts/ (SVG and PNG, made with gnuplot).\n\n"
+               "per case, every counter), index.html (the tables and charts as one page) and\n"
+               "charts/ (SVG and PNG, made with gnuplot).\n\n"
                "Inputs: one Google Benchmark JSON file (raw repetitions and/or aggregates) and\n"
                "any number of hyperfine --export-json files.\n");
     pcb_opts_usage(&optset, f);
@@ -243,7 +244,7 @@ static int move_one(const struct staging *sg, const char *sub, const char *name)
  * *what. */
 static int staging_commit(struct staging *sg, const char **what)
 {
-    static const char *const files[] = {"charts.gp", "results.csv", "index.md"};
+    static const char *const files[] = {"charts.gp", "results.csv", "index.html", "index.md"};
     char charts[4096], target[4096];
     struct stat st;
     int err = 0;
@@ -403,6 +404,7 @@ int main(int argc, char **argv)
     die_if_interrupted();
     if (pcb_rp_write_csv(&r, sg.stage, out, err) ||
         pcb_rp_write_scaling_csv(&r, sg.stage, out, err) ||
+        pcb_rp_write_html(&r, sg.stage, out, err) ||
         pcb_rp_write_markdown(&r, sg.stage, out, err)) {
         staging_abort(&sg);
         die_if_interrupted();

@@ -186,6 +186,9 @@ char *pcb_rp_fmt_bytes(char *out, size_t cap, double b); /* "4.2 MiB", "-" for N
 int pcb_rp_write_markdown(const struct pcb_rp_report *r, const char *dir, const char *shown,
                           char *err);
 int pcb_rp_write_csv(const struct pcb_rp_report *r, const char *dir, const char *shown, char *err);
+/* html.c: writes dir/index.html, the tables and charts of index.md as one self-contained page
+ * (the renderer of compare/html.h). Returns 0 or -1 with err set. */
+int pcb_rp_write_html(const struct pcb_rp_report *r, const char *dir, const char *shown, char *err);
 
 /* charts.c: writes the data files and dir/charts.gp and runs gnuplot on it. Sets
  * r->charts_done or r->charts_note; never fails the report. Stops gnuplot early when

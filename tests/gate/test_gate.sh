@@ -182,5 +182,28 @@ if [[ -f "$plugin" ]]; then
     ok "a plugin of another interface is refused" || flag "a plugin of another interface is refused (rc $rc: $msg)"
 fi
 
+# 12. Every judged run is recorded in DIR/history.db; --fail-on-change fails the gate when a
+#     regression starts in the newest runs there, even when compare passes against the baseline.
+d="$work/d12"; mkdir -p "$d"
+for i in 0 1 2 3 4 5 6 7; do gb_file "$work/h$i.json" $((1000 + i)) 500; done
+for i in 0 1 2 3; do gb_file "$work/h$((8 + i)).json" $((1200 + i)) 500; done # Case/A +20%
+gb_file "$d/baseline.json" 1200 500
+for i in 0 1 2 3 4 5 6 7; do
+  "$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/h$i.json" --threshold 50 >/dev/null 2>&1
+done
+n=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from runs").fetchone()[0])' "$d/history.db" 2>/dev/null)
+[[ "$n" == 8 ]] && ok "every judged run is recorded in history.db" || flag "every judged run is recorded (got '$n' runs)"
+for i in 8 9 10; do
+  "$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/h$i.json" --fail-on-change >/dev/null 2>&1
+done
+out=$("$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/h11.json" 2>&1); rc=$?
+[[ $rc -eq 0 ]] && ok "without --fail-on-change the history does not fail the gate" ||
+  flag "without --fail-on-change the history does not fail the gate (rc $rc)"
+gb_file "$work/h12.json" 1204 500
+out=$("$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/h12.json" --fail-on-change 2>&1); rc=$?
+[[ $rc -eq 1 ]] && grep -q "CHANGE POINT" <<<"$out" && grep -q "Case/A" <<<"$out" &&
+  ok "--fail-on-change fails on a regression starting in the newest runs" ||
+  flag "--fail-on-change fails on a regression starting in the newest runs (rc $rc: $out)"
+
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

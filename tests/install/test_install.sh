@@ -2,7 +2,7 @@
 # test_install.sh - `cmake --install` gives a tree that works from any prefix, and a user's own
 # workload built against it runs under every strategy.
 #
-#   1. installs BUILD_DIR into a fresh prefix: bin/ (pcbench, compare, pcbench-report,
+#   1. installs BUILD_DIR into a fresh prefix: bin/ (pcbench, compare, pcbench-report, pcbench-history,
 #      pcbench-spawn-child), lib*/libpcbench.so, include/pcbench.h, pkgconfig/pcbench.pc,
 #      cmake/pcbench/pcbenchConfig.cmake;
 #   2. moves the prefix elsewhere (nothing may point back into the build or the first prefix);
@@ -34,7 +34,7 @@ cmake --install "$BUILD" --prefix "$WORK/first" >"$WORK/install.log" 2>&1 ||
     { cat "$WORK/install.log"; fail "cmake --install failed"; }
 mv "$WORK/first" "$WORK/prefix"
 P=$WORK/prefix
-for f in bin/pcbench bin/compare bin/pcbench-report bin/pcbench-spawn-child include/pcbench.h; do
+for f in bin/pcbench bin/compare bin/pcbench-report bin/pcbench-history bin/pcbench-spawn-child include/pcbench.h; do
     [ -e "$P/$f" ] || fail "$f is not installed"
 done
 lib=$(find "$P" -name 'libpcbench.so' | head -n 1)
