@@ -668,6 +668,7 @@ int pcb_rp_write_markdown(const struct pcb_rp_report *r, const char *dir, const 
                    "Creating, pausing, resuming and ending threads, processes and pools. x "
                    "floor: as for IPC (the Floor/ case the label names; otherwise threads: "
                    "futex ping-pong, processes: pipe ping-pong; pool start cases have none).");
+    pcb_rp_write_links(f, r);
     whole_section(f, r, dir, r->charts_done);
     other_section(f, r);
     /* A write that failed on the way (a full disk) shows in ferror(), even when the last

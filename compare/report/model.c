@@ -284,6 +284,12 @@ static int add_case(struct pcb_rp_report *r, const struct pcb_results *file,
 
 int pcb_rp_add(struct pcb_rp_report *r, struct pcb_results *file, char *err)
 {
+    /* A set of MPI runs (one file per host count and link) is the one exception to "one run
+     * per report": each further file is a report of its own, shown beside the first (links.c). */
+    if (file->kind == PCB_RESULTS_GBENCH && r->have_gbench &&
+        (pcb_rp_is_mpi_run(file) || pcb_rp_context(r, "pcbench_mpi_hosts")))
+        return pcb_rp_add_run(r, file, err);
+
     struct pcb_results **n = realloc(r->files, (r->nfiles + 1) * sizeof(*n));
 
     if (!n) {
@@ -297,7 +303,8 @@ int pcb_rp_add(struct pcb_rp_report *r, struct pcb_results *file, char *err)
         if (r->have_gbench)
             return pcb_rp_errf(err,
                                "%s: a second Google Benchmark file; a report shows one run (to "
-                               "set two runs side by side, use compare)",
+                               "set two runs side by side, use compare), or MPI runs beside "
+                               "others (files whose context has pcbench_mpi_hosts)",
                                file->path);
         r->have_gbench = 1;
         r->ctx = file->context;
@@ -348,6 +355,11 @@ void pcb_rp_report_free(struct pcb_rp_report *r)
     for (size_t i = 0; i < r->nfiles; i++)
         pcb_results_destroy(r->files[i]);
     free(r->files);
+    for (size_t i = 0; i < r->nruns; i++) {
+        pcb_rp_report_free(r->runs[i]);
+        free(r->runs[i]);
+    }
+    free(r->runs);
     memset(r, 0, sizeof(*r));
 }
 
