@@ -311,6 +311,7 @@ links)
     >"$dir/stdout" || flag "exit status $?"
   md="$dir/out/index.md"
   has "$md" "## Distribution against the link"
+  has "$md" "**Input:** \`$here/mpi-base.json\`, \`$here/mpi-hosts3.json\`, \`$here/mpi-hosts1.json\`;"
   has "$md" "| hosts | link | delay us | MPI round trip | series | workers:1 | workers:2 |"
   has "$md" "| 1 | one process | - | - | Sequential | 4.2 ms (1.00x) | |"
   has "$md" "| 1 | one process | - | - | Threaded chunk:1 | | 2 ms (2.10x) |"
