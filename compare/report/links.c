@@ -6,11 +6,11 @@
  * A report shows one run; the exception is a set of MPI runs, one result file per host count
  * and link delay (benches/cli/run-multihost.sh writes them): a Google Benchmark file after the
  * first is accepted when it or the first is an MPI run (its context has pcbench_mpi_hosts). Each
- * such file is modelled on its own, as a report of one run (struct pcb_rp_report.runs), and
- * shown only here, so its cases never mix with the first file's in the other sections. The
- * section reads each file's context: pcbench_mpi_hosts (how many hosts the ranks spanned),
- * pcbench_link and pcbench_link_delay_us (how they were joined, when the file says), and its
- * Floor/mpi_pingpong/ranks:2 (MPI's round trip over that link).
+ * such file is modelled on its own by model.c, as a report of one run (struct
+ * pcb_rp_report.runs), and shown only here, so its cases never mix with the first file's in the
+ * other sections. The section reads each file's context: pcbench_mpi_hosts (how many hosts the
+ * ranks spanned), pcbench_link and pcbench_link_delay_us (how they were joined, when the file
+ * says), and its Floor/mpi_pingpong/ranks:2 (MPI's round trip over that link).
  */
 #include "report.h"
 
@@ -18,34 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int pcb_rp_is_mpi_run(const struct pcb_results *file)
-{
-    for (size_t i = 0; i < file->ncontext; i++)
-        if (strcmp(file->context[i].key, "pcbench_mpi_hosts") == 0)
-            return 1;
-    return 0;
-}
-
-int pcb_rp_add_run(struct pcb_rp_report *r, struct pcb_results *file, char *err)
-{
-    struct pcb_rp_report **n = realloc(r->runs, (r->nruns + 1) * sizeof(*n));
-    struct pcb_rp_report *run = calloc(1, sizeof(*run));
-
-    if (!n || !run) {
-        free(run);
-        if (n)
-            r->runs = n;
-        pcb_rp_errf(err, "%s: out of memory", file->path);
-        pcb_results_destroy(file);
-        return -1;
-    }
-    r->runs = n;
-    r->runs[r->nruns++] = run;
-    if (pcb_rp_add(run, file, err) || pcb_rp_model_build(run, err))
-        return -1;
-    return 0;
-}
 
 /* The runs the section shows: the report's own file first, then the other MPI runs. */
 static const struct pcb_rp_report *run_at(const struct pcb_rp_report *r, size_t i)

@@ -155,11 +155,6 @@ struct pcb_rp_report {
 int pcb_rp_load(struct pcb_rp_report *r, const char *path, char *err);
 /* The same for a file already read, which r takes over (also on failure). */
 int pcb_rp_add(struct pcb_rp_report *r, struct pcb_results *file, char *err);
-/* links.c: whether a result file is an MPI run (its context has pcbench_mpi_hosts). */
-int pcb_rp_is_mpi_run(const struct pcb_results *file);
-/* links.c: reads another MPI run into a report of its own in r->runs, which takes file over
- * (also on failure). Returns 0 or -1 with err set. */
-int pcb_rp_add_run(struct pcb_rp_report *r, struct pcb_results *file, char *err);
 /* links.c: the section "Distribution against the link", when some run has Distributed cases. */
 void pcb_rp_write_links(FILE *f, const struct pcb_rp_report *r);
 /* Frees everything r holds. */
