@@ -20,6 +20,7 @@ packages=(
   cppcheck                           # static checks of the sources (lint.cppcheck)
   clang-format                       # the committed .clang-format, enforced (lint.format)
   python3                            # the layering check (lint.layers) and test inputs
+  iproute2                           # ip, tc: the namespace hosts of the multihost tests
   zlib1g-dev                         # the example workload of examples/ (zlib compression)
 )
 

@@ -111,6 +111,9 @@ static int mpi_started;     /* MPI_Init succeeded here */
 static int lost_rank;       /* a rank that missed a deadline, 0 while none did */
 static uint64_t timeout_ns; /* the master's deadline without progress */
 static const char *why_not = "this process was not initialised for MPI";
+/* Rank 0 only: every rank's host name, in rank order (world_size of them), gathered at init. */
+static char (*rank_host)[HOST_LEN];
+static char *rank_hosts_list; /* the same, comma-separated */
 
 /* The runner (defined below); not const, because max_workers comes from the job size: 0
  * outside an MPI job of 2 or more ranks, which leaves it out of the registry. */
@@ -122,6 +125,7 @@ struct pcb_pool {
     uint64_t tasks;     /* tasks of all batches run so far */
     uint64_t messages;  /* messages of those batches, both ways */
     uint64_t bytes;     /* their payload bytes */
+    unsigned hosts;     /* distinct hosts of rank 0 and ranks 1..K */
     unsigned *inflight; /* by rank: ranges sent and not answered yet */
     pid_t *pids;        /* serving ranks that share this host */
     size_t npids;       /* how many */
@@ -168,6 +172,32 @@ unsigned pcb_dist_ranks(void)
 const char *pcb_dist_why_not(void)
 {
     return why_not;
+}
+
+/* Distinct host names among ranks 0..last (rank_host on rank 0); 0 when unknown. */
+static unsigned distinct_hosts(int last)
+{
+    unsigned n = 0;
+
+    if (!rank_host)
+        return 0;
+    for (int r = 0; r <= last && r < world_size; r++) {
+        int seen = 0;
+        for (int q = 0; q < r && !seen; q++)
+            seen = strcmp(rank_host[q], rank_host[r]) == 0;
+        n += !seen;
+    }
+    return n;
+}
+
+const char *pcb_dist_rank_hosts(void)
+{
+    return rank_hosts_list;
+}
+
+unsigned pcb_dist_hosts(void)
+{
+    return distinct_hosts(world_size - 1);
 }
 
 static void nap(long ns)
@@ -274,6 +304,7 @@ static int start(const struct pcb_pool_config *cfg, struct pcb_pool **out, int i
     if (!p)
         return -ENOMEM;
     p->workers = cfg->workers;
+    p->hosts = distinct_hosts((int)cfg->workers);
     p->is_static = is_static;
     p->inflight = calloc((size_t)cfg->workers + 1, sizeof(*p->inflight));
     p->pids = calloc(cfg->workers, sizeof(*p->pids));
@@ -431,6 +462,7 @@ static void extra_counters(const struct pcb_pool *p, struct pcb_counter *out, si
         {"messages_per_task", (double)p->messages / tasks},
         {"bytes_per_task", (double)p->bytes / tasks},
         {"mpi_ranks", (double)world_size},
+        {"mpi_hosts", (double)p->hosts},
     };
     size_t k = sizeof(c) / sizeof(c[0]);
 
@@ -479,6 +511,40 @@ static void finish(void)
     MPI_Finalize();
 }
 
+/*
+ * Every rank sends its host name to rank 0, which keeps them in rank order (rank_host) and as a
+ * list for the JSON context. A collective: every rank calls it, once, right after MPI_Init.
+ * On failure (memory, MPI) rank 0 simply has no list.
+ */
+static void gather_hosts(void)
+{
+    char mine[HOST_LEN] = "";
+    char(*all)[HOST_LEN] = NULL;
+
+    gethostname(mine, sizeof(mine) - 1);
+    if (world_rank == 0)
+        all = calloc((size_t)world_size, sizeof(*all));
+    if (MPI_Gather(mine, HOST_LEN, MPI_BYTE, all, HOST_LEN, MPI_BYTE, 0, MPI_COMM_WORLD) !=
+            MPI_SUCCESS ||
+        world_rank != 0 || !all) {
+        free(all);
+        return;
+    }
+    size_t cap = (size_t)world_size * HOST_LEN, len = 0;
+    char *list = malloc(cap);
+    if (!list) {
+        free(all);
+        return;
+    }
+    list[0] = '\0';
+    for (int r = 0; r < world_size; r++) {
+        all[r][HOST_LEN - 1] = '\0';
+        len += (size_t)snprintf(list + len, cap - len, "%s%s", r ? "," : "", all[r]);
+    }
+    rank_host = all;
+    rank_hosts_list = list;
+}
+
 int pcb_dist_init(void)
 {
     if (!pcb_dist_launched()) {
@@ -495,6 +561,7 @@ int pcb_dist_init(void)
     timeout_ns = (uint64_t)env_long("PCB_DIST_TIMEOUT_MS", DEFAULT_TIMEOUT_MS) * 1000000ULL;
     if (timeout_ns == 0)
         timeout_ns = (uint64_t)DEFAULT_TIMEOUT_MS * 1000000ULL;
+    gather_hosts();
     /* A pcbench this process executes is a plain one, whatever mpirun put in the environment. */
     setenv(PCB_DIST_NO_MPI_ENV, "1", 1);
     if (world_size < 2) {

@@ -50,6 +50,14 @@ int pcb_dist_init(void);
 /* Ranks in the job: 1 without mpirun. */
 unsigned pcb_dist_ranks(void);
 
+/*
+ * Rank 0: every rank's host name in rank order, comma-separated ("node1,node2,node2"), and how
+ * many distinct hosts the job spans; NULL and 0 outside an MPI job or when they could not be
+ * gathered. Gathered once by pcb_dist_init(); the string lives as long as the process.
+ */
+const char *pcb_dist_rank_hosts(void);
+unsigned pcb_dist_hosts(void);
+
 /* Why the Distributed cases are not registered in this process, or NULL when they are. */
 const char *pcb_dist_why_not(void);
 

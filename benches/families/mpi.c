@@ -178,6 +178,32 @@ static void floor_mpi_pingpong(pcb_gb_state *st, void *arg)
     }
     pcb_gb_set_items_processed(st, (int64_t)timed);
 }
+
+/*
+ * The JSON context of a job: which host every rank ran on, how many hosts, and, when the
+ * environment says (tests/multihost/hosts.sh sets both), the links between them. pcbench-report
+ * reads these keys for its "Distribution against the link" section.
+ */
+static void mpi_context(void)
+{
+    const char *hosts = pcb_dist_rank_hosts(), *link = getenv("PCB_LINK");
+    const char *delay = getenv("PCB_LINK_DELAY_US");
+    char buf[32];
+    static bool added;
+
+    if (added)
+        return; /* the cases may be registered more than once; the context only once */
+    added = true;
+    if (hosts) {
+        pcb_gb_add_context("pcbench_mpi_rank_hosts", hosts);
+        snprintf(buf, sizeof(buf), "%u", pcb_dist_hosts());
+        pcb_gb_add_context("pcbench_mpi_hosts", buf);
+    }
+    if (link && *link)
+        pcb_gb_add_context("pcbench_link", link);
+    if (delay && *delay)
+        pcb_gb_add_context("pcbench_link_delay_us", delay);
+}
 #endif /* PCB_HAVE_MPI */
 
 #ifndef PCB_HAVE_MPI
@@ -195,6 +221,7 @@ static int mpi_register(const struct pcb_options *o)
     const char *why = pcb_dist_why_not();
 
     if (!why) {
+        mpi_context();
         pcb_gb_case *c = pcb_gb_register("Floor/mpi_pingpong/ranks:2", floor_mpi_pingpong, NULL);
         pcb_gb_unit(pcb_gb_use_real_time(c), PCB_GB_NS);
         if (o->profile == PCB_PROFILE_QUICK && !o->gb_min_time_given)

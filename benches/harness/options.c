@@ -703,9 +703,16 @@ static const char *const internal_vars[] = {
     "PCB_TEST_KILL_RANK",  /* runners/distributed.c: a fault for tests/distributed/ */
     "PCB_TEST_HANG_RANK",  /* the same */
     "PCB_TEST_TAG",        /* tests/distributed/run-mpi.sh: marks a job's processes */
-    "PCB_BUILD_DIR",       /* benches/cli/run-suite.sh */
-    "PCB_SANITIZERS",      /* tests/run-tests.sh */
-    "PCB_INTERRUPT_RUNS",  /* tests/reliability/test_interrupt.sh */
+    "PCB_LINK",            /* tests/multihost/hosts.sh: how the hosts are joined (context) */
+    "PCB_LINK_DELAY_US",   /* the same: the links' delay (context) */
+    "PCB_HOSTFILE",        /* the same, for the command it runs */
+    "PCB_HOSTS_AGENT",
+    "PCB_HOSTS_DIR",
+    "PCB_HOSTS_IF",
+    "PCB_DELAY_HUB",
+    "PCB_BUILD_DIR",      /* benches/cli/run-suite.sh */
+    "PCB_SANITIZERS",     /* tests/run-tests.sh */
+    "PCB_INTERRUPT_RUNS", /* tests/reliability/test_interrupt.sh */
     "PCB_INTERRUPT_SEED",
     "PCB_INTERRUPT_MAX_DELAY_MS",
     "PCB_COMPARE_UPDATE_GOLDENS", /* tests/compare/ */

@@ -616,11 +616,15 @@ int pcb_rp_write_markdown(const struct pcb_rp_report *r, const char *dir, const 
     fprintf(f, "# pcbench report\n\n");
     machine_line(f, r);
     fprintf(f, "**Input:** ");
-    for (size_t i = 0; i < r->nfiles; i++) {
-        fprintf(f, "%s`", i ? ", " : "");
-        for (const char *p = r->files[i]->path; *p; p++)
-            fputc(*p == '`' ? '\'' : *p, f);
-        fprintf(f, "`");
+    /* The report's own files, then those of the other MPI runs (links.c). */
+    for (size_t k = 0, shown_files = 0; k <= r->nruns; k++) {
+        const struct pcb_rp_report *run = k ? r->runs[k - 1] : r;
+        for (size_t i = 0; i < run->nfiles; i++, shown_files++) {
+            fprintf(f, "%s`", shown_files ? ", " : "");
+            for (const char *p = run->files[i]->path; *p; p++)
+                fputc(*p == '`' ? '\'' : *p, f);
+            fprintf(f, "`");
+        }
     }
     fprintf(f,
             "; %zu cases, %zu failed. Every case with every counter: "
@@ -668,6 +672,7 @@ int pcb_rp_write_markdown(const struct pcb_rp_report *r, const char *dir, const 
                    "Creating, pausing, resuming and ending threads, processes and pools. x "
                    "floor: as for IPC (the Floor/ case the label names; otherwise threads: "
                    "futex ping-pong, processes: pipe ping-pong; pool start cases have none).");
+    pcb_rp_write_links(f, r);
     whole_section(f, r, dir, r->charts_done);
     other_section(f, r);
     /* A write that failed on the way (a full disk) shows in ferror(), even when the last

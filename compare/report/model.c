@@ -282,8 +282,45 @@ static int add_case(struct pcb_rp_report *r, const struct pcb_results *file,
     return file->kind == PCB_RESULTS_HYPERFINE ? hyperfine_figures(c) : gbench_figures(c);
 }
 
+/* Whether a result file is an MPI run (its context has pcbench_mpi_hosts). */
+static int is_mpi_run(const struct pcb_results *file)
+{
+    for (size_t i = 0; i < file->ncontext; i++)
+        if (strcmp(file->context[i].key, "pcbench_mpi_hosts") == 0)
+            return 1;
+    return 0;
+}
+
+/* Reads another MPI run into a report of its own in r->runs (shown by links.c), which takes
+ * file over, also on failure. Returns 0 or -1 with err set. */
+static int add_run(struct pcb_rp_report *r, struct pcb_results *file, char *err)
+{
+    struct pcb_rp_report **n = realloc(r->runs, (r->nruns + 1) * sizeof(*n));
+    struct pcb_rp_report *run = calloc(1, sizeof(*run));
+
+    if (!n || !run) {
+        free(run);
+        if (n)
+            r->runs = n;
+        pcb_rp_errf(err, "%s: out of memory", file->path);
+        pcb_results_destroy(file);
+        return -1;
+    }
+    r->runs = n;
+    r->runs[r->nruns++] = run;
+    if (pcb_rp_add(run, file, err) || pcb_rp_model_build(run, err))
+        return -1;
+    return 0;
+}
+
 int pcb_rp_add(struct pcb_rp_report *r, struct pcb_results *file, char *err)
 {
+    /* A set of MPI runs (one file per host count and link) is the one exception to "one run
+     * per report": each further file is a report of its own, shown beside the first (links.c). */
+    if (file->kind == PCB_RESULTS_GBENCH && r->have_gbench &&
+        (is_mpi_run(file) || pcb_rp_context(r, "pcbench_mpi_hosts")))
+        return add_run(r, file, err);
+
     struct pcb_results **n = realloc(r->files, (r->nfiles + 1) * sizeof(*n));
 
     if (!n) {
@@ -297,7 +334,8 @@ int pcb_rp_add(struct pcb_rp_report *r, struct pcb_results *file, char *err)
         if (r->have_gbench)
             return pcb_rp_errf(err,
                                "%s: a second Google Benchmark file; a report shows one run (to "
-                               "set two runs side by side, use compare)",
+                               "set two runs side by side, use compare), or MPI runs beside "
+                               "others (files whose context has pcbench_mpi_hosts)",
                                file->path);
         r->have_gbench = 1;
         r->ctx = file->context;
@@ -348,6 +386,11 @@ void pcb_rp_report_free(struct pcb_rp_report *r)
     for (size_t i = 0; i < r->nfiles; i++)
         pcb_results_destroy(r->files[i]);
     free(r->files);
+    for (size_t i = 0; i < r->nruns; i++) {
+        pcb_rp_report_free(r->runs[i]);
+        free(r->runs[i]);
+    }
+    free(r->runs);
     memset(r, 0, sizeof(*r));
 }
 

@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define PCB_RP_ERRLEN PCB_RESULTS_ERRLEN /* room for one error line */
 
@@ -141,6 +142,10 @@ struct pcb_rp_report {
     struct pcb_rp_scaling *scalings; /* one per sweep of two or more points, group order */
     size_t nscalings;                /* how many */
     unsigned cpus;                   /* CPUs the run could use (context), 0 when unknown */
+    /* Other MPI runs (links.c): each a report of one file, shown only in the section
+     * "Distribution against the link". */
+    struct pcb_rp_report **runs;
+    size_t nruns;
     /* Charts: written by charts.c, read by markdown.c. */
     int charts_done;                 /* gnuplot ran and succeeded */
     char charts_note[PCB_RP_ERRLEN]; /* why charts were skipped or failed, "" when they were made */
@@ -150,6 +155,8 @@ struct pcb_rp_report {
 int pcb_rp_load(struct pcb_rp_report *r, const char *path, char *err);
 /* The same for a file already read, which r takes over (also on failure). */
 int pcb_rp_add(struct pcb_rp_report *r, struct pcb_results *file, char *err);
+/* links.c: the section "Distribution against the link", when some run has Distributed cases. */
+void pcb_rp_write_links(FILE *f, const struct pcb_rp_report *r);
 /* Frees everything r holds. */
 void pcb_rp_report_free(struct pcb_rp_report *r);
 

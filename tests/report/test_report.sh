@@ -9,7 +9,8 @@
 # a strategy with a numeric variant;
 # hyperfine-small.json, three hyperfine commands, one with a failed run; names.json, Mem.alloc
 # cases whose parameter is a name (alloc:glibc, alloc:jemalloc) and a Hybrid case with
-# procs:2/threads:2; waiting.json, IO.sleep cases of three strategies at 8 and 128 tasks in
+# procs:2/threads:2; mpi-base.json, mpi-hosts3.json and mpi-hosts1.json, a run without MPI and
+# two MPI runs (3 hosts over a delayed link, 1 host) for the links section; waiting.json, IO.sleep cases of three strategies at 8 and 128 tasks in
 # flight with "pcb_work": "wait", Hybrid among them through its depth:64, and a CPU case). Every
 # assertion is on a
 # value; nothing depends on timing. Exit 0: pass; 77: skipped (a tool is not installed);
@@ -300,6 +301,30 @@ waiting)
   eq "$(csv_field "$csv" Async/IO.sleep/workers:8/ efficiency)" 1 "Async@8 efficiency"
   eq "$(csv_field "$csv" Hybrid/CPU.hash/ efficiency)" 1.6 "Hybrid CPU efficiency (3.2x / min(4, 2 CPUs))"
   eq "$(csv_field "$csv" Threaded/IO.sleep/workers:128/ winner)" 0 "Threaded@128 winner"
+  ;;
+links)
+  # MPI runs beside a run without MPI (mpi-base.json: Sequential and Threaded; mpi-hosts3.json:
+  # Distributed across 3 hosts joined by the hub at 100 us; mpi-hosts1.json: the same on one
+  # host): each file's context gives its row's hosts, link and delay, its Floor/mpi_pingpong the
+  # round trip, and every time is read against the one Sequential median (4.2 ms).
+  "$report" "$here/mpi-base.json" "$here/mpi-hosts3.json" "$here/mpi-hosts1.json" -o "$dir/out" \
+    >"$dir/stdout" || flag "exit status $?"
+  md="$dir/out/index.md"
+  has "$md" "## Distribution against the link"
+  has "$md" "**Input:** \`$here/mpi-base.json\`, \`$here/mpi-hosts3.json\`, \`$here/mpi-hosts1.json\`;"
+  has "$md" "| hosts | link | delay us | MPI round trip | series | workers:1 | workers:2 |"
+  has "$md" "| 1 | one process | - | - | Sequential | 4.2 ms (1.00x) | |"
+  has "$md" "| 1 | one process | - | - | Threaded chunk:1 | | 2 ms (2.10x) |"
+  has "$md" "| 3 | hub | 100 | 500 us | Distributed schedule:dynamic chunk:1 | 8 ms (0.53x) | 5 ms (0.84x) |"
+  has "$md" "| 1 | shared memory | - | 20 us | Distributed schedule:dynamic chunk:1 | 4.4 ms (0.95x) | 2.2 ms (1.91x) |"
+  # The other sections show the first run only.
+  hasnt "$md" "Distributed/CPU.hash/workers:1/schedule:dynamic"
+  # Without an MPI run the section is not there, and a second plain file is still refused.
+  "$report" "$here/mpi-base.json" -o "$dir/plain" >/dev/null || flag "exit status $?"
+  hasnt "$dir/plain/index.md" "Distribution against the link"
+  "$report" "$here/mpi-base.json" "$here/small.json" -o "$dir/two" 2>"$dir/err.txt" &&
+    flag "two plain Google Benchmark files were accepted"
+  has "$dir/err.txt" "small.json: a second Google Benchmark file"
   ;;
 hyperfine_input)
   "$report" "$here/hyperfine-small.json" -o "$dir/out" >/dev/null || flag "exit status $?"
