@@ -29,8 +29,8 @@
 #   baseline.json              the baseline of stored mode (--update-baseline replaces it, only
 #                              after a run that passed)
 #   thresholds.tsv             per-case thresholds from --calibrate (used when present)
-#   history.db                 every run the gate judged (stored: the run; ab: every sample of
-#                              the new side), kept by pcbench-history; --fail-on-change also
+#   history.db                 every run the gate judged (stored: the run; ab: the new side's
+#                              samples, as one run), kept by pcbench-history; --fail-on-change also
 #                              fails the gate when a regression starts in the newest runs there
 #
 # Exit status: 0 nothing regressed (bisect: the first bad commit was named), 1 something
@@ -284,19 +284,20 @@ else
   pcbench="$build_dir/pcbench" compare="$build_dir/compare" history="$build_dir/pcbench-history"
 fi
 
-# record_history LATEST FILE...: adds the files to DIR/history.db (a file added before adds
-# nothing) and, with --fail-on-change, sets hist_rc=1 when a regression starts in the newest
+# record_history LATEST [--one-run] FILE...: adds the files to DIR/history.db (a file added
+# before adds nothing; with --one-run the files are the samples of one run) and, with --fail-on-change, sets hist_rc=1 when a regression starts in the newest
 # LATEST runs of a series. A database pcbench-history refuses stops the gate (exit 2); the
 # results stay kept.
 hist_rc=0
 record_history() {
-  local latest=$1 msg
+  local latest=$1 msg n
   shift
+  n=$#; [[ $1 == --one-run ]] && n=$((n - 1))
   # A file whose context lacks its commit, date or machine gets the gate's.
   msg=$("$history" --db "$dir/history.db" add --if-missing --commit "$commit" \
     --date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --machine "$(uname -n)" "$@" 2>&1 >/dev/null) ||
     die "recording into $dir/history.db failed: $(printf '%s\n' "$msg" | head -n 1)"
-  echo "nightly: recorded $# result files in $dir/history.db" >&2
+  echo "nightly: recorded $n result file(s) in $dir/history.db" >&2
   [[ $fail_on_change -eq 1 ]] || return 0
   "$history" --db "$dir/history.db" changes --fail-on-latest --latest "$latest" \
     >"$tmp/changes.txt" 2>"$tmp/changes.err"
@@ -454,11 +455,11 @@ ab)
   rc=$?
   # Kept: every sample file of both sides, so the verdict can be re-derived or re-judged.
   mv "$tmp/ab" "$dir/$name-ab"
-  # Every sample of the new side is a run of this commit: tonight's samples are the newest.
+  # The new side's samples are one run of this commit (one point per case and night).
   set +f
   new_kept=("$dir/$name-ab"/new-*.json)
   set -f
-  record_history "$reps" "${new_kept[@]}"
+  record_history 5 --one-run "${new_kept[@]}"
   ;;
 bisect)
   mapfile -t cases < <("$pcbench" "${pcb_extra[@]}" --benchmark_list_tests --benchmark_filter="$filter" 2>/dev/null)

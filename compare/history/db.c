@@ -215,24 +215,31 @@ void pcb_hdb_close(struct pcb_hdb *h, bool failed)
     free(h);
 }
 
-/* The fingerprint of a file: two 64-bit FNV-1a hashes of its bytes, as 32 hex digits. */
-static int fingerprint(const char *path, char out[33], char *err)
+/* The fingerprint of n files in their order: two 64-bit FNV-1a hashes of their bytes (a 0xff
+ * byte between two files), as 32 hex digits. One file's is the hash of its bytes alone. */
+static int fingerprint(const char *const *paths, size_t n, char out[33], char *err)
 {
     uint64_t a = 0xcbf29ce484222325u, b = 0x84222325cbf29ce4u;
     unsigned char buf[65536];
-    ssize_t got;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-    if (fd < 0)
-        return fail(err, "%s: %s", path, strerror(errno));
-    while ((got = read(fd, buf, sizeof(buf))) > 0)
-        for (ssize_t i = 0; i < got; i++) {
-            a = (a ^ buf[i]) * 0x100000001b3u;
-            b = (b ^ buf[i]) * 0x100000001b3u + 0x9e37;
+    for (size_t f = 0; f < n; f++) {
+        ssize_t got;
+        int fd = open(paths[f], O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return fail(err, "%s: %s", paths[f], strerror(errno));
+        if (f > 0) {
+            a = (a ^ 0xff) * 0x100000001b3u;
+            b = (b ^ 0xff) * 0x100000001b3u + 0x9e37;
         }
-    close(fd);
-    if (got < 0)
-        return fail(err, "%s: %s", path, strerror(errno));
+        while ((got = read(fd, buf, sizeof(buf))) > 0)
+            for (ssize_t i = 0; i < got; i++) {
+                a = (a ^ buf[i]) * 0x100000001b3u;
+                b = (b ^ buf[i]) * 0x100000001b3u + 0x9e37;
+            }
+        close(fd);
+        if (got < 0)
+            return fail(err, "%s: %s", paths[f], strerror(errno));
+    }
     snprintf(out, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
     return 0;
 }
@@ -306,13 +313,17 @@ static int add_entry(struct pcb_hdb *h, sqlite3_stmt **s, long run, long case_id
     return 0;
 }
 
-/* Adds one file; *id as pcb_hdb_add() says. */
-static int add_one(struct pcb_hdb *h, sqlite3_stmt **s, const struct pcb_results *r,
-                   const char *path, const struct pcb_hdb_run_id *rid, long *id, char *err)
+/* Adds one run of n files (n is 1 unless they are the samples of one run); *id as
+ * pcb_hdb_add() says. */
+static int add_one(struct pcb_hdb *h, sqlite3_stmt **s, struct pcb_results *const *files,
+                   const char *const *paths, size_t n, const struct pcb_hdb_run_id *rid, long *id,
+                   char *err)
 {
+    const struct pcb_results *r = files[0];
+    const char *path = paths[0];
     char fp[33];
 
-    if (fingerprint(path, fp, err))
+    if (fingerprint(paths, n, fp, err))
         return -1;
     bind_text(s[S_FIND], 1, fp);
     if (sqlite3_step(s[S_FIND]) == SQLITE_ROW) {
@@ -337,32 +348,33 @@ static int add_one(struct pcb_hdb *h, sqlite3_stmt **s, const struct pcb_results
         if (step_done(h, s[S_CTX], err))
             return -1;
     }
-    for (size_t c = 0; c < r->ncases; c++) {
-        const struct pcb_results_case *rc = &r->cases[c];
-        bind_text(s[S_CASE], 1, rc->key);
-        bind_text(s[S_CASE], 2, rc->name);
-        if (step_done(h, s[S_CASE], err))
-            return -1;
-        bind_text(s[S_CASEID], 1, rc->key);
-        if (sqlite3_step(s[S_CASEID]) != SQLITE_ROW) {
+    for (size_t f = 0; f < n; f++)
+        for (size_t c = 0; c < files[f]->ncases; c++) {
+            const struct pcb_results_case *rc = &files[f]->cases[c];
+            bind_text(s[S_CASE], 1, rc->key);
+            bind_text(s[S_CASE], 2, rc->name);
+            if (step_done(h, s[S_CASE], err))
+                return -1;
+            bind_text(s[S_CASEID], 1, rc->key);
+            if (sqlite3_step(s[S_CASEID]) != SQLITE_ROW) {
+                sqlite3_reset(s[S_CASEID]);
+                return fail(err, "%s: %s", h->path, sqlite3_errmsg(h->db));
+            }
+            long case_id = (long)sqlite3_column_int64(s[S_CASEID], 0);
             sqlite3_reset(s[S_CASEID]);
-            return fail(err, "%s: %s", h->path, sqlite3_errmsg(h->db));
+            for (size_t k = 0; k < rc->nreps; k++)
+                if (add_entry(h, s, run, case_id, &rc->reps[k], err))
+                    return -1;
+            for (size_t k = 0; k < rc->naggs; k++)
+                if (add_entry(h, s, run, case_id, &rc->aggs[k], err))
+                    return -1;
         }
-        long case_id = (long)sqlite3_column_int64(s[S_CASEID], 0);
-        sqlite3_reset(s[S_CASEID]);
-        for (size_t k = 0; k < rc->nreps; k++)
-            if (add_entry(h, s, run, case_id, &rc->reps[k], err))
-                return -1;
-        for (size_t k = 0; k < rc->naggs; k++)
-            if (add_entry(h, s, run, case_id, &rc->aggs[k], err))
-                return -1;
-    }
     *id = run;
     return 0;
 }
 
 int pcb_hdb_add(struct pcb_hdb *h, struct pcb_results *const *files, const char *const *paths,
-                const struct pcb_hdb_run_id *ids, size_t n, long *added, char *err)
+                const struct pcb_hdb_run_id *ids, size_t n, bool one_run, long *added, char *err)
 {
     sqlite3_stmt *s[S_N] = {0};
     bool empty;
@@ -385,9 +397,15 @@ int pcb_hdb_add(struct pcb_hdb *h, struct pcb_results *const *files, const char 
             fail(err, "%s: %s", h->path, sqlite3_errmsg(h->db));
             goto out;
         }
-    for (size_t i = 0; i < n; i++)
-        if (add_one(h, s, files[i], paths[i], &ids[i], &added[i], err))
+    for (size_t i = 0; i < n && !one_run; i++)
+        if (add_one(h, s, &files[i], &paths[i], 1, &ids[i], &added[i], err))
             goto out;
+    if (one_run) {
+        if (add_one(h, s, files, paths, n, &ids[0], &added[0], err))
+            goto out;
+        for (size_t i = 1; i < n; i++)
+            added[i] = added[0];
+    }
     rc = 0;
 out:
     for (int i = 0; i < S_N; i++)

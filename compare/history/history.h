@@ -53,9 +53,11 @@ struct pcb_hdb_run_id {
 };
 
 /* Adds n files, each a run, in one transaction. added[i] is set to the new run's id, or to
- * -(id) of the run already there when the file was added before. */
+ * -(id) of the run already there when the file was added before. With one_run the n files are
+ * the samples of one run (ids[0] names it; the context is the first file's): every added[i] is
+ * that run's id, and its fingerprint is that of the n files in their order. */
 int pcb_hdb_add(struct pcb_hdb *db, struct pcb_results *const *files, const char *const *paths,
-                const struct pcb_hdb_run_id *ids, size_t n, long *added, char *err);
+                const struct pcb_hdb_run_id *ids, size_t n, bool one_run, long *added, char *err);
 
 /* Prints the runs, oldest first: id, commit, date, machine, cases, source. */
 int pcb_hdb_print_runs(struct pcb_hdb *db, FILE *f, char *err);

@@ -37,6 +37,7 @@ struct cli {
     const char *filter;  /* --filter */
     const char *metric;  /* --metric */
     bool if_missing;     /* add: --commit, --date, --machine only where the file has none */
+    bool one_run;        /* add: the files are the samples of one run */
     bool fail_on_latest; /* changes: --fail-on-latest */
     uint64_t latest;     /* changes: --latest */
     const char *out;     /* html: -o */
@@ -109,6 +110,11 @@ static const struct pcb_opt add_opts[] = {
      .help = "--commit, --date and --machine only for files\nwhose context lacks them",
      .kind = PCB_OPT_FLAG,
      .offset = offsetof(struct cli, if_missing)},
+    {.name = "--one-run",
+     .help = "the files are the samples of one run (one commit\nand machine): one point per case, "
+             "not one per file",
+     .kind = PCB_OPT_FLAG,
+     .offset = offsetof(struct cli, one_run)},
     OPT_HELP,
 };
 static const struct pcb_opt runs_opts[] = {OPT_DB, OPT_HELP};
@@ -254,18 +260,30 @@ static int cmd_add(struct cli *c)
             goto out;
         }
         ids[i] = (struct pcb_hdb_run_id){commit, dates[i], machine};
+        if (c->one_run && i > 0 &&
+            (strcmp(commit, ids[0].commit) || strcmp(machine, ids[0].machine))) {
+            pcb_say("pcbench-history add: --one-run: %s is commit %s on %s, but %s is commit %s "
+                    "on %s; the files of one run share commit and machine\n",
+                    p, commit, machine, c->files[0], ids[0].commit, ids[0].machine);
+            goto out;
+        }
     }
     if (pcb_hdb_open(c->db, true, &db, err)) {
         pcb_say("pcbench-history add: --db=%s\n", err);
         goto out;
     }
-    if (pcb_hdb_add(db, files, c->files, ids, c->nfiles, added, err)) {
+    if (pcb_hdb_add(db, files, c->files, ids, c->nfiles, c->one_run, added, err)) {
         pcb_say("pcbench-history add: %s\n", err);
         pcb_hdb_close(db, true);
         goto out;
     }
     pcb_hdb_close(db, false);
-    for (size_t i = 0; i < c->nfiles; i++)
+    if (c->one_run && added[0] > 0)
+        printf("added %zu files as one run: run %ld, commit %s, %s, machine %s\n", c->nfiles,
+               added[0], ids[0].commit, ids[0].date, ids[0].machine);
+    else if (c->one_run)
+        printf("kept these %zu files already (run %ld); nothing added\n", c->nfiles, -added[0]);
+    for (size_t i = 0; i < c->nfiles && !c->one_run; i++)
         if (added[i] > 0)
             printf("added %s: run %ld, commit %s, %s, machine %s, %zu cases\n", c->files[i],
                    added[i], ids[i].commit, ids[i].date, ids[i].machine, files[i]->ncases);

@@ -103,6 +103,25 @@ idempotent)
   eq "$(q 'PRAGMA journal_mode')" wal "journal mode"
   eq "$(q 'SELECT value FROM context WHERE key = "num_cpus" LIMIT 1')" 2 "context kept"
   ;;
+one_run)
+  # The samples of one run (the gate's ab mode): one run, every repetition of every file, one
+  # point per case; again adds nothing; files of two commits are refused.
+  runs 6
+  f=("$dir"/runs/run-0[0-2].json)
+  "$hist" --db "$db" add --one-run --commit abc --machine m1 "${f[@]}" >"$dir/out" || flag "add: exit $?"
+  eq "$(grep -c '^added 3 files as one run: run 1, commit abc' "$dir/out")" 1 "the add's line"
+  eq "$(q 'SELECT count(*) FROM runs')" 1 "runs"
+  eq "$(q 'SELECT count(*) FROM entries')" $((3 * 4 * 5)) "entries: 3 files x 4 cases x 5 repetitions"
+  "$hist" --db "$db" add --one-run --commit abc --machine m1 "${f[@]}" >"$dir/out" || flag "again: exit $?"
+  eq "$(grep -c 'nothing added' "$dir/out")" 1 "adding the samples again"
+  eq "$(q 'SELECT count(*) FROM runs')" 1 "runs after adding again"
+  "$hist" --db "$db" changes --format=json >"$dir/c.json" || flag "changes: exit $?"
+  "$hist" --db "$db" add --one-run "$dir"/runs/run-03.json "$dir"/runs/run-04.json >/dev/null 2>"$dir/err"
+  eq "$?" 2 "samples of two commits: exit status"
+  eq "$(wc -l <"$dir/err")" 1 "samples of two commits: one line"
+  eq "$(grep -c 'the files of one run share commit and machine' "$dir/err")" 1 "the refusal says why"
+  eq "$(q 'SELECT count(*) FROM runs')" 1 "runs after the refusal"
+  ;;
 concurrent)
   # Four adds at once, over overlapping files: every run once, none lost, all exit 0.
   runs 24
