@@ -402,6 +402,24 @@ bad_verdicts() {
   sed -n 's/^    {"name": "\(\([^"\\]\|\\.\)*\)", "verdict": "\(regressed\|work_changed\)".*/\1/p' "$1" |
     sed 's/\\\(["\\]\)/\1/g'
 }
+# case_changes FILE: "name<TAB>verdict<TAB>change" for every case of compare's JSON (change: the
+# relative change of the medians, or null).
+case_changes() {
+  sed -n 's/^    {"name": "\(\([^"\\]\|\\.\)*\)", "verdict": "\([a-z_]*\)".*, "change": \([-0-9.e+]*\|null\), .*/\1\t\3\t\4/p' "$1" |
+    sed 's/\\\(["\\]\)/\1/g'
+}
+# nearer_bad BAD_CHANGES MID_CHANGES: the cases of MID_CHANGES (case_changes of a midpoint against
+# GOOD) that sit nearer BAD's level than GOOD's: whose work changed as BAD's did, or whose change
+# is at least half of BAD's change for the case. A midpoint is a step on one side or the other of
+# the regression, so it is put with the nearer end; a significance test alone would, on a noisy
+# machine, call an unchanged midpoint regressed about once in twenty.
+nearer_bad() {
+  awk -F'\t' 'NR == FNR { if ($2 == "regressed" || $2 == "work_changed") { bad[$1] = $3; badv[$1] = $2 }; next }
+    ($1 in bad) {
+      if ($2 == "work_changed") { if (badv[$1] == "work_changed") print $1; next }
+      if ($3 != "null" && bad[$1] != "null" && bad[$1] > 0 && $3 >= bad[$1] / 2) print $1
+    }' "$1" "$2"
+}
 
 run_subset() { # run_subset BINARY OUT REPS [extra flags]: the whole subset, random interleaving
   local bin=$1 out=$2 n=$3
@@ -485,7 +503,7 @@ bisect)
     echo
     printf -- '- `%s`\n' "${bad_cases[@]}"
     echo
-    echo "| commit | verdict | cases regressed |"
+    echo "| commit | verdict | cases nearer the bad level |"
     echo "|---|---|---|"
     echo "| $(short "$bad_commit") | bad | ${#bad_cases[@]} of ${#bad_cases[@]} |"
   } >>"$log"
@@ -505,10 +523,10 @@ bisect)
     rm -rf "$tmp/s-mid"
     ab_samples "$tmp/good-build/pcbench" "$pcbench" "$tmp/s-mid" "${judged[@]}"
     judge "$tmp/s-mid" json >"$tmp/s-mid.json"
-    mapfile -t still < <(bad_verdicts "$tmp/s-mid.json")
+    mapfile -t still < <(nearer_bad <(case_changes "$tmp/s-bad.json") <(case_changes "$tmp/s-mid.json"))
     if [[ ${#still[@]} -gt 0 ]]; then verdict=bad hi=$mid; else verdict=good lo=$mid; fi
     echo "| $(short "${range[mid]}") | $verdict | ${#still[@]} of ${#judged[@]} |" >>"$log"
-    echo "nightly: bisect: $(short "${range[mid]}"): $verdict (${#still[@]} of ${#judged[@]} case(s) regressed)" >&2
+    echo "nightly: bisect: $(short "${range[mid]}"): $verdict (${#still[@]} of ${#judged[@]} case(s) nearer the bad level)" >&2
   done
   {
     echo
