@@ -24,6 +24,7 @@ done
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 out=${1:-results/multihost-$(date -u +%Y%m%dT%H%M%SZ)-$commit}
 mkdir -p "$out"
+out=$(cd "$out" && pwd) # the ranks run in the hosts' own working directory
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 pcbench=$(readlink -f "$build/pcbench")
 hub=$(readlink -f "$build/tests/multihost/pcb_delay_hub")
@@ -39,12 +40,8 @@ for delay in 0 100us 1ms; do
     for n in 2 3 4; do
         echo "== $n hosts, delay $delay" >&2
         tests/multihost/hosts.sh run --hosts="$n" --delay="$delay" --hub="$hub" -- sh -c \
-            "mpirun --hostfile \"\$PCB_HOSTFILE\" --mca plm_rsh_agent \"\$PCB_HOSTS_AGENT\" \
-             --mca pml ob1 --mca btl tcp,self --mca btl_tcp_if_include \$PCB_HOSTS_IF \
-             --mca oob_tcp_if_include \$PCB_HOSTS_IF --mca mpi_yield_when_idle 1 --bind-to none \
-             -x PCB_LINK -x PCB_LINK_DELAY_US -np $n --map-by node \
-             $pcbench '$filter' --pcb_workers=$(seq -s, 1 $((n - 1))) ${args[*]} \
-             --benchmark_out=$PWD/$out/hosts$n-delay$delay.json" >/dev/null
+            "\"\$PCB_HOSTS_MPIRUN\" -np $n $pcbench '$filter' --pcb_workers=$(seq -s, 1 $((n - 1))) ${args[*]} \
+             --benchmark_out=$out/hosts$n-delay$delay.json" >/dev/null
     done
 done
 

@@ -709,7 +709,10 @@ static const char *const internal_vars[] = {
     "PCB_HOSTS_AGENT",
     "PCB_HOSTS_DIR",
     "PCB_HOSTS_IF",
+    "PCB_HOSTS_MPIRUN",
+    "PCB_MPIRUN",
     "PCB_DELAY_HUB",
+    "PCB_MH_REPS",        /* benches/cli/run-multihost.sh */
     "PCB_BUILD_DIR",      /* benches/cli/run-suite.sh */
     "PCB_SANITIZERS",     /* tests/run-tests.sh */
     "PCB_INTERRUPT_RUNS", /* tests/reliability/test_interrupt.sh */

@@ -24,6 +24,10 @@
 #   PCB_HOSTS_IF      pcbnet0, for --mca btl_tcp_if_include and oob_tcp_if_include
 #   PCB_LINK_DELAY_US the delay in microseconds, which pcbench records in its JSON context
 #   PCB_LINK          bridge, bridge+netem or hub: how the hosts were joined (also recorded)
+#   PCB_HOSTS_MPIRUN  mpirun with what every run across the hosts needs (the hostfile, this
+#                     agent, TCP only on pcbnet0, yielding idle ranks, no binding, one rank per
+#                     host in turn, PCB_LINK and PCB_LINK_DELAY_US passed to the ranks); add -np
+#                     and the program. PCB_MPIRUN names the mpirun it runs (default: mpirun).
 #   TMPDIR            a folder of this run, so Open MPI's session folders go away with it
 #
 # Everything made here (namespaces, links, bridge, the hub, every process started inside the
@@ -196,8 +200,18 @@ for i in $(seq 1 "$nhosts"); do
 done
 
 for i in $(seq 1 "$nhosts"); do echo "pcbh$i slots=2"; done >"$dir/hostfile"
+# The one mpirun line of a run across the hosts (docs/distributed.md explains each part).
+cat >"$dir/mpirun" <<MPIRUN
+#!/bin/sh
+exec "\${PCB_MPIRUN:-mpirun}" --hostfile "$dir/hostfile" --mca plm_rsh_agent "$me agent" \\
+    --mca pml ob1 --mca btl tcp,self --mca btl_tcp_if_include pcbnet0 \\
+    --mca oob_tcp_if_include pcbnet0 --mca mpi_yield_when_idle 1 --bind-to none --map-by node \\
+    -x PCB_LINK -x PCB_LINK_DELAY_US "\$@"
+MPIRUN
+chmod +x "$dir/mpirun"
 nsenter -t "${holders[0]}" -n -u -m -i -- env PCB_HOSTS_DIR="$dir" PCB_HOSTFILE="$dir/hostfile" \
-    PCB_HOSTS_AGENT="$me agent" PCB_HOSTS_IF=pcbnet0 PCB_LINK_DELAY_US="$delay_us" \
+    PCB_HOSTS_AGENT="$me agent" PCB_HOSTS_IF=pcbnet0 PCB_HOSTS_MPIRUN="$dir/mpirun" \
+    PCB_LINK_DELAY_US="$delay_us" \
     PCB_LINK="$kind" TMPDIR="$dir/tmp" "$@" &
 cmd_pid=$!
 wait "$cmd_pid"

@@ -49,15 +49,12 @@ check_nothing_left() {
     flag "left behind: $(diff <(echo "$before") <(echo "$after") | grep '^>' | tr '\n' ' ')"
 }
 
-# The mpirun line every run across the hosts uses (docs/distributed.md explains each part).
+# A run across the hosts: hosts.sh's mpirun line with this build's mpirun, and the transport's
+# choices printed (checked below).
 mpirun_hosts() { # ranks, then pcbench's arguments
     local np=$1
     shift
-    echo "$mpirun --hostfile \"\$PCB_HOSTFILE\" --mca plm_rsh_agent \"\$PCB_HOSTS_AGENT\"" \
-        "--mca pml ob1 --mca btl tcp,self --mca btl_tcp_if_include \$PCB_HOSTS_IF" \
-        "--mca oob_tcp_if_include \$PCB_HOSTS_IF --mca mpi_yield_when_idle 1 --bind-to none" \
-        "--mca btl_base_verbose 100 -x PCB_LINK -x PCB_LINK_DELAY_US -np $np --map-by node" \
-        "$pcbench $*"
+    echo "PCB_MPIRUN=$mpirun \"\$PCB_HOSTS_MPIRUN\" --mca btl_base_verbose 100 -np $np $pcbench $*"
 }
 
 small="--pcb_profile=quick --pcb_tasks=16 --benchmark_min_time=0.01 \
