@@ -48,7 +48,8 @@ top=$(cd "$here/.." && pwd)
 usage() {
   cat <<EOF
 usage: compare/nightly.sh [options]
-  --mode ab|stored|calibrate|bisect  how to judge (default: ab when --base-rev is given, else stored)
+  --mode ab|stored|calibrate|bisect  how to judge (default: bisect with --bisect, ab with
+                              --base-rev, else stored)
   --base-rev REV              base commit for ab mode (e.g. origin/main, HEAD~1)
   --bisect GOOD BAD           name the first commit after GOOD, up to BAD, that made a case of
                               the subset slower (the bisect mode)
