@@ -121,10 +121,13 @@ const struct pcb_cmp_case *pcb_cmp_side_find(const struct pcb_cmp_side *side, co
 
 /* Which form of the Mann-Whitney U test produced a p-value. */
 enum pcb_cmp_test {
-    PCB_CMP_TEST_NONE = 0,  /* no test: no raw samples on a side */
-    PCB_CMP_TEST_EXACT,     /* exact null distribution of U */
-    PCB_CMP_TEST_ASYMPTOTIC /* normal approximation, tie and continuity
-                               corrected */
+    PCB_CMP_TEST_NONE = 0,         /* no test: no raw samples on a side */
+    PCB_CMP_TEST_EXACT,            /* exact null distribution of U */
+    PCB_CMP_TEST_ASYMPTOTIC,       /* normal approximation, tie and continuity
+                                     corrected */
+    PCB_CMP_TEST_SIGNED_EXACT,     /* Wilcoxon signed-rank (--paired), exact */
+    PCB_CMP_TEST_SIGNED_ASYMPTOTIC /* Wilcoxon signed-rank, normal approximation with
+                                      tie correction */
 };
 
 /* Result of pcb__mwu. */
@@ -147,6 +150,21 @@ int pcb__mwu(const double *x, size_t nx, const double *y, size_t ny, struct pcb_
  * from the exact distribution. Returns NaN when the table would be too large
  * (m * n * min(m, n) above about 2e8) or on ENOMEM. */
 double pcb__mwu_exact_sf(long k, long m, long n);
+/* Result of pcb__wilcoxon. */
+struct pcb_cmp_wsr {
+    double r_plus;          /* sum of the ranks of the positive differences */
+    double p;               /* two-sided p-value */
+    size_t n;               /* differences that were not zero */
+    enum pcb_cmp_test test; /* PCB_CMP_TEST_SIGNED_EXACT or _ASYMPTOTIC */
+};
+
+/* Two-sided Wilcoxon signed-rank test of the paired differences d[0..n): exact for up to 50
+ * differences without zeros or tied magnitudes, else the normal approximation (zeros dropped,
+ * tie corrected, no continuity correction), as scipy.stats.wilcoxon(d, method=...) gives.
+ * No difference at all gives p = 1. Returns 0 or PCB_CMP_ENOMEM. */
+int pcb__wilcoxon(const double *d, size_t n, struct pcb_cmp_wsr *out);
+/* Smallest number of pairs at which the exact two-sided signed-rank test can give p <= alpha. */
+long pcb__wilcoxon_min_n(double alpha);
 /* Benjamini-Hochberg adjusted p-values. NaN entries are skipped and left
  * NaN; the others are adjusted as one family. Returns 0 or PCB_CMP_ENOMEM. */
 int pcb__bh_adjust(const double *p, size_t n, double *q);
@@ -200,7 +218,9 @@ struct pcb_cmp_result {
     struct pcb_cmp_stat new_;     /* new side */
     double change;                /* new median / base median - 1, or NaN */
     double band;                  /* half-width of the noise band of change */
-    double p;                     /* Mann-Whitney p-value, NaN when none */
+    double p;                     /* p-value of the test (Mann-Whitney, or signed-rank
+                                     when paired), NaN when none */
+    double pair_sd;               /* paired: sd of the pairs' log ratios, else NaN */
     double q;                     /* Benjamini-Hochberg adjusted p, or NaN */
     enum pcb_cmp_test test;       /* form of the U test used */
     enum pcb_cmp_verdict verdict; /* the verdict */
@@ -259,6 +279,8 @@ struct pcb_cmp_decide_opts {
     const void *filter;                        /* compiled regex_t, or NULL for all */
     const char *filter_text;                   /* its source, for messages, or NULL */
     const struct pcb_cmp_thresholds *per_case; /* own thresholds, or NULL */
+    int paired; /* 1: the k-th sample of a case on each side form a pair (interleaved rounds),
+                   judged by the signed-rank test of their ratios */
 };
 
 /* A geometric mean of new/base ratios over a group of cases. */

@@ -17,7 +17,9 @@
  *   regressed /   raw samples on both sides, the Benjamini-Hochberg adjusted
  *   improved      p-value of the U test is <= alpha and the relative change
  *                 of the medians is at least the threshold (the direction of
- *                 "worse" comes from the metric);
+ *                 "worse" comes from the metric); with --paired, the signed-
+ *                 rank test of the k-th sample of each side as a pair, and
+ *                 the median of the pairs' ratios as the change (pair_up());
  *   same          |change| + noise band <= threshold (the change, with its
  *                 uncertainty, lies inside the threshold), or no significant
  *                 difference although both sides have as many repetitions as
@@ -424,6 +426,72 @@ static long needed_reps(double cv, double threshold, double za, double zb, long 
     return (long)n > min_n ? (long)n : min_n;
 }
 
+/* The same for paired samples judged by the signed-rank test: the one-sample size
+ * (z_a + z_b)^2 sd^2 / t^2 for the pairs' log ratios, over the test's relative efficiency 3/pi. */
+static long needed_pairs(double sd, double threshold, double za, double zb, long min_n)
+{
+    double n;
+
+    if (isnan(sd))
+        return min_n;
+    n = ceil(M_PI / 3 * (za + zb) * (za + zb) * sd * sd / (threshold * threshold));
+    if (!(n < 1e9))
+        n = 1e9;
+    return (long)n > min_n ? (long)n : min_n;
+}
+
+/*
+ * --paired: the k-th sample of the case on one side was measured next to the k-th on the other
+ * (one round of an interleaved run), so what drifts between rounds cancels in their ratio. The
+ * change is the median of the pairs' ratios less one, its band z * sd / sqrt(n) of their logs,
+ * and p the signed-rank test's. Samples that are not all positive are compared by their
+ * differences, relative to base's median. Returns 0, PCB_CMP_ENOMEM, or PCB_CMP_EUSAGE with one
+ * line in err when the sides do not have as many samples of the case.
+ */
+static int pair_up(struct pcb_cmp_result *r, const double *xs, const double *ys, double z,
+                   char *err)
+{
+    size_t n = r->base.n, i;
+    int positive = 1;
+    double *d, mean, sd;
+    struct pcb_cmp_wsr w;
+
+    if (r->base.n != r->new_.n) {
+        snprintf(err, PCB_CMP_ERRLEN,
+                 "--paired: case \"%s\" has %zu samples in base and %zu in new; paired "
+                 "samples come one of each side per round",
+                 r->name, r->base.n, r->new_.n);
+        return PCB_CMP_EUSAGE;
+    }
+    if ((d = malloc(n * sizeof(*d))) == NULL)
+        return PCB_CMP_ENOMEM;
+    for (i = 0; i < n; i++)
+        positive &= xs[i] > 0 && ys[i] > 0;
+    for (i = 0; i < n; i++)
+        d[i] = positive ? log(ys[i] / xs[i]) : ys[i] - xs[i];
+    if (pcb__wilcoxon(d, n, &w)) {
+        free(d);
+        return PCB_CMP_ENOMEM;
+    }
+    r->p = w.p;
+    r->test = w.test;
+    if (positive) {
+        r->change = exp(pcb__median(d, n)) - 1;
+        pcb__mean_sd(d, n, &mean, &sd);
+    } else if (r->base.median != 0) {
+        r->change = pcb__median(d, n) / fabs(r->base.median);
+        pcb__mean_sd(d, n, &mean, &sd);
+        sd /= fabs(r->base.median);
+    } else {
+        r->change = NAN;
+        sd = NAN;
+    }
+    r->pair_sd = n >= 2 ? sd : 0;
+    r->band = n >= 2 ? z * sd / sqrt((double)n) : NAN;
+    free(d);
+    return 0;
+}
+
 void pcb_cmp_outcome_close(struct pcb_cmp_outcome *oc)
 {
     size_t i;
@@ -513,7 +581,7 @@ int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *n
     memset(oc, 0, sizeof(*oc));
     oc->norm_base = oc->norm_new = NAN;
     oc->overall.geomean = NAN;
-    oc->min_n = pcb__mwu_min_n(opts->alpha);
+    oc->min_n = opts->paired ? pcb__wilcoxon_min_n(opts->alpha) : pcb__mwu_min_n(opts->alpha);
     if ((rc = check_not_empty(base, err)) != 0 || (rc = check_not_empty(new_, err)) != 0)
         return rc;
     if (opts->normalize != NULL) {
@@ -576,7 +644,7 @@ int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *n
             memset(r, 0, sizeof(*r));
             r->name = shown->name;
             r->key = shown->key;
-            r->change = r->band = r->p = r->q = NAN;
+            r->change = r->band = r->p = r->q = r->pair_sd = NAN;
             r->base.median = r->base.cv = r->new_.median = r->new_.cv = NAN;
             r->label_base = vb.label;
             r->label_new = vn.label;
@@ -634,7 +702,15 @@ int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *n
                     r->change = r->new_.median / r->base.median - 1;
                 else if (r->new_.median == 0)
                     r->change = 0;
-                if (xs && ys) {
+                if (xs && ys && opts->paired) {
+                    if ((rc = pair_up(r, xs, ys, z, err)) != 0) {
+                        free(xs);
+                        free(ys);
+                        goto fail;
+                    }
+                    rc = PCB_CMP_ENOMEM;
+                    pv[oc->n] = r->p;
+                } else if (xs && ys) {
                     struct pcb_cmp_mwu u;
                     if (pcb__mwu(xs, r->base.n, ys, r->new_.n, &u)) {
                         free(xs);
@@ -647,8 +723,9 @@ int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *n
                 } else {
                     oc->no_raw_samples = 1;
                 }
-                r->band = z * sqrt(r->base.cv * r->base.cv / (double)r->base.n +
-                                   r->new_.cv * r->new_.cv / (double)r->new_.n);
+                if (isnan(r->pair_sd))
+                    r->band = z * sqrt(r->base.cv * r->base.cv / (double)r->base.n +
+                                       r->new_.cv * r->new_.cv / (double)r->new_.n);
             }
             free(xs);
             free(ys);
@@ -687,7 +764,8 @@ int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *n
             if (isnan(r->change)) {
                 snprintf(r->note, sizeof(r->note), "base median is zero");
             } else if (r->base.raw && r->new_.raw) {
-                long need = needed_reps(cv, t, z, zb, oc->min_n);
+                long need = isnan(r->pair_sd) ? needed_reps(cv, t, z, zb, oc->min_n)
+                                              : needed_pairs(r->pair_sd, t, z, zb, oc->min_n);
                 if (sig && eff >= t) {
                     r->verdict = worse ? PCB_CMP_REGRESSED : PCB_CMP_IMPROVED;
                 } else if (eff + r->band <= t) {

@@ -50,7 +50,9 @@ static const char usage_head[] =
     "Per pair: relative change of the medians (new/base - 1), a two-sided\n"
     "Mann-Whitney U test over the repetitions (p-values as\n"
     "scipy.stats.mannwhitneyu with method='auto'), Benjamini-Hochberg\n"
-    "adjustment across cases, and a minimum effect size. Verdicts:\n"
+    "adjustment across cases, and a minimum effect size. With --paired, the\n"
+    "median of the per-round ratios and the Wilcoxon signed-rank test stand\n"
+    "in for the medians' change and the U test. Verdicts:\n"
     "  regressed     adjusted p <= alpha and the change is worse by at least\n"
     "                the threshold\n"
     "  improved      the same, in the better direction\n"
@@ -123,6 +125,7 @@ struct cli {
     int color_mode;                    /* 0 auto, 1 always, 2 never (the --color choices) */
     int direction;                     /* 0 from the name, 1 higher, -1 lower is better */
     bool higher, lower, help;          /* flags as given; `direction` holds the last one */
+    bool paired;                       /* --paired */
     unsigned fail_on;                  /* bit set of verdicts that also exit 1 */
     const char *metric;                /* --metric */
     const char *filter;                /* --filter source text, or NULL */
@@ -320,6 +323,14 @@ static const struct pcb_opt options[] = {
      .kind = PCB_OPT_FLAG,
      .offset = CLI(lower),
      .set = set_lower},
+    {.name = "--paired",
+     .help = "the k-th sample of a case on each side were taken\nside by side (one round of an "
+             "interleaved run,\nas nightly.sh's ab mode takes them): judge the\nratio of each "
+             "pair with the Wilcoxon signed-rank\ntest, so drift between rounds cancels. Samples "
+             "\ncount in file order, then repetition order; a case\nwith more samples on one "
+             "side is refused",
+     .kind = PCB_OPT_FLAG,
+     .offset = CLI(paired)},
     {.name = "--normalize",
      .arg = "CASE",
      .help = "divide every time on each side by that side's\nmedian time of CASE (a "
@@ -446,6 +457,11 @@ static int parse_args(int argc, char **argv, struct cli *cli)
         return pcb_opts_refuse("compare", "--normalize", cli->decide.normalize, why);
     }
     cli->decide.cpu_time = strcmp(m->name, "cpu_time") == 0;
+    cli->decide.paired = cli->paired;
+    if (cli->paired && cli->write_thresholds)
+        return pcb_opts_refuse("compare", "--paired", NULL,
+                               "does not go with --write-thresholds, which reads an A/A pair of "
+                               "runs, not interleaved rounds");
     return -1;
 }
 

@@ -6,7 +6,14 @@
 #   ab      (default when a base revision is known) builds the base commit and the new commit
 #           side by side and runs them interleaved, case by case: base, new, base, new, ...,
 #           each a short run, so that drift on a shared machine hits both sides alike; compare
-#           then judges the merged samples. This is the mode to trust on a virtual machine.
+#           then judges each round's pair (--paired: the signed-rank test of the rounds'
+#           ratios), so what drifts between rounds cancels. This is the mode to trust on a
+#           virtual machine.
+#
+# Every mode judges each metric of --metric on its own (default: real_time, and
+# cpu_ns_per_task, the CPU a task costs, which a neighbour taking a CPU does not stretch); a case
+# regresses when it regresses on any of them. A metric after the first that no case of the
+# subset has (Floor/ cases have no tasks) is passed over with a note.
 #   stored  compares the new run with DIR/baseline.json, a result file kept from an earlier
 #           run; needs only result files, but two runs hours apart on a shared machine differ
 #           by more than most regressions (see BENCHMARKS.md, "The gate's false alarms").
@@ -61,6 +68,10 @@ usage: compare/nightly.sh [options]
   --plugin PATH               a plugin of workloads (pcbench --pcb_plugin), given to every
                               pcbench run of the gate; repeatable
   --repetitions N             samples per case and side, 9..100 (default: 9)
+  --metric NAME               a metric to judge, repeatable; a case regresses when any of them
+                              does (default: real_time and cpu_ns_per_task)
+  --base-bin-dir DIR          ab mode: use the base's pcbench already built in DIR instead of
+                              building --base-rev (which then only names the base)
   --min-time S                seconds per sample, 0.01..10 (default: 0.1)
   --results FILE              stored mode: judge this result file instead of running pcbench
   --thresholds FILE           per-case thresholds for compare (default: DIR/thresholds.tsv if present)
@@ -79,7 +90,7 @@ die() { echo "nightly: $*" >&2; exit 2; }
 mode="" base_rev="" dir="results/gate" filter_file="$here/gate.filter" reps=9 min_time=0.1
 results="" thresholds="" threshold="" update=0 build_dir="build-gate" bin_dir="" fail_on_change=0
 good_rev="" bad_rev="" bisect_given=0
-filter_re="" filter_file_given=0 plugins=()
+filter_re="" filter_file_given=0 plugins=() metrics=() base_bin_dir=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --mode) mode=${2-}; shift 2 || die "--mode needs a value: ab, stored or calibrate" ;;
@@ -100,6 +111,10 @@ while [[ $# -gt 0 ]]; do
     --plugin=*) plugins+=("${1#*=}"); shift ;;
     --repetitions) reps=${2-}; shift 2 || die "--repetitions needs a number" ;;
     --repetitions=*) reps=${1#*=}; shift ;;
+    --metric) [[ $# -ge 2 ]] || die "--metric needs a name"; metrics+=("$2"); shift 2 ;;
+    --metric=*) metrics+=("${1#*=}"); shift ;;
+    --base-bin-dir) base_bin_dir=${2-}; shift 2 || die "--base-bin-dir needs a directory" ;;
+    --base-bin-dir=*) base_bin_dir=${1#*=}; shift ;;
     --min-time) min_time=${2-}; shift 2 || die "--min-time needs seconds" ;;
     --min-time=*) min_time=${1#*=}; shift ;;
     --results) results=${2-}; shift 2 || die "--results needs a file" ;;
@@ -135,6 +150,15 @@ reps=$((10#$reps))
   awk -v t="$threshold" 'BEGIN{exit !(t>0 && t<1000)}'; } ||
   die "--threshold=$threshold: expected a percentage above 0 and below 1000"
 [[ "$mode" == ab && -z "$base_rev" ]] && die "--mode=ab needs --base-rev REV"
+[[ ${#metrics[@]} -gt 0 ]] || metrics=(real_time cpu_ns_per_task)
+for m in "${metrics[@]}"; do
+  [[ "$m" =~ ^[A-Za-z_][A-Za-z0-9_.:-]*$ ]] ||
+    die "--metric=$m: expected a metric name: real_time, cpu_time or a counter such as cpu_ns_per_task"
+done
+if [[ -n "$base_bin_dir" ]]; then
+  [[ "$mode" == ab ]] || die "--base-bin-dir goes with --mode=ab"
+  [[ -x "$base_bin_dir/pcbench" ]] || die "--base-bin-dir=$base_bin_dir: no pcbench there"
+fi
 [[ "$mode" != stored && -n "$results" ]] && die "--results goes with --mode=stored"
 [[ $update -eq 1 && "$mode" != stored ]] && die "--update-baseline goes with --mode=stored"
 [[ -n "$filter_re" && $filter_file_given -eq 1 ]] && die "--filter=$filter_re: give --filter or --filter-file, not both"
@@ -385,18 +409,71 @@ ab_samples() {
     done
   done
 }
-# judge OUT_DIR FORMAT: compare's verdict on ab_samples' files (its output on stdout, its exit
-# status returned); a refusal ends the gate.
+# compare_metric METRIC FORMAT ARGS...: compare's verdict on one metric of the files in ARGS
+# (its output on stdout, its exit status returned). A refusal ends the gate, except that a metric
+# after the first that no case has on both sides (a counter only some cases carry) returns 3 and
+# is passed over.
+compare_metric() {
+  local m=$1 f=$2 rc
+  shift 2
+  "$compare" "${compare_args[@]}" --metric="$m" --format="$f" "$@" 2>"$tmp/compare.err"
+  rc=$?
+  if [[ $rc -eq 2 ]]; then
+    [[ "$m" != "${metrics[0]}" ]] && grep -q "^compare: --metric=$m: no case" "$tmp/compare.err" &&
+      return 3
+    die "$(head -n 1 "$tmp/compare.err"); nothing was kept"
+  fi
+  return $rc
+}
+# judge_md ARGS...: the gate's Markdown report of the files in ARGS on stdout: compare's report
+# for each metric in turn, and a last line with the summary of each. Returns 1 when a case
+# regressed (or its work changed) on any metric, else 0.
+judge_md() {
+  local m rc=0 r title summary=""
+  for m in "${metrics[@]}"; do
+    case $m in
+      real_time) title="Wall time" ;;
+      cpu_ns_per_task) title="CPU per task" ;;
+      *) title="Metric" ;;
+    esac
+    echo "## $title: \`$m\`"
+    echo
+    compare_metric "$m" md "$@" >"$tmp/metric.md"
+    r=$?
+    case $r in
+      0|1) cat "$tmp/metric.md"
+           summary+="${summary:+; }$m: $(tail -n 1 "$tmp/metric.md")"
+           [[ $r -eq 1 ]] && rc=1 ;;
+      3) echo "No case has \`$m\` on both sides: not judged."
+         summary+="${summary:+; }$m: not judged (no case has it)" ;;
+      *) die "compare failed on --metric=$m (exit $r)" ;;
+    esac
+    echo
+  done
+  echo "$summary"
+  return $rc
+}
+# judge OUT_DIR: the gate's report on ab_samples' files, judged as the rounds they were taken
+# in (--paired); returns as judge_md.
 judge() {
-  local rc
   set +f
   local base_files=("$1"/base-*.json) new_files=("$1"/new-*.json)
   set -f
-  "$compare" "${compare_args[@]}" --format="$2" "${base_files[@]}" -- "${new_files[@]}" \
-    2>"$tmp/compare.err"
-  rc=$?
-  [[ $rc -eq 2 ]] && die "$(head -n 1 "$tmp/compare.err"); nothing was kept"
-  return $rc
+  judge_md --paired "${base_files[@]}" -- "${new_files[@]}"
+}
+# judge_json OUT_DIR PREFIX: compare's JSON verdicts on ab_samples' files, one file per metric
+# judged: PREFIX-<metric>.json (none for a metric no case has).
+judge_json() {
+  local m r
+  set +f
+  local base_files=("$1"/base-*.json) new_files=("$1"/new-*.json)
+  set -f
+  for m in "${metrics[@]}"; do
+    compare_metric "$m" json --paired "${base_files[@]}" -- "${new_files[@]}" >"$2-$m.json"
+    r=$?
+    [[ $r -eq 3 ]] && rm -f "$2-$m.json"
+    [[ $r -le 1 || $r -eq 3 ]] || die "compare failed on --metric=$m (exit $r)"
+  done
 }
 # bad_verdicts FILE: the cases compare's JSON calls regressed or work changed, one per line.
 bad_verdicts() {
@@ -450,27 +527,30 @@ stored)
     fi
     exit $hist_rc
   fi
-  # Until compare has judged them, the results are removed again if the gate ends.
+  # Until compare has judged them, the results are removed again if the gate ends; a refusal
+  # (nothing to compare, say) is no verdict: one line, nothing kept.
   unjudged="$dir/$name.json"
-  "$compare" "${compare_args[@]}" --format=md "$dir/baseline.json" "$dir/$name.json" \
-    >"$tmp/report.md" 2>"$tmp/compare.err"
+  judge_md "$dir/baseline.json" "$dir/$name.json" >"$tmp/report.md"
   rc=$?
-  # A refusal (nothing to compare, say) is no verdict: one line, nothing kept.
-  [[ $rc -eq 2 ]] && die "$(head -n 1 "$tmp/compare.err"); nothing was kept"
   unjudged=""
   # One run a night: a level needs 3 runs, so a regression is seen within the newest 5.
   record_history 5 "$dir/$name.json"
   ;;
 ab)
-  checkout "$tmp/base-src" "$base_commit"
-  build "$tmp/base-src" "$tmp/base-build" pcbench
+  base_pcbench="$tmp/base-build/pcbench"
+  if [[ -n "$base_bin_dir" ]]; then
+    base_pcbench="$base_bin_dir/pcbench"
+  else
+    checkout "$tmp/base-src" "$base_commit"
+    build "$tmp/base-src" "$tmp/base-build" pcbench
+  fi
   # The case list of the new build; a case the base lacks is reported as new by compare.
   mapfile -t cases < <("$pcbench" "${pcb_extra[@]}" --benchmark_list_tests --benchmark_filter="$filter" 2>/dev/null)
   [[ ${#cases[@]} -gt 0 ]] || die "the filter selects no case: $filter"
-  mapfile -t names < <(listed_names "$pcbench"; listed_names "$tmp/base-build/pcbench")
+  mapfile -t names < <(listed_names "$pcbench"; listed_names "$base_pcbench")
   check_thresholds "${names[@]}"
-  ab_samples "$tmp/base-build/pcbench" "$pcbench" "$tmp/ab" "${cases[@]}"
-  judge "$tmp/ab" md >"$tmp/report.md"
+  ab_samples "$base_pcbench" "$pcbench" "$tmp/ab" "${cases[@]}"
+  judge "$tmp/ab" >"$tmp/report.md"
   rc=$?
   # Kept: every sample file of both sides, so the verdict can be re-derived or re-judged.
   mv "$tmp/ab" "$dir/$name-ab"
@@ -495,8 +575,10 @@ bisect)
   } >"$log"
   # Which cases got slower from GOOD to BAD: those are bisected, the rest is left alone.
   ab_samples "$tmp/good-build/pcbench" "$pcbench" "$tmp/s-bad" "${cases[@]}"
-  judge "$tmp/s-bad" json >"$tmp/s-bad.json"
-  mapfile -t bad_cases < <(bad_verdicts "$tmp/s-bad.json")
+  judge_json "$tmp/s-bad" "$tmp/v-bad"
+  set +f
+  mapfile -t bad_cases < <(for f in "$tmp"/v-bad-*.json; do bad_verdicts "$f"; done | sort -u)
+  set -f
   [[ ${#bad_cases[@]} -gt 0 ]] ||
     die "--bisect $good_rev $bad_rev: no case of the subset regressed from $good_rev to $bad_rev, so there is nothing to bisect"
   {
@@ -523,8 +605,13 @@ bisect)
       die "$(short "${range[mid]}"): has none of the cases that regressed, so it cannot be judged"
     rm -rf "$tmp/s-mid"
     ab_samples "$tmp/good-build/pcbench" "$pcbench" "$tmp/s-mid" "${judged[@]}"
-    judge "$tmp/s-mid" json >"$tmp/s-mid.json"
-    mapfile -t still < <(nearer_bad <(case_changes "$tmp/s-bad.json") <(case_changes "$tmp/s-mid.json"))
+    rm -f "$tmp"/v-mid-*.json
+    judge_json "$tmp/s-mid" "$tmp/v-mid"
+    # A case is still bad when it sits nearer BAD's level on a metric it regressed on.
+    mapfile -t still < <(for m in "${metrics[@]}"; do
+        [[ -e "$tmp/v-bad-$m.json" && -e "$tmp/v-mid-$m.json" ]] &&
+          nearer_bad <(case_changes "$tmp/v-bad-$m.json") <(case_changes "$tmp/v-mid-$m.json")
+      done | sort -u)
     if [[ ${#still[@]} -gt 0 ]]; then verdict=bad hi=$mid; else verdict=good lo=$mid; fi
     echo "| $(short "${range[mid]}") | $verdict | ${#still[@]} of ${#judged[@]} |" >>"$log"
     echo "nightly: bisect: $(short "${range[mid]}"): $verdict (${#still[@]} of ${#judged[@]} case(s) nearer the bad level)" >&2

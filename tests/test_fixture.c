@@ -283,6 +283,8 @@ static void test_every_registered_runner_passes_with_all_counters(void **state)
         assert_true(number(run, "peak_rss_bytes") > 0);
         assert_true(number(run, "pss_bytes") >= 0);
         assert_true(number(run, "cores_used") > 0);
+        /* CPU.hash's task is busy for the whole of it: it costs CPU time. */
+        assert_true(number(run, "cpu_ns_per_task") > 0);
         assert_true(number(run, "vol_cs_per_task") >= 0);
         assert_true(number(run, "invol_cs_per_task") >= 0);
         assert_true(number(run, "failed_tasks") == 0);

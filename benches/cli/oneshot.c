@@ -571,6 +571,9 @@ static void report(const struct oneshot *o, const char *variant_label, unsigned 
     double ips = wall > 0 ? (double)o->tasks / (wall * 1e-9) : 0;
     double cores = pcb_usage_cores(&m->u0, &m->u1);
     uint64_t vcs = m->u1.vcsw - m->u0.vcsw, ivcs = m->u1.ivcsw - m->u0.ivcsw;
+    double cpu_per_task = m->u1.cpu_ns > m->u0.cpu_ns && o->tasks
+                              ? (double)(m->u1.cpu_ns - m->u0.cpu_ns) / (double)o->tasks
+                              : 0;
     double speedup = base && m->wall_ns ? (double)base->wall_ns / wall : 0;
     bool ok = status == 0;
     /* The one definition (efficiency.h): per CPU on CPU work, per task in flight on waiting
@@ -611,10 +614,10 @@ static void report(const struct oneshot *o, const char *variant_label, unsigned 
         if (task_bytes)
             printf("\"bytes_per_second\":%.6g,", ips * (double)task_bytes);
         printf("\"peak_rss_bytes\":%llu,\"worker_processes\":%zu,\"cores_used\":%.4f,"
-               "\"vol_cs\":%llu,\"invol_cs\":%llu,\"vol_cs_per_task\":%.4f,"
-               "\"invol_cs_per_task\":%.4f,",
-               (unsigned long long)m->peak_rss, m->nworkers_procs, cores, (unsigned long long)vcs,
-               (unsigned long long)ivcs, (double)vcs / (double)o->tasks,
+               "\"cpu_ns_per_task\":%.1f,\"vol_cs\":%llu,\"invol_cs\":%llu,"
+               "\"vol_cs_per_task\":%.4f,\"invol_cs_per_task\":%.4f,",
+               (unsigned long long)m->peak_rss, m->nworkers_procs, cores, cpu_per_task,
+               (unsigned long long)vcs, (unsigned long long)ivcs, (double)vcs / (double)o->tasks,
                (double)ivcs / (double)o->tasks);
         if (base)
             printf("\"baseline_wall_ns\":%llu,\"speedup\":%.4f,\"efficiency\":%.4f,",
@@ -658,6 +661,8 @@ static void report(const struct oneshot *o, const char *variant_label, unsigned 
     printf("  peak RSS           %.1f MiB (pcbench + %zu worker process%s)\n",
            (double)m->peak_rss / 1048576.0, m->nworkers_procs, m->nworkers_procs == 1 ? "" : "es");
     printf("  cores used         %.2f (CPU time / wall time)\n", cores);
+    fmt_time(t, sizeof(t), cpu_per_task);
+    printf("  CPU per task       %s (CPU time of pcbench and its workers / tasks)\n", t);
     printf("  context switches   %llu voluntary (%.2f per task), %llu involuntary (%.2f per "
            "task)\n",
            (unsigned long long)vcs, (double)vcs / (double)o->tasks, (unsigned long long)ivcs,

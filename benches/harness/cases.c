@@ -597,6 +597,10 @@ static void run_case(pcb_gb_state *st, void *arg)
     pcb_gb_counter(st, "pool_pss_bytes", pss > pss_before ? (double)(pss - pss_before) : 0,
                    PCB_GB_COUNTER_KIBI);
     pcb_gb_counter(st, "cores_used", pcb_usage_cores(&u0, &u1), PCB_GB_COUNTER_DEFAULT);
+    /* CPU time per task of the same processes over the same window: the work a task costs,
+     * which a neighbour that takes a CPU away stretches in wall time but not here. */
+    pcb_gb_counter(st, "cpu_ns_per_task", ntasks > 0 ? (double)(u1.cpu_ns - u0.cpu_ns) / ntasks : 0,
+                   PCB_GB_COUNTER_DEFAULT);
     pcb_gb_counter(st, "vol_cs_per_task", ntasks > 0 ? (double)(u1.vcsw - u0.vcsw) / ntasks : 0,
                    PCB_GB_COUNTER_DEFAULT);
     pcb_gb_counter(st, "invol_cs_per_task", ntasks > 0 ? (double)(u1.ivcsw - u0.ivcsw) / ntasks : 0,

@@ -297,6 +297,21 @@ def main():
     write("digest_base_other.json", {"context": other, "benchmarks":
           digested(sleep_s, [x * 64.1 for x in five], "0x3f1b2c4d5e6f7082")})
 
+    # --- interleaved rounds (--paired): each round's pair ran side by side, and the machine drifts
+    # between rounds by far more than the change. Threaded is 10 % slower in every round: the
+    # signed-rank test of the pairs sees it, the U test over the drifting samples does not.
+    # Sequential is unchanged (within 0.5 % either way in each round). ---
+    drift = [1.0, 1.3, 0.8, 1.5, 0.9, 1.2, 0.7, 1.4, 1.1]
+    wobble = [1.004, 0.996, 1.002, 0.998, 1.005, 0.995, 1.001, 0.999, 1.003]
+    slower = [1.10, 1.09, 1.11, 1.10, 1.12, 1.08, 1.10, 1.11, 1.09]
+    pb = case("Sequential/CPU.hash", [50000.0 * d for d in drift]) + \
+        case("Threaded/CPU.hash/workers:2", [26000.0 * d for d in drift])
+    pn = case("Sequential/CPU.hash", [50000.0 * d * w for d, w in zip(drift, wobble)]) + \
+        case("Threaded/CPU.hash/workers:2", [26000.0 * d * s for d, s in zip(drift, slower)])
+    write("paired_base.json", {"context": context(), "benchmarks": pb})
+    write("paired_new.json", {"context": context(), "benchmarks": pn})
+    write("paired_new_short.json", {"context": context(), "benchmarks": pn[:9] + pn[10:]})
+
     # --- bad inputs ---
     bad = os.path.join(OUT, "bad")
     good = case("Sequential/CPU.hash", [5001.0, 5012.0, 4995.0])

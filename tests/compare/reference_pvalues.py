@@ -30,11 +30,29 @@ CASES = {
     "asym_golden_regressed": ([100, 101, 99, 102, 100], [110, 111, 109, 112, 110]),
 }
 
+# Paired differences for the signed-rank test: scipy.stats.wilcoxon(d, method=M) with its other
+# defaults (zero_method='wilcox', correction=False, alternative='two-sided'). M is 'exact' where no
+# difference is zero and no two magnitudes tie (test_stats.c's rule), else 'approx'.
+SIGNED = {
+    # name: (d, method)
+    "signed_exact_9_all_positive": ([0.1 * (i + 1) for i in range(9)], "exact"),
+    "signed_exact_9_mixed": ([0.9, -0.2, 0.35, 0.5, -0.05, 0.7, 0.15, 0.6, 0.8], "exact"),
+    "signed_exact_6_all_negative": ([-1.0, -2.0, -3.0, -4.0, -5.0, -6.0], "exact"),
+    "signed_exact_12_centre": ([1, -2, -3, 4, 5, -6, -7, 8, 9, -10, -11, 12], "exact"),
+    "signed_approx_ties": ([1.0, 1.0, -1.0, 2.0, 2.0, 3.0, -0.5, 4.0, 4.0, 5.0], "approx"),
+    "signed_approx_zeros": ([0.0, 0.0, 0.3, 0.1, -0.2, 0.4, 0.5, 0.6, 0.7, 0.8], "approx"),
+    "signed_approx_60": ([((i * 37) % 61 - 20) / 10.0 for i in range(60)], "approx"),
+}
+
 if __name__ == "__main__":
     print("scipy", scipy.__version__)
     for name, (x, y) in CASES.items():
         r = mannwhitneyu(x, y)
         print(f"{name}: U1={r.statistic!r} p={r.pvalue!r}")
+    from scipy.stats import wilcoxon
+    for name, (d, method) in SIGNED.items():
+        r = wilcoxon(d, method=method)
+        print(f"{name}: T={r.statistic!r} p={r.pvalue!r}")
     p = np.array([0.01, 0.04, 0.03, 0.005])
     order = np.argsort(p)
     m = len(p)

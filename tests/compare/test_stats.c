@@ -213,6 +213,91 @@ static void test_mean_sd_uses_n_minus_one(void)
     CHECK_NEAR(sd, sqrt(32.0 / 7.0), 1e-15);
 }
 
+/* Runs the signed-rank test and checks T = min(R+, R-), p and the form. */
+static void check_wsr(const char *fn, const double *d, size_t n, double t, double p,
+                      enum pcb_cmp_test test)
+{
+    struct pcb_cmp_wsr w;
+    double total;
+
+    if (pcb__wilcoxon(d, n, &w) != 0) {
+        printf("FAIL %s: pcb__wilcoxon failed\n", fn);
+        failures++;
+        return;
+    }
+    total = (double)w.n * (double)(w.n + 1) / 2;
+    check_near(fn, "T", fmin(w.r_plus, total - w.r_plus), t, 1e-12);
+    check_near(fn, "p", w.p, p, 1e-9);
+    if (w.test != test) {
+        printf("FAIL %s: test form %d, want %d\n", fn, (int)w.test, (int)test);
+        failures++;
+    }
+}
+
+/* reference_pvalues.py: signed_exact_9_all_positive. Every pair one way: 2 / 2^9. */
+static void test_wilcoxon_exact_9_all_positive(void)
+{
+    double d[9];
+    for (int i = 0; i < 9; i++)
+        d[i] = 0.1 * (i + 1);
+    check_wsr(__func__, d, 9, 0.0, 0.00390625, PCB_CMP_TEST_SIGNED_EXACT);
+}
+
+/* signed_exact_9_mixed */
+static void test_wilcoxon_exact_9_mixed(void)
+{
+    const double d[] = {0.9, -0.2, 0.35, 0.5, -0.05, 0.7, 0.15, 0.6, 0.8};
+    check_wsr(__func__, d, 9, 4.0, 0.02734375, PCB_CMP_TEST_SIGNED_EXACT);
+}
+
+/* signed_exact_6_all_negative: 6 pairs is the fewest that reach p <= 0.05. */
+static void test_wilcoxon_exact_6_all_negative(void)
+{
+    const double d[] = {-1, -2, -3, -4, -5, -6};
+    check_wsr(__func__, d, 6, 0.0, 0.03125, PCB_CMP_TEST_SIGNED_EXACT);
+    CHECK(pcb__wilcoxon_min_n(0.05) == 6);
+    CHECK(pcb__wilcoxon_min_n(0.01) == 8);
+}
+
+/* signed_exact_12_centre: R+ at the centre of its distribution gives p = 1. */
+static void test_wilcoxon_exact_centre_gives_p_one(void)
+{
+    const double d[] = {1, -2, -3, 4, 5, -6, -7, 8, 9, -10, -11, 12};
+    check_wsr(__func__, d, 12, 39.0, 1.0, PCB_CMP_TEST_SIGNED_EXACT);
+}
+
+/* signed_approx_ties: tied magnitudes go to the tie-corrected normal form. */
+static void test_wilcoxon_ties_use_approximation(void)
+{
+    const double d[] = {1.0, 1.0, -1.0, 2.0, 2.0, 3.0, -0.5, 4.0, 4.0, 5.0};
+    check_wsr(__func__, d, 10, 4.0, 0.016184453851159696, PCB_CMP_TEST_SIGNED_ASYMPTOTIC);
+}
+
+/* signed_approx_zeros: zero differences are dropped, and the form is the approximation. */
+static void test_wilcoxon_zeros_dropped(void)
+{
+    const double d[] = {0.0, 0.0, 0.3, 0.1, -0.2, 0.4, 0.5, 0.6, 0.7, 0.8};
+    check_wsr(__func__, d, 10, 2.0, 0.02506184434388362, PCB_CMP_TEST_SIGNED_ASYMPTOTIC);
+}
+
+/* signed_approx_60: above 50 pairs, the approximation. */
+static void test_wilcoxon_60_pairs(void)
+{
+    double d[60];
+    for (int i = 0; i < 60; i++)
+        d[i] = ((i * 37) % 61 - 20) / 10.0;
+    check_wsr(__func__, d, 60, 393.5, 0.00020719277993727923, PCB_CMP_TEST_SIGNED_ASYMPTOTIC);
+}
+
+/* No difference at all: nothing to say, p = 1. */
+static void test_wilcoxon_all_zero_gives_p_one(void)
+{
+    const double d[] = {0, 0, 0, 0};
+    struct pcb_cmp_wsr w;
+    CHECK(pcb__wilcoxon(d, 4, &w) == 0);
+    CHECK(w.p == 1 && w.n == 0);
+}
+
 static void test_norm_quantiles_round_trip(void)
 {
     CHECK_NEAR(pcb__norm_isf(0.025), 1.959963984540054, 1e-12);
@@ -240,6 +325,14 @@ int main(void)
     test_median_odd_and_even();
     test_mean_sd_uses_n_minus_one();
     test_norm_quantiles_round_trip();
+    test_wilcoxon_exact_9_all_positive();
+    test_wilcoxon_exact_9_mixed();
+    test_wilcoxon_exact_6_all_negative();
+    test_wilcoxon_exact_centre_gives_p_one();
+    test_wilcoxon_ties_use_approximation();
+    test_wilcoxon_zeros_dropped();
+    test_wilcoxon_60_pairs();
+    test_wilcoxon_all_zero_gives_p_one();
     if (failures == 0)
         printf("all statistics tests passed\n");
     return failures ? 1 : 0;

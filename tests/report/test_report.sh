@@ -340,7 +340,7 @@ oneshot)
   grep -q "^Threaded.* on CPU.hash kib:8, 2 workers, 2 in flight, 12 tasks, chunk 1, seed 42$" "$dir/text" ||
     flag "no header line naming strategy, workload, workers, tasks, chunk and seed"
   for field in "wall time" \
-    "items/s" "bytes/s" "peak RSS" "cores used" "context switches" \
+    "items/s" "bytes/s" "peak RSS" "cores used" "CPU per task" "context switches" \
     "against one Sequential batch" "matches (sequential reference 0x"; do
     has "$dir/text" "$field"
   done
@@ -351,7 +351,7 @@ oneshot)
   [[ $(wc -l <"$dir/mp.json") -eq 1 ]] || flag "--json printed more than one line"
   for key in '"strategy":"Multiprocess"' '"workload":"CPU.hash"' '"params":{"kib":8}' \
     '"workers":2' '"tasks":12' '"chunk":5' '"seed":42' '"wall_ns":' '"items_per_second":' \
-    '"peak_rss_bytes":' '"worker_processes":2' '"cores_used":' '"vol_cs_per_task":' \
+    '"peak_rss_bytes":' '"worker_processes":2' '"cores_used":' '"cpu_ns_per_task":' '"vol_cs_per_task":' \
     '"invol_cs_per_task":' '"speedup":' '"efficiency":' '"digest_ok":true' '"failed_tasks":0'; do
     has "$dir/mp.json" "$key"
   done
