@@ -303,7 +303,8 @@ struct pcb_cmp_outcome {
     int no_raw_samples;               /* 1 when some case used aggregates only */
     double norm_base;                 /* calibration median on base, or NaN */
     double norm_new;                  /* calibration median on new, or NaN */
-    long min_n;                       /* pcb__mwu_min_n(alpha) */
+    long min_n;                       /* pcb__mwu_min_n(alpha); paired: the fewest pairs
+                                         whose smallest p survives the family's adjustment */
 };
 
 /* Compares two sides. Returns 0, or a negative error with a message in err

@@ -22,8 +22,8 @@
  *                 the median of the pairs' ratios as the change (pair_up());
  *   same          |change| + noise band <= threshold (the change, with its
  *                 uncertainty, lies inside the threshold), or no significant
- *                 difference although both sides have as many repetitions as
- *                 needed to see one;
+ *                 difference and |change| below the threshold although both
+ *                 sides have as many repetitions as needed to see one;
  *   inconclusive  anything else, with the number of repetitions per side
  *                 that would be needed.
  * The noise band is z(1 - alpha/2) * sqrt(cv_base^2/n_base + cv_new^2/n_new),
@@ -744,6 +744,15 @@ int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *n
     /* Pass 2: adjust the p-values as one family, then decide. */
     if (pcb__bh_adjust(pv, oc->n, qv))
         goto nomem;
+    if (opts->paired) {
+        /* The fewest pairs whose smallest p-value survives the adjustment of this family on its
+         * own (a lone case's q is p times the family's size): with 16 cases, 9 pairs that all
+         * go one way give q = 16 * 2/512 = 0.0625, so 9 can never be enough to call it same. */
+        size_t m = 0;
+        for (i = 0; i < oc->n; i++)
+            m += !isnan(pv[i]);
+        oc->min_n = pcb__wilcoxon_min_n(opts->alpha / (double)(m ? m : 1));
+    }
     for (i = 0; i < oc->n; i++) {
         struct pcb_cmp_result *r = &oc->results[i];
         double eff, t = opts->threshold, cv;
@@ -773,7 +782,8 @@ int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *n
                     snprintf(r->note, sizeof(r->note),
                              "change and noise band (\xc2\xb1%.1f%%) inside \xc2\xb1%g%%",
                              100 * r->band, 100 * t);
-                } else if (!sig && (long)r->base.n >= need && (long)r->new_.n >= need) {
+                } else if (!sig && eff < t && (long)r->base.n >= need &&
+                           (long)r->new_.n >= need) {
                     r->verdict = PCB_CMP_SAME;
                     snprintf(r->note, sizeof(r->note), "no significant difference");
                 } else {

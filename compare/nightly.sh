@@ -67,7 +67,7 @@ usage: compare/nightly.sh [options]
                               (a user's own cases: --filter='/Zlib\.blocks/')
   --plugin PATH               a plugin of workloads (pcbench --pcb_plugin), given to every
                               pcbench run of the gate; repeatable
-  --repetitions N             samples per case and side, 9..100 (default: 9)
+  --repetitions N             samples per case and side (ab: rounds), 9..100 (default: 15)
   --metric NAME               a metric to judge, repeatable; a case regresses when any of them
                               does (default: real_time and cpu_ns_per_task)
   --base-bin-dir DIR          ab mode: use the base's pcbench already built in DIR instead of
@@ -87,7 +87,7 @@ EOF
 
 die() { echo "nightly: $*" >&2; exit 2; }
 
-mode="" base_rev="" dir="results/gate" filter_file="$here/gate.filter" reps=9 min_time=0.1
+mode="" base_rev="" dir="results/gate" filter_file="$here/gate.filter" reps=15 min_time=0.1
 results="" thresholds="" threshold="" update=0 build_dir="build-gate" bin_dir="" fail_on_change=0
 good_rev="" bad_rev="" bisect_given=0
 filter_re="" filter_file_given=0 plugins=() metrics=() base_bin_dir=""
@@ -388,8 +388,9 @@ elif [[ "$mode" == stored ]]; then
 fi
 
 # ab_samples BASE_BIN NEW_BIN OUT_DIR CASE...: --repetitions samples of each case from each build,
-# interleaved (base, new, base, new, ...), each a short run of its own, so that drift on a shared
-# machine hits both sides alike: OUT_DIR/base-*.json and OUT_DIR/new-*.json.
+# in rounds (base then new, then new then base, ...), each a short run of its own, so that drift
+# on a shared machine hits both sides alike and neither side always runs first:
+# OUT_DIR/base-CASE-ROUND.json and OUT_DIR/new-CASE-ROUND.json.
 ab_samples() {
   local base_bin=$1 new_bin=$2 out=$3 c re i k=0 side bin
   shift 3
@@ -399,7 +400,9 @@ ab_samples() {
     # Match exactly this case: escape regex metacharacters in the name.
     re="^$(printf '%s' "$c" | sed 's/[][\.*^$+?(){}|]/\\&/g')\$"
     for ((i = 0; i < reps; i++)); do
-      for side in base new; do
+      local order=(base new)
+      ((i % 2)) && order=(new base)
+      for side in "${order[@]}"; do
         bin="$new_bin"; [[ $side == base ]] && bin="$base_bin"
         run_bg "$bin" "${pcb_extra[@]}" --benchmark_filter="$re" --benchmark_min_time="$min_time" \
           --benchmark_out="$out/$side-$k-$i.json" --benchmark_out_format=json \

@@ -14,12 +14,13 @@
 # and "change" (relative tolerance 1e-9; the goldens print 12 digits).
 # Exits 77 (skip) when scipy is not installed.
 import json
+import math
 import os
 import statistics
 import sys
 
 try:
-    from scipy.stats import mannwhitneyu
+    from scipy.stats import mannwhitneyu, wilcoxon
 except ImportError:
     print("SKIP: scipy is not installed (apt-get install python3-scipy)")
     sys.exit(77)
@@ -90,6 +91,30 @@ def main():
                     print(f"FAIL {golden} {name}: {what} = {have!r}, scipy/python says {want!r}")
                     bad += 1
         print(f"{golden}: {len(names)} cases checked against scipy")
+    # --paired: the k-th samples of a case form a pair; p is the signed-rank test of the pairs'
+    # log ratios (exact without tied magnitudes, else the approximation), change the median
+    # pair's ratio less one.
+    bs, _ = samples(inputs, ["paired_base.json"])
+    ns, _ = samples(inputs, ["paired_new.json"])
+    names = [n for n in bs if n in ns]
+    ps, changes = [], []
+    for n in names:
+        d = [math.log(y / x) for x, y in zip(bs[n], ns[n])]
+        mags = [abs(v) for v in d if v != 0]
+        exact = len(mags) == len(d) and len(set(mags)) == len(mags) and len(d) <= 50
+        ps.append(wilcoxon(d, method="exact" if exact else "approx").pvalue)
+        changes.append(math.exp(statistics.median(d)) - 1)
+    with open(os.path.join(expected, "paired_json.out")) as fh:
+        got = {c["name"]: c for c in json.load(fh)["cases"]}
+    for name, p, q, ch in zip(names, ps, bh(ps), changes):
+        c = got[name]
+        for what, have, want in (("p_value", c["p_value"], p), ("p_adjusted", c["p_adjusted"], q),
+                                 ("change", c["change"], ch)):
+            checked += 1
+            if not close(have, want):
+                print(f"FAIL paired_json.out {name}: {what} = {have!r}, scipy/python says {want!r}")
+                bad += 1
+    print(f"paired_json.out: {len(names)} cases checked against scipy.stats.wilcoxon")
     print(f"{checked} values checked, {bad} mismatches")
     return 1 if bad else 0
 

@@ -39,29 +39,8 @@ commit "good"
 good=$(g rev-parse HEAD)
 echo "note one" >>"$repo/docs/testing.md"
 commit "a note"
-# Three times the hashing per task, the digest of the last: the same work's answer, slower.
-python3 - "$repo/workloads/cpu_hash.c" <<'EOF' || { echo "FAIL: could not plant the slowdown" >&2; exit 1; }
-import sys
-p = sys.argv[1]
-s = open(p).read()
-head = "static int run(const struct pcb_input *in, uint64_t task, uint64_t *digest)\n"
-tail = "static uint64_t task_bytes("
-assert s.count(head) == 1 and s.count(tail) == 1, "cpu_hash.c no longer has run() and task_bytes()"
-s = s.replace(head, "static int run_once(const struct pcb_input *in, uint64_t task, uint64_t *digest)\n")
-s = s.replace(tail, """static int run(const struct pcb_input *in, uint64_t task, uint64_t *digest)
-{
-    int err = 0;
-
-    for (int r = 0; r < 3 && err == 0; r++) {
-        err = run_once(in, task, digest);
-        __asm__ volatile("" ::: "memory"); /* each pass reads the buffer again */
-    }
-    return err;
-}
-
-""" + tail)
-open(p, "w").write(s)
-EOF
+# Three times the hashing per task, with the same answer: the same work, slower.
+python3 "$src/tests/gate/plant_slowdown.py" 200 "$repo" || { echo "FAIL: could not plant the slowdown" >&2; exit 1; }
 commit "CPU.hash: hash three times"
 slow=$(g rev-parse HEAD)
 for n in two three four; do
@@ -88,7 +67,7 @@ done
 
 # --threshold 50: the planted +200 % is far past it, and no unchanged case's noise reaches it, so
 # the CPU.rotate case cannot be called regressed by a busy machine.
-out=$(cd "$repo" && bash "$gate" --dir "$dir" --filter="$filter" --min-time 0.01 --threshold 50 \
+out=$(cd "$repo" && bash "$gate" --dir "$dir" --filter="$filter" --min-time 0.01 --repetitions 9 --threshold 50 \
   --build-dir "$work/unused-build" --bisect "$good" "$bad" 2>"$work/stderr")
 rc=$?
 if [[ $rc -eq 0 && "$out" == "first bad commit: $slow CPU.hash: hash three times" ]]; then

@@ -5,7 +5,8 @@
 # file widens a noisy case's band; an interrupted run keeps no partial result; bad usage exits 2;
 # a result file without cases neither passes nor becomes the baseline; numbers are read in base
 # 10; the subset's patterns are checked before anything is built; a thresholds line for a case
-# the comparison does not have is refused before anything runs.
+# the comparison does not have is refused before anything runs; each metric (real_time and CPU
+# per task) is judged on its own; ab mode takes its samples in rounds and judges them paired.
 #
 #   test_gate.sh BUILD_DIR
 set -u
@@ -18,10 +19,11 @@ trap 'rm -rf "$work"' EXIT
 passes=0
 ok() { passes=$((passes + 1)); echo "ok - $1"; }
 
-# gb_file FILE MEDIAN_A MEDIAN_B: a Google Benchmark JSON with two cases of 10 repetitions,
-# values spread +-1% around the medians given (ns).
+# gb_file FILE MEDIAN_A MEDIAN_B [CPU_A]: a Google Benchmark JSON with two cases of 10
+# repetitions, values spread +-1% around the medians given (ns); with CPU_A, every entry also
+# carries cpu_ns_per_task, Case/A's around CPU_A and Case/B's around 100.
 gb_file() {
-  local f=$1 a=$2 b=$3
+  local f=$1 a=$2 b=$3 cpu_a=${4-}
   {
     printf '{\n  "context": {"host_name": "gate-test", "num_cpus": 2, "mhz_per_cpu": 2000, "library_build_type": "release"},\n  "benchmarks": [\n'
     local first=1
@@ -31,7 +33,12 @@ gb_file() {
         local v; v=$(awk -v m="$m" -v i="$i" 'BEGIN{printf "%.3f", m*(0.99+0.002*i)}')
         [[ $first -eq 1 ]] || printf ',\n'
         first=0
-        printf '    {"name": "%s", "run_name": "%s", "run_type": "iteration", "repetitions": 10, "repetition_index": %d, "threads": 1, "iterations": 100, "real_time": %s, "cpu_time": %s, "time_unit": "ns"}' "$c" "$c" "$i" "$v" "$v"
+        local counter=""
+        if [[ -n "$cpu_a" ]]; then
+          local cm=100; [[ $c == Case/A ]] && cm=$cpu_a
+          counter=$(awk -v m="$cm" -v i="$i" 'BEGIN{printf ", \"cpu_ns_per_task\": %.3f", m*(0.99+0.002*i)}')
+        fi
+        printf '    {"name": "%s", "run_name": "%s", "run_type": "iteration", "repetitions": 10, "repetition_index": %d, "threads": 1, "iterations": 100, "real_time": %s, "cpu_time": %s, "time_unit": "ns"%s}' "$c" "$c" "$i" "$v" "$v" "$counter"
       done
     done
     printf '\n  ]\n}\n'
@@ -204,6 +211,53 @@ out=$("$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/h12.j
 [[ $rc -eq 1 ]] && grep -q "CHANGE POINT" <<<"$out" && grep -q "Case/A" <<<"$out" &&
   ok "--fail-on-change fails on a regression starting in the newest runs" ||
   flag "--fail-on-change fails on a regression starting in the newest runs (rc $rc: $out)"
+
+# 13. Every metric is judged on its own: a case whose wall time held but whose CPU per task grew
+#     20% (a neighbour hid the extra work in wall time) fails the gate on cpu_ns_per_task, and
+#     the report has a section per metric; --metric real_time alone passes it; a metric no case
+#     has (files without the counter) is passed over with a note, not refused.
+gb_file "$work/cpu_base.json" 1000 500 100
+gb_file "$work/cpu_slow.json" 1000 500 120
+d="$work/d13"; mkdir -p "$d"; cp "$work/cpu_base.json" "$d/baseline.json"
+out=$("$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/cpu_slow.json" 2>&1); rc=$?
+report=$(ls "$d"/*.md 2>/dev/null | head -n 1)
+[[ $rc -eq 1 && -n "$report" ]] && grep -q '^## CPU per task: `cpu_ns_per_task`' "$report" &&
+  grep -q '^## Wall time: `real_time`' "$report" &&
+  [[ $(grep -c '| `Case/A` | .* | \*\*regressed\*\* |' "$report") -eq 1 ]] &&
+  grep -q 'real_time: 0 regressed.*; cpu_ns_per_task: 1 regressed' <<<"$out" &&
+  ok "more CPU per task at the same wall time fails the gate on cpu_ns_per_task" ||
+  flag "more CPU per task at the same wall time fails the gate on cpu_ns_per_task (rc $rc: $out)"
+d="$work/d13b"; mkdir -p "$d"; cp "$work/cpu_base.json" "$d/baseline.json"
+"$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/cpu_slow.json" --metric real_time >/dev/null 2>&1
+rc=$?; [[ $rc -eq 0 ]] && ok "--metric real_time judges wall time alone" ||
+  flag "--metric real_time judges wall time alone (got $rc)"
+d="$work/d13c"; mkdir -p "$d"; cp "$work/base.json" "$d/baseline.json"
+out=$("$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/same.json" 2>&1); rc=$?
+[[ $rc -eq 0 ]] && grep -q 'cpu_ns_per_task: not judged (no case has it)' <<<"$out" &&
+  ok "a metric no case has is passed over with a note" ||
+  flag "a metric no case has is passed over with a note (rc $rc: $out)"
+out=$("$gate" --mode stored --dir "$d" --bin-dir "$build" --results "$work/same.json" --metric 'a b' 2>&1); rc=$?
+[[ $rc -eq 2 && $(wc -l <<<"$out") -eq 1 && "$out" == *"--metric=a b"* ]] &&
+  ok "a bad --metric exits 2 with one line" || flag "a bad --metric exits 2 with one line (rc $rc: $out)"
+
+# 14. ab mode end to end, with the base's build given (--base-bin-dir: nothing is built): the
+#     samples are taken in rounds and kept (one file per sample and side), the report judges
+#     each metric paired, and the new side is recorded in the history. The same build on both
+#     sides is an A/A pair; its verdict is whatever the noise says, exit 0 or 1, never 2.
+d="$work/d14"
+if ! git -C "$top" rev-parse --verify --quiet HEAD >/dev/null; then
+  echo "skip - ab mode needs a git work tree for --base-rev ($top is none)"
+else
+out=$("$gate" --mode ab --base-rev HEAD --base-bin-dir "$build" --bin-dir "$build" --dir "$d" \
+  --filter '^Sequential/Empty/' --min-time 0.01 --repetitions 9 2>&1); rc=$?
+report=$(ls "$d"/*.md 2>/dev/null | head -n 1)
+nbase=$(ls "$d"/*-ab/base-*.json 2>/dev/null | wc -l) nnew=$(ls "$d"/*-ab/new-*.json 2>/dev/null | wc -l)
+[[ ($rc -eq 0 || $rc -eq 1) && -n "$report" && $nbase -eq 9 && $nnew -eq 9 ]] &&
+  grep -q '^## Wall time: `real_time`' "$report" && grep -q '^## CPU per task: `cpu_ns_per_task`' "$report" &&
+  [[ $(grep -c 'paired rounds (signed-rank test' "$report") -eq 2 ]] && [[ -s "$d/history.db" ]] &&
+  ok "ab mode takes 9 rounds, judges both metrics paired and records the run" ||
+  flag "ab mode takes 9 rounds, judges both metrics paired and records the run (rc $rc, $nbase/$nnew files: $out)"
+fi
 
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]
