@@ -782,8 +782,7 @@ int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *n
                     snprintf(r->note, sizeof(r->note),
                              "change and noise band (\xc2\xb1%.1f%%) inside \xc2\xb1%g%%",
                              100 * r->band, 100 * t);
-                } else if (!sig && eff < t && (long)r->base.n >= need &&
-                           (long)r->new_.n >= need) {
+                } else if (!sig && eff < t && (long)r->base.n >= need && (long)r->new_.n >= need) {
                     r->verdict = PCB_CMP_SAME;
                     snprintf(r->note, sizeof(r->note), "no significant difference");
                 } else {
