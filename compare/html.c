@@ -3,6 +3,8 @@
  */
 #include "html.h"
 
+#include "text.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -12,29 +14,34 @@
 static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
                                       "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
 
+/* One character of a page's text or of an attribute value, escaped as HTML needs. */
+static void put_html(FILE *f, uint32_t cp, const char *bytes, size_t n)
+{
+    switch (cp) {
+    case '&':
+        fputs("&amp;", f);
+        break;
+    case '<':
+        fputs("&lt;", f);
+        break;
+    case '>':
+        fputs("&gt;", f);
+        break;
+    case '"':
+        fputs("&quot;", f);
+        break;
+    case '\'':
+        fputs("&#39;", f);
+        break;
+    default:
+        fwrite(bytes, 1, n, f);
+    }
+}
+
 void pcb_html_text(FILE *f, const char *s)
 {
-    for (; s != NULL && *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
+    if (s != NULL)
+        pcb_text_write(f, s, 0, put_html);
 }
 
 void pcb_html_textf(FILE *f, const char *fmt, ...)

@@ -55,7 +55,8 @@ struct pcb_html_chart {
 
 /* <!DOCTYPE html>, PCB_HTML_MARK, <head> with the style and the policy, <body>, <h1>title. */
 void pcb_html_begin(FILE *f, const char *title);
-/* s with &, <, >, " and ' escaped. */
+/* s with &, <, >, " and ' escaped, and control characters (and bytes outside UTF-8) shown as '?'
+ * by compare/text.h's rules; never cut. */
 void pcb_html_text(FILE *f, const char *s);
 /* printf() of plain text, escaped. */
 void pcb_html_textf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -9,6 +9,7 @@
  * written as null. Nothing here decides anything.
  */
 #include "compare.h"
+#include "text.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -16,104 +17,41 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The widest a case name is shown in the table and in Markdown, in characters: every name the
- * suite has fits (the longest is under 140), and a name of thousands of characters does not
- * widen every row. A longer name is cut to this many characters, the last one an ellipsis; the
- * JSON output keeps the whole name. */
-#define NAME_COLS 144
+/* The widest a case name is shown in the table and in Markdown (text.h); the JSON output keeps
+ * the whole name. */
+#define NAME_COLS PCB_TEXT_NAME_COLS
 
 /* How text from the input is written: for a terminal, for Markdown, or inside a Markdown code
  * span. */
 enum text_mode { TEXT_PLAIN, TEXT_MD, TEXT_MD_CODE };
 
-/* The code point of the UTF-8 sequence at s (at least one byte before the NUL), and its length
- * in *n; an invalid byte is U+FFFD, one byte long. Names from result files are valid UTF-8 (the
- * reader checks it); paths and options from the command line need not be. */
-static uint32_t utf8_next(const unsigned char *s, size_t *n)
+/* One character in Markdown: the characters a table or inline markup would take are escaped. */
+static void put_md(FILE *out, uint32_t cp, const char *bytes, size_t n)
 {
-    uint32_t cp, min;
-    size_t len;
+    if (cp < 0x80 && strchr("|*_`\\<[]", (int)cp) != NULL)
+        fputc('\\', out);
+    fwrite(bytes, 1, n, out);
+}
 
-    if (s[0] < 0x80) {
-        *n = 1;
-        return s[0];
-    }
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        len = 2, cp = s[0] & 0x1fu, min = 0x80;
-    else if (s[0] >= 0xe0 && s[0] <= 0xef)
-        len = 3, cp = s[0] & 0x0fu, min = 0x800;
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-        len = 4, cp = s[0] & 0x07u, min = 0x10000;
+/* One character in a Markdown code span, where escapes do not work: '`' becomes '\'' and '|'
+ * becomes '/'. */
+static void put_md_code(FILE *out, uint32_t cp, const char *bytes, size_t n)
+{
+    if (cp == '`' || cp == '|')
+        fputc(cp == '`' ? '\'' : '/', out);
     else
-        len = 0, cp = 0, min = 0;
-    for (size_t k = 1; k < len; k++) {
-        if ((s[k] & 0xc0) != 0x80) {
-            len = 0;
-            break;
-        }
-        cp = cp << 6 | (s[k] & 0x3fu);
-    }
-    if (len == 0 || cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-        *n = 1;
-        return 0xfffd;
-    }
-    *n = len;
-    return cp;
+        fwrite(bytes, 1, n, out);
 }
 
-/* Characters that must not reach a terminal or a Markdown table as they are: C0 controls (line
- * breaks, ESC, CR), DEL, C1 controls, and the Unicode line separators and direction controls,
- * which break or reorder what is shown around them. */
-static bool is_control(uint32_t cp)
-{
-    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
-           cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-           cp == 0xfeff;
-}
-
-/*
- * Writes s, text from the input, at most max characters (0: no limit; a longer text is cut to
- * max - 1 characters and an ellipsis), every control character and invalid byte as '?'. In
- * Markdown the characters a table or inline markup would take are escaped; in a code span, where
- * escapes do not work, '`' becomes '\'' and '|' becomes '/'. Returns the characters written.
- */
+/* Writes s, text from the input, at most max characters (0: no limit), by text.h's rules
+ * (control characters as '?', a longer text cut with an ellipsis) and the mode's escapes.
+ * Returns the characters written. */
 static size_t put_text(FILE *out, const char *s, size_t max, enum text_mode mode)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t total = 0, shown = 0, n;
-
-    for (const unsigned char *q = p; *q && (max == 0 || total <= max); q += n, total++)
-        utf8_next(q, &n);
-    for (; *p && (max == 0 || total <= max || shown + 1 < max); p += n, shown++) {
-        uint32_t cp = utf8_next(p, &n);
-        if (is_control(cp) || cp == 0xfffd) {
-            fputc('?', out);
-            continue;
-        }
-        if (mode == TEXT_MD_CODE && (cp == '`' || cp == '|')) {
-            fputc(cp == '`' ? '\'' : '/', out);
-            continue;
-        }
-        if (mode == TEXT_MD && cp < 0x80 && strchr("|*_`\\<[]", (int)cp) != NULL)
-            fputc('\\', out);
-        fwrite(p, 1, n, out);
-    }
-    if (*p) {
-        fputs("\xe2\x80\xa6", out); /* the ellipsis */
-        shown++;
-    }
-    return shown;
-}
-
-/* The characters put_text() shows of s at most max wide. */
-static size_t text_width(const char *s, size_t max)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t total = 0, n;
-
-    for (; *p && total < max; p += n, total++)
-        utf8_next(p, &n);
-    return total;
+    return pcb_text_write(out, s, max,
+                          mode == TEXT_MD        ? put_md
+                          : mode == TEXT_MD_CODE ? put_md_code
+                                                 : pcb_text_put_plain);
 }
 
 /* The context keys whose differences are shown, besides any "pcbench_*". */
@@ -382,8 +320,8 @@ static int print_table(FILE *out, const struct pcb_cmp_side *b, const struct pcb
         fputs("\" on a side and were left out\n", out);
     }
     for (i = 0; i < oc->n; i++)
-        if (text_width(oc->results[i].name, NAME_COLS) > namew)
-            namew = text_width(oc->results[i].name, NAME_COLS);
+        if (pcb_text_width(oc->results[i].name, NAME_COLS) > namew)
+            namew = pcb_text_width(oc->results[i].name, NAME_COLS);
     fprintf(out, "\n%s%-*s  %12s  %12s  %8s  %8s  %8s  %-12s  %s%s\n", on, (int)namew, "Case",
             "Base", "New", "Change", "p", "q", "Verdict", "Note", off);
     for (i = 0; i < oc->n; i++) {
@@ -492,7 +430,7 @@ static void json_str(FILE *out, const char *s)
 
     fputc('"', out);
     for (; *p; p += n) {
-        uint32_t cp = utf8_next(p, &n);
+        uint32_t cp = pcb_text_next((const char *)p, &n);
         if (cp == '"' || cp == '\\')
             fprintf(out, "\\%c", (int)cp);
         else if (cp == '\n')

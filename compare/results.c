@@ -708,15 +708,19 @@ static size_t first_bad_byte(const unsigned char *s, size_t len)
 
 /*
  * Checks that the text is what JSON must be, before any of it is parsed: UTF-8 without NUL
- * bytes, and no string holding the escape \u0000. cJSON would take a NUL in a string as its
- * end, so "a\u0000b" would read as "a" and two cases could become one; and text that is not
- * UTF-8 would reach compare's JSON output and every terminal. A backslash and the character
- * after it are one escape, so "\\u0000" (a backslash, then the text u0000) is not one.
+ * bytes, no control character (below 0x20) but white space between values and none at all in a
+ * string, and no string holding the escape \u0000. cJSON would take a NUL in a string as its
+ * end, so "a\u0000b" would read as "a" and two cases could become one; it takes a raw control
+ * character in a string as it is and skips one between values as white space, where RFC 8259,
+ * Python's json and jq refuse the file; and text that is not UTF-8 would reach compare's JSON
+ * output and every terminal. A backslash and the character after it are one escape, so
+ * "\\u0000" (a backslash, then the text u0000) is not one.
  */
 static int check_text(struct reader *rd)
 {
-    const char *s = rd->s, *end = s + rd->len, *p;
+    const char *s = rd->s;
     size_t at = first_bad_byte((const unsigned char *)s, rd->len), line, col;
+    bool in_str = false;
 
     if (at != NONE && s[at] == '\0')
         return fail(rd->err, PCB_RESULTS_EJSON, rd->path,
@@ -728,15 +732,37 @@ static int check_text(struct reader *rd)
                     "text",
                     line, col, (unsigned char)s[at]);
     }
-    for (p = s; p < end && (p = memchr(p, '\\', (size_t)(end - p))) != NULL; p += 2)
-        if (end - p >= 6 && memcmp(p + 1, "u0000", 5) == 0) {
-            line_col(s, (size_t)(p - s), &line, &col);
-            return fail(rd->err, PCB_RESULTS_EJSON, rd->path,
-                        "line %zu column %zu: a string holds \\u0000 (a NUL character), which "
-                        "would cut it short",
-                        line, col);
-        }
-    return 0;
+    /* One pass, byte by byte: where strings begin and end is all it needs to know. */
+    for (at = 0; at < rd->len; at++) {
+        unsigned char c = (unsigned char)s[at];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        if (c == '"')
+            in_str = !in_str;
+        else if (c == '\\' && rd->len - at >= 6 && memcmp(s + at + 1, "u0000", 5) == 0)
+            break;
+        else if (c == '\\')
+            at++;
+        else if (in_str || (c != '\t' && c != '\n' && c != '\r'))
+            break;
+    }
+    if (at >= rd->len)
+        return 0;
+    line_col(s, at, &line, &col);
+    if (s[at] == '\\')
+        return fail(rd->err, PCB_RESULTS_EJSON, rd->path,
+                    "line %zu column %zu: a string holds \\u0000 (a NUL character), which "
+                    "would cut it short",
+                    line, col);
+    if (in_str)
+        return fail(rd->err, PCB_RESULTS_EJSON, rd->path,
+                    "line %zu column %zu: a string holds a raw control character (byte 0x%02x); "
+                    "JSON has it only escaped, as \\u%04x",
+                    line, col, (unsigned char)s[at], (unsigned char)s[at]);
+    return fail(rd->err, PCB_RESULTS_EJSON, rd->path,
+                "line %zu column %zu: a control character (byte 0x%02x) between values, where "
+                "JSON allows only spaces, tabs and line breaks",
+                line, col, (unsigned char)s[at]);
 }
 
 /* The message for a syntax error found at offset at (len: the end of the text). */

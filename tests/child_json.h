@@ -44,9 +44,9 @@ static inline char *pcb_test_slurp(const char *path)
 }
 
 /* Runs the child as `prog mode FILE` (killed after timeout_s), stores its wait status in
- * *status and returns the parsed JSON, or NULL after a message on stderr (the file is removed
- * either way). The caller owns the result. */
-static inline cJSON *pcb_test_run_child_json(const char *mode, unsigned timeout_s, int *status)
+ * *status and returns the text of FILE, NUL-terminated, or NULL after a message on stderr (the
+ * file is removed either way). The caller frees the result. */
+static inline char *pcb_test_run_child_text(const char *mode, unsigned timeout_s, int *status)
 {
     char exe[PATH_MAX], path[PATH_MAX + 64];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -77,12 +77,21 @@ static inline cJSON *pcb_test_run_child_json(const char *mode, unsigned timeout_
     size_t plen = strlen(path);
     snprintf(path + plen, sizeof(path) - plen, ".partial.%ld", (long)pid);
     unlink(path);
+    return buf;
+}
+
+/* pcb_test_run_child_text(), parsed: the JSON, or NULL after a message on stderr. The caller
+ * owns the result. */
+static inline cJSON *pcb_test_run_child_json(const char *mode, unsigned timeout_s, int *status)
+{
+    char *buf = pcb_test_run_child_text(mode, timeout_s, status);
+
     if (!buf)
         return NULL;
     cJSON *doc = cJSON_Parse(buf);
     free(buf);
     if (!doc)
-        fprintf(stderr, "the output at %s is not JSON\n", path);
+        fprintf(stderr, "the output of %s is not JSON\n", mode);
     return doc;
 }
 

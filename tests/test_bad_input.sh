@@ -64,6 +64,7 @@ make_fixtures() {
     printf '{"benchmarks": [{"name": "a", "run_type": "iteration", "real_time": 1, "cpu_time": 1, "time_unit": "ns", "time_unit": "ms"}]}\n' >"$d/dupkey.json"
     printf '{"benchmarks": [{"name": "caf\xe9", "run_type": "iteration", "real_time": 1, "cpu_time": 1, "time_unit": "ns"}]}\n' >"$d/latin1.json"
     printf '{"benchmarks": [{"name": "a\\u0000b", "run_type": "iteration", "real_time": 1, "cpu_time": 1, "time_unit": "ns"}]}\n' >"$d/nulname.json"
+    printf '{"benchmarks": [{"name": "a\x01b", "run_type": "iteration", "real_time": 1, "cpu_time": 1, "time_unit": "ns"}]}\n' >"$d/ctlname.json"
     printf '{"benchmarks": [{"name": "a", "run_type": "iteration", "real_time": 1, "cpu_time": 1, "time_unit": "ns", "": 5}]}\n' >"$d/unnamed.json"
     printf '{"results": [{"command": "sleep", "times": [], "mean": 0.01}]}\n' >"$d/hfempty.json"
     printf '{"benchmarks": [{"name": "a", "run_type": "iteration", "real_time": 1, "cpu_time": 1, "time_unit": "ns", "pcb_digest": "12ab"}]}\n' >"$d/baddigest.json"

@@ -10,8 +10,9 @@
  * custom context entry, the time unit, that pcb_gb_batch() and pcb_gb_keep_running() run the
  * body exactly the fixed number of iterations (and pcb_gb_batch() exactly the number the library
  * chose, when none is fixed), that pcb_gb_skip_with_error() reaches the output and the
- * failed-run count, and that the JSON file stays JSON when a counter's coefficient of variation
- * is 0/0 (a counter that is 0 in every repetition).
+ * failed-run count, that the JSON file stays JSON when a counter's coefficient of variation
+ * is 0/0 (a counter that is 0 in every repetition), and that a label, an error message and a
+ * counter name holding control characters reach it with each shown as '?', never raw.
  */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -32,6 +33,14 @@
 #define CONTEXT_KEY "shim_test_key"
 #define CONTEXT_VALUE "shim-test-value"
 #define SKIP_MESSAGE "skipped on purpose"
+/* Text with control characters (ESC, SOH, a line break), as a workload or message may hold, and
+ * what the output must show of it. */
+#define CTL_LABEL "label \x1b[31mred\x1b[0m\x01"
+#define CTL_LABEL_SHOWN "label ?[31mred?[0m?"
+#define CTL_COUNTER "count\002er" /* octal: "\x02e" would be one character */
+#define CTL_COUNTER_SHOWN "count?er"
+#define CTL_MESSAGE "failed:\nline two\x1b"
+#define CTL_MESSAGE_SHOWN "failed:?line two?"
 
 /* ---- The cases, run in the child. ---- */
 
@@ -100,6 +109,24 @@ static void zero_counter(pcb_gb_state *st, void *arg)
     pcb_gb_counter(st, "always_one", 1, PCB_GB_COUNTER_DEFAULT);
 }
 
+static void control_text(pcb_gb_state *st, void *arg)
+{
+    (void)arg;
+    while (pcb_gb_keep_running(st))
+        pcb_gb_clobber();
+    pcb_gb_set_label(st, CTL_LABEL);
+    pcb_gb_counter(st, CTL_COUNTER, 1, PCB_GB_COUNTER_DEFAULT);
+}
+
+static void control_error(pcb_gb_state *st, void *arg)
+{
+    (void)arg;
+    while (pcb_gb_keep_running(st)) {
+        pcb_gb_skip_with_error(st, CTL_MESSAGE);
+        break;
+    }
+}
+
 /* Mode --run-cases: the cases above. Mode --run-zero-counter: one case with repetitions whose
  * counter is 0 in every repetition (its coefficient of variation is 0/0). */
 static int run_cases(const char *argv0, const char *mode, const char *out_path)
@@ -118,6 +145,11 @@ static int run_cases(const char *argv0, const char *mode, const char *out_path)
     if (strcmp(mode, "--run-zero-counter") == 0) {
         pcb_gb_repetitions(
             pcb_gb_iterations(pcb_gb_register("Shim/zero_counter", zero_counter, NULL), 100), 3);
+        goto run;
+    }
+    if (strcmp(mode, "--run-control") == 0) {
+        pcb_gb_iterations(pcb_gb_register("Shim/control_text", control_text, NULL), 3);
+        pcb_gb_iterations(pcb_gb_register("Shim/control_error", control_error, NULL), 3);
         goto run;
     }
     if (strcmp(mode, "--run-filtered") == 0) {
@@ -310,6 +342,46 @@ static void test_json_stays_valid_when_a_counter_is_zero_in_every_repetition(voi
     cJSON_Delete(zdoc);
 }
 
+/* The library escapes only quotes, backslashes and \b \f \n \r \t in its JSON: any other control
+ * character of a label, an error message or a counter name would reach the file raw, which JSON
+ * forbids (compare, Python's json and jq refuse the file). Each must show as '?', and the file
+ * hold no control character but its own line breaks. */
+static void test_control_characters_reach_the_json_as_question_marks(void **state)
+{
+    int status;
+    char *text = pcb_test_run_child_text("--run-control", 20, &status);
+    cJSON *cdoc;
+    const cJSON *run, *v;
+
+    (void)state;
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1); /* one failed run */
+    assert_non_null(text);
+    for (const char *p = text; *p; p++)
+        if ((unsigned char)*p < 0x20 && *p != '\n') {
+            print_error("a raw control character 0x%02x at offset %zu\n", (unsigned char)*p,
+                        (size_t)(p - text));
+            fail();
+        }
+    cdoc = cJSON_Parse(text);
+    free(text);
+    assert_non_null(cdoc);
+    run = pcb_test_find_run(cdoc, "Shim/control_text", 0);
+    assert_non_null(run);
+    v = cJSON_GetObjectItemCaseSensitive(run, "label");
+    assert_true(cJSON_IsString(v));
+    assert_string_equal(v->valuestring, CTL_LABEL_SHOWN);
+    v = cJSON_GetObjectItemCaseSensitive(run, CTL_COUNTER_SHOWN);
+    assert_true(cJSON_IsNumber(v));
+    assert_true(v->valuedouble == 1);
+    run = pcb_test_find_run(cdoc, "Shim/control_error", 0);
+    assert_non_null(run);
+    v = cJSON_GetObjectItemCaseSensitive(run, "error_message");
+    assert_true(cJSON_IsString(v));
+    assert_string_equal(v->valuestring, CTL_MESSAGE_SHOWN);
+    cJSON_Delete(cdoc);
+}
+
 /* Minimum time, warm-up, a fixed iteration count and repetitions are settings, not names: no
  * report carries them, and --benchmark_filter sees the name without them. */
 static void test_names_carry_no_tuning_and_the_filter_sees_them_so(void **state)
@@ -358,6 +430,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_skip_with_error_reaches_output_and_failed_count),
         cmocka_unit_test(test_json_stays_valid_when_a_counter_is_zero_in_every_repetition),
         cmocka_unit_test(test_names_carry_no_tuning_and_the_filter_sees_them_so),
+        cmocka_unit_test(test_control_characters_reach_the_json_as_question_marks),
     };
 
     return pcb_test_main(argc, argv, "shim", tests, sizeof(tests) / sizeof(tests[0]), 10, load);

@@ -352,6 +352,7 @@ static void test_register_refuses_broken_workloads(void **state)
     struct pcb_workload w;
     struct pcb_param_spec p;
     static const char *const one_name[] = {"only", NULL};
+    static const char *const escape_name[] = {"plain", "red\x1b[31m", NULL};
     size_t before, after;
 
     (void)state;
@@ -384,6 +385,10 @@ static void test_register_refuses_broken_workloads(void **state)
     p.max = 1;
     p.defaults[0] = p.quick = 0;
     w.name = "Bad.names";
+    assert_int_equal(pcb_workload_register(&w), PCB_EPARAM);
+    /* A value name with a control character, which would reach the result file raw. */
+    p.names = escape_name;
+    w.name = "Bad.escape";
     assert_int_equal(pcb_workload_register(&w), PCB_EPARAM);
     pcb_workloads(&after);
     assert_int_equal(after, before);

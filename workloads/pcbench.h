@@ -236,8 +236,9 @@ int pcb_wait_timer_over(const struct pcb_wait *w);
  * letters, digits, '_', '-' or '.'; 47 characters at most); prepare, release and run must be set;
  * start and finish both or neither; at most PCB_WL_MAX_PARAMS parameters, each with a lower-case
  * name of [a-z0-9_], min <= every default <= max, and value names (when given) for every value from
- * min to max. Returns 0, PCB_EPARAM for a workload that breaks these rules (with one line on
- * stderr saying which), or -ENOSPC when PCB_MAX_USER_WORKLOADS are registered already.
+ * min to max, each printable ASCII without '/', ':' or spaces. Returns 0, PCB_EPARAM for a workload
+ * that breaks these rules (with one line on stderr saying which), or -ENOSPC when
+ * PCB_MAX_USER_WORKLOADS are registered already.
  */
 int pcb_workload_register(const struct pcb_workload *wl);
 

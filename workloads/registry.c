@@ -61,6 +61,19 @@ static int lower_ident(const char *s)
     return 1;
 }
 
+/* Whether s can name a parameter's value in case names: non-empty printable ASCII without a
+ * space, '/' or ':' (which would split the name's parts). A control character would reach the
+ * result file raw, where JSON forbids it: Google Benchmark escapes only a few. */
+static int value_name(const char *s)
+{
+    if (!s || !*s)
+        return 0;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (*c <= ' ' || *c > '~' || *c == '/' || *c == ':')
+            return 0;
+    return 1;
+}
+
 #define PCB__STR(x) #x
 #define PCB__XSTR(x) PCB__STR(x)
 
@@ -105,14 +118,14 @@ static const char *invalid(const struct pcb_workload *wl, char *buf, size_t cap)
         for (size_t j = 0; j < p->ndefaults && j < PCB_WL_MAX_DEFAULTS && !bad; j++)
             bad = p->defaults[j] < p->min || p->defaults[j] > p->max;
         for (uint64_t v = p->min; p->names && v <= p->max && !bad; v++)
-            bad = v > 64 || !p->names[v] || !*p->names[v] || strpbrk(p->names[v], "/: \t\n");
+            bad = v > 64 || !value_name(p->names[v]);
         for (size_t j = 0; j < i && !bad; j++)
             bad = strcmp(wl->params[j].name, p->name) == 0;
         if (bad) {
             snprintf(buf, cap,
                      "parameter %zu: a unique [a-z0-9_] name, min <= quick and every default <= "
-                     "max, 1..%d defaults, and with names, a name (no '/', ':' or spaces) for "
-                     "each of at most 65 values",
+                     "max, 1..%d defaults, and with names, a name (printable ASCII, no '/', ':' "
+                     "or spaces) for each of at most 65 values",
                      i, PCB_WL_MAX_DEFAULTS);
             return buf;
         }

@@ -185,8 +185,7 @@ int pcbench_main(int argc, char **argv)
     }
 
     bool console = o.gb_format == 0 && !o.gb_list_only;
-    bool color = strcmp(o.gb_color, "true") == 0 || strcmp(o.gb_color, "yes") == 0 ||
-                 strcmp(o.gb_color, "1") == 0 ||
+    bool color = strcmp(o.gb_color, "true") == 0 ||
                  (strcmp(o.gb_color, "auto") == 0 && isatty(STDOUT_FILENO) && getenv("TERM") &&
                   strcmp(getenv("TERM"), "dumb") != 0);
     struct pcb_gb_run_options ro = {.on_run = pcb_summary_collect,

@@ -96,6 +96,9 @@ void pcb_gb_resume_timing(pcb_gb_state *st);
 void pcb_gb_set_iteration_time(pcb_gb_state *st, double seconds);
 void pcb_gb_set_items_processed(pcb_gb_state *st, int64_t items);
 void pcb_gb_set_bytes_processed(pcb_gb_state *st, int64_t bytes);
+/* The label, the message of pcb_gb_skip_with_error() and counter names reach the output with
+ * control characters and bytes outside UTF-8 as '?', as the context does, so the JSON stays
+ * valid whatever they hold. */
 void pcb_gb_set_label(pcb_gb_state *st, const char *label);
 /*
  * Adds the text member "key": "value" to every JSON entry of the running case, its repetitions

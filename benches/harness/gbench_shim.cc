@@ -670,9 +670,14 @@ void pcb_gb_set_case_field(pcb_gb_state *st, const char *key, const char *value)
     fields.emplace_back(key, value);
 }
 
+// The label, the error message and the counter names go into the JSON as the library writes
+// them, escaping only quotes, backslashes and \b \f \n \r \t: json_safe() keeps every other
+// control character (and bytes outside UTF-8) out of it, whatever a workload or a message holds.
+// The library copies each string, so the temporary may go.
+
 void pcb_gb_set_label(pcb_gb_state *st, const char *label)
 {
-    S(st).SetLabel(label);
+    S(st).SetLabel(json_safe(label));
 }
 
 // Runs that failed so far; benchmarks run one at a time on the main thread.
@@ -681,7 +686,7 @@ static size_t skipped_runs;
 void pcb_gb_skip_with_error(pcb_gb_state *st, const char *msg)
 {
     skipped_runs++;
-    S(st).SkipWithError(msg);
+    S(st).SkipWithError(json_safe(msg).c_str());
 }
 
 size_t pcb_gb_failed_runs(void)
@@ -707,7 +712,7 @@ void pcb_gb_counter(pcb_gb_state *st, const char *name, double value, unsigned f
     auto f = static_cast<benchmark::Counter::Flags>(bits);
     auto k =
         (flags & PCB_GB_COUNTER_KIBI) ? benchmark::Counter::kIs1024 : benchmark::Counter::kIs1000;
-    S(st).counters[name] = benchmark::Counter(value, f, k);
+    S(st).counters[json_safe(name)] = benchmark::Counter(value, f, k);
 }
 
 // The run of one case, as the library calls it: the hooks around the case's function.

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../workloads/pcbench.h"
 #include "gbench.h"
 #ifdef PCB_HAVE_MPI
 #include "../../runners/distributed.h"
@@ -264,17 +265,15 @@ static void describe_ids(char *msg, size_t cap, size_t *len, size_t count, const
 int pcb_leaks_check(const struct pcb_leaks_snapshot *before, struct pcb_leaks_scope scope,
                     struct pcb_leaks_snapshot *after, char *msg, size_t cap)
 {
-    struct timespec t0, now, nap = {.tv_sec = 0, .tv_nsec = 1000000L};
+    struct timespec nap = {.tv_sec = 0, .tv_nsec = 1000000L};
     size_t len = 0, new_names = 0;
+    uint64_t t0 = pcb_now_ns();
 
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
         pcb_leaks_snapshot(after);
         if (!scope.threads || after->nthreads <= before->nthreads)
             break;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 >=
-            PCB_LEAKS_SETTLE_MS)
+        if (pcb_now_ns() - t0 >= PCB_LEAKS_SETTLE_MS * 1000000ULL)
             break;
         nanosleep(&nap, NULL);
         if (nap.tv_nsec < 32000000L)

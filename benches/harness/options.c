@@ -5,10 +5,11 @@
  * Every number is parsed strictly: decimal digits only, no sign, no spaces, no overflow. A list
  * is comma-separated with no empty items and no repeats (a repeat would register the same case
  * name twice). Google Benchmark's flags that take a value pcbench can check (numbers, choices,
- * booleans, the context) are in the table too, checked and kept (PCB_OPT_KEEP): the library
- * would abort on some bad values, run nothing on others, or print its usage and exit 0. Its
- * other flags (--benchmark_filter, checked by the shim; --benchmark_out, taken over by
- * pcbench_main.c) pass through.
+ * booleans, the colour setting, the context) are in the table too, checked and kept
+ * (PCB_OPT_KEEP): the library would abort on some bad values, run nothing on others, or print
+ * its usage and exit 0. Its other flags (--benchmark_filter, checked by the shim;
+ * --benchmark_out, taken over by pcbench_main.c; --benchmark_perf_counters, left to the library)
+ * pass through.
  */
 #define _GNU_SOURCE
 #include "options.h"
@@ -380,6 +381,29 @@ static int set_gb_tabular(void *opts, const char *value, char *why, size_t cap)
     return gb_bool(value, &((struct pcb_options *)opts)->gb_tabular, why, cap);
 }
 
+/*
+ * --benchmark_color=WHEN: "auto", or a boolean spelt as gb_bool() takes it. The library compares
+ * the word "auto" exactly and takes any other word for true, so "maybe" or "Auto" would turn
+ * colour on; an empty value makes it print its usage and exit 0. pcbench refuses all three.
+ * Stores "auto", "true" or "false", which pcbench_main() reads.
+ */
+static int set_gb_color(void *opts, const char *value, char *why, size_t cap)
+{
+    struct pcb_options *o = opts;
+    bool b;
+
+    if (strcmp(value, "auto") == 0) {
+        o->gb_color = "auto";
+        return 0;
+    }
+    if (!*value || gb_bool(value, &b, why, cap) != 0) {
+        snprintf(why, cap, "expected auto, true or false (or yes, no, on, off, 1, 0)");
+        return -1;
+    }
+    o->gb_color = b ? "true" : "false";
+    return 0;
+}
+
 /* Google Benchmark's integer flags: an integer in a range (the library would abort on a
  * negative --benchmark_repetitions, and run nothing at 0). */
 static int set_gb_repetitions(void *opts, const char *value, char *why, size_t cap)
@@ -594,9 +618,9 @@ static const struct pcb_opt table[] = {
      .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN},
     {.name = "--benchmark_color",
      .arg = "WHEN",
-     .kind = PCB_OPT_TEXT,
-     .offset = OFF(gb_color),
-     .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN | PCB_OPT_EMPTY_OK},
+     .kind = PCB_OPT_CUSTOM,
+     .set = set_gb_color,
+     .flags = PCB_OPT_KEEP | PCB_OPT_HIDDEN},
     {.name = "--benchmark_counters_tabular",
      .arg = "BOOL",
      .kind = PCB_OPT_CUSTOM,

@@ -52,7 +52,8 @@ struct pcb_options {
     int gb_format;          /* --benchmark_format: 0 console (default), 1 json, 2 csv */
     int gb_out_format;      /* --benchmark_out_format: 0 json (default), 1 console, 2 csv */
     int gb_time_unit;       /* --benchmark_time_unit: 0 ns, 1 us, 2 ms, 3 s (checked only) */
-    const char *gb_color;   /* --benchmark_color, "auto" if absent */
+    const char *gb_color;   /* --benchmark_color read as the library reads it: "auto" (also
+                               when absent), "true" or "false" */
     bool gb_tabular;        /* --benchmark_counters_tabular=true */
 };
 

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../workloads/pcbench.h"
 #include "gbench.h"
 #include "interrupt.h"
 #include "options.h"
@@ -42,15 +43,8 @@ static struct {
     size_t npids;
 } w = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* Waits on the condition until CLOCK_MONOTONIC `deadline_ns` (0: no deadline). */
+/* Waits on the condition until CLOCK_MONOTONIC `deadline_ns` (0: no deadline), the clock of
+ * pcb_now_ns(); pcb_watchdog_start() makes `cond` wait on it. */
 static void wait_until(uint64_t deadline_ns)
 {
     if (!deadline_ns) {
@@ -91,7 +85,7 @@ static void *watch(void *arg)
             continue;
         }
         uint64_t deadline = atomic_load_explicit(&w.last_ns, memory_order_relaxed) + w.timeout_ns;
-        if (now_ns() < deadline) {
+        if (pcb_now_ns() < deadline) {
             wait_until(deadline);
             continue;
         }
@@ -100,8 +94,8 @@ static void *watch(void *arg)
         for (size_t i = 0; i < w.npids; i++)
             if (w.pids[i] > 0)
                 kill(w.pids[i], SIGKILL);
-        uint64_t give_up = now_ns() + PCB_WATCHDOG_GRACE_S * 1000000000ULL;
-        while (w.state == FIRED && !w.quit && now_ns() < give_up)
+        uint64_t give_up = pcb_now_ns() + PCB_WATCHDOG_GRACE_S * 1000000000ULL;
+        while (w.state == FIRED && !w.quit && pcb_now_ns() < give_up)
             wait_until(give_up);
         if (w.state == FIRED && !w.quit) {
             w.state = ABORTING;
@@ -161,7 +155,7 @@ void pcb_watchdog_arm(void)
         return;
     pthread_mutex_lock(&w.lock);
     w.npids = 0;
-    atomic_store_explicit(&w.last_ns, now_ns(), memory_order_relaxed);
+    atomic_store_explicit(&w.last_ns, pcb_now_ns(), memory_order_relaxed);
     w.state = ARMED;
     pthread_cond_signal(&w.cond);
     pthread_mutex_unlock(&w.lock);

@@ -1,35 +1,45 @@
 /*
  * csv.c - writes DIR/results.csv: one row per case, every counter a column; see report.h.
  *
- * RFC 4180: comma-separated, fields with a comma, quote or line break are quoted and inner
- * quotes doubled. Times are in nanoseconds; empty fields mean "not measured" (a failed case
+ * RFC 4180: comma-separated, fields with a comma or a quote are quoted and inner quotes
+ * doubled; text holds no line break, since control characters show as '?' (compare/text.h), and
+ * no name is cut. Times are in nanoseconds; empty fields mean "not measured" (a failed case
  * has only its name, status and error). Counter columns are the union over all cases, in
  * order of first appearance.
  */
 #define _GNU_SOURCE
 #include "report.h"
 
+#include "text.h"
+
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+/* One character of a field: a quote doubled (the field is then quoted). */
+static void put_csv(FILE *f, uint32_t cp, const char *bytes, size_t n)
+{
+    if (cp == '"')
+        fputc('"', f);
+    fwrite(bytes, 1, n, f);
+}
+
+/* Writes s, text from a result file, as one field: whole, with control characters shown as '?'
+ * (compare/text.h), so a row stays one line and a terminal showing the file is not driven by
+ * it; quoted when it holds a comma or a quote. */
 static void field(FILE *f, const char *s)
 {
     if (!s)
         s = "";
-    if (strpbrk(s, ",\"\r\n")) {
+    bool quoted = strpbrk(s, ",\"") != NULL;
+    if (quoted)
         fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
+    pcb_text_write(f, s, 0, put_csv);
+    if (quoted)
         fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
 }
 
 static void number(FILE *f, double v)

@@ -14,6 +14,9 @@
  */
 #include "report.h"
 
+#include "casename.h"
+#include "text.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,14 +71,25 @@ static void row(FILE *f, const struct pcb_rp_report *run, const char *group, con
     const struct pcb_rp_case *ping = pcb_rp_find_floor(run, "Floor/mpi_pingpong/ranks:2");
     char t[32];
 
-    if (strcmp(strategy, "Distributed") != 0)
+    char series[2 * PCB_NAME_MAX];
+
+    if (strcmp(strategy, "Distributed") != 0) {
         fprintf(f, "| 1 | one process | - | - |");
-    else
-        fprintf(f, "| %s | %s | %s | %s |", or_dash(hosts),
-                link ? link : (hosts && strcmp(hosts, "1") == 0 ? "shared memory" : "-"),
-                delay ? delay : "-", ping ? pcb_rp_fmt_time(t, sizeof(t), ping->median_ns) : "-");
-    fprintf(f, " %s%s%s%s%s |", strategy, *variant ? " " : "", variant, *chunk ? " chunk:" : "",
-            chunk);
+    } else {
+        /* The context's values are text from the file, as the series is. */
+        fprintf(f, "| ");
+        pcb_rp_md(f, or_dash(hosts), 0);
+        fprintf(f, " | ");
+        pcb_rp_md(f, link ? link : (hosts && strcmp(hosts, "1") == 0 ? "shared memory" : "-"), 0);
+        fprintf(f, " | ");
+        pcb_rp_md(f, delay ? delay : "-", 0);
+        fprintf(f, " | %s |", ping ? pcb_rp_fmt_time(t, sizeof(t), ping->median_ns) : "-");
+    }
+    snprintf(series, sizeof(series), "%s%s%s%s%s", strategy, *variant ? " " : "", variant,
+             *chunk ? " chunk:" : "", chunk);
+    fprintf(f, " ");
+    pcb_rp_md(f, series, PCB_TEXT_NAME_COLS);
+    fprintf(f, " |");
     for (size_t w = 0; w < nw; w++) {
         const struct pcb_rp_case *c = NULL;
         for (size_t k = 0; k < run->ncases && !c; k++) {
@@ -160,7 +174,9 @@ void pcb_rp_write_links(FILE *f, const struct pcb_rp_report *r)
             if (!has_dist)
                 continue;
             double seq = sequential_ns(r, group);
-            fprintf(f, "### %s\n\n| hosts | link | delay us | MPI round trip | series |", group);
+            fprintf(f, "### ");
+            pcb_rp_md(f, group, PCB_TEXT_NAME_COLS);
+            fprintf(f, "\n\n| hosts | link | delay us | MPI round trip | series |");
             for (size_t w = 0; w < nw; w++)
                 fprintf(f, " workers:%u |", workers[w]);
             fprintf(f, "\n|---:|---|---:|---:|---|");

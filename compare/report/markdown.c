@@ -10,6 +10,9 @@
 #define _GNU_SOURCE
 #include "report.h"
 
+#include "casename.h"
+#include "text.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,15 +20,26 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Writes s for a Markdown table cell: '|' and '`' escaped, no line breaks. */
+/* One character inside a code span, where escapes do not work: '`' becomes '\''. */
+static void put_code(FILE *f, uint32_t cp, const char *bytes, size_t n)
+{
+    if (cp == '`')
+        fputc('\'', f);
+    else
+        fwrite(bytes, 1, n, f);
+}
+
+/* A message or a context value: whole, control characters as '?'. */
 static void md(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        if (*s == '|' || *s == '`' || *s == '*' || *s == '<' || *s == '>' || *s == '[' ||
-            *s == ']' || *s == '\\')
-            fputc('\\', f);
-        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
-    }
+    pcb_rp_md(f, s, 0);
+}
+
+/* A case name or a part of one (a label, a series, an input): at most PCB_TEXT_NAME_COLS
+ * characters, as compare shows names, so a name of thousands does not widen every row. */
+static void md_name(FILE *f, const char *s)
+{
+    pcb_rp_md(f, s, PCB_TEXT_NAME_COLS);
 }
 
 static const char *ctx_or(const struct pcb_rp_report *r, const char *k, const char *dflt)
@@ -34,24 +48,37 @@ static const char *ctx_or(const struct pcb_rp_report *r, const char *k, const ch
     return v && v[0] ? v : dflt;
 }
 
+/* The machine, build and run lines: each context value after its words, as index.md text. */
 static void machine_line(FILE *f, const struct pcb_rp_report *r)
 {
+    static const struct {
+        const char *before, *key, *absent;
+    } parts[] = {
+        {"**Machine:** ", "host_name", "?"},
+        {", ", "num_cpus", "?"},
+        {" CPUs at ", "mhz_per_cpu", "?"},
+        {" MHz (", "pcbench_cpus_allowed", "?"},
+        {" allowed: ", "pcbench_cpu_affinity", "?"},
+        {"), ", "pcbench_kernel", "unknown kernel"},
+        {", virtualised: ", "pcbench_virtualized", "unknown"},
+        {".  \n**Build:** pcbench ", "pcbench_version", "?"},
+        {", commit ", "pcbench_commit", "?"},
+        {", build type ", "pcbench_build_type", "?"},
+        {", ", "pcbench_compiler", "?"},
+        {"; Google Benchmark library build: ", "library_build_type", "?"},
+        {".  \n**Run:** ", "date", "?"},
+        {", profile ", "pcbench_profile", "?"},
+        {", seed ", "pcbench_seed", "?"},
+        {", load average ", "load_avg", "?"},
+    };
+
     if (r->nctx == 0)
         return;
-    fprintf(f, "**Machine:** %s, %s CPUs at %s MHz (%s allowed: %s), %s, virtualised: %s.  \n",
-            ctx_or(r, "host_name", "?"), ctx_or(r, "num_cpus", "?"), ctx_or(r, "mhz_per_cpu", "?"),
-            ctx_or(r, "pcbench_cpus_allowed", "?"), ctx_or(r, "pcbench_cpu_affinity", "?"),
-            ctx_or(r, "pcbench_kernel", "unknown kernel"),
-            ctx_or(r, "pcbench_virtualized", "unknown"));
-    fprintf(f,
-            "**Build:** pcbench %s, commit %s, build type %s, %s; Google Benchmark library "
-            "build: %s.  \n",
-            ctx_or(r, "pcbench_version", "?"), ctx_or(r, "pcbench_commit", "?"),
-            ctx_or(r, "pcbench_build_type", "?"), ctx_or(r, "pcbench_compiler", "?"),
-            ctx_or(r, "library_build_type", "?"));
-    fprintf(f, "**Run:** %s, profile %s, seed %s, load average %s.\n\n", ctx_or(r, "date", "?"),
-            ctx_or(r, "pcbench_profile", "?"), ctx_or(r, "pcbench_seed", "?"),
-            ctx_or(r, "load_avg", "?"));
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        fputs(parts[i].before, f);
+        md(f, ctx_or(r, parts[i].key, parts[i].absent));
+    }
+    fputs(".\n\n", f);
 }
 
 static void chart_link(FILE *f, const char *dir, const char *base, const char *what)
@@ -74,7 +101,7 @@ static void group_section(FILE *f, const struct pcb_rp_group *g, const char *dir
     char t[32], sd[32], ips[32], rss[32], pss[32], pool[32], sp[32], ef[32], cores[32];
 
     fprintf(f, "## ");
-    md(f, g->key);
+    md_name(f, g->key);
     fprintf(f, "\n\n");
     if (!g->sequential)
         fprintf(f, "No Sequential case on this input: speedup and efficiency are not shown.\n\n");
@@ -97,7 +124,7 @@ static void group_section(FILE *f, const struct pcb_rp_group *g, const char *dir
     fprintf(f, "\n");
     for (size_t s = 0; s < g->nseries; s++) {
         fprintf(f, "| ");
-        md(f, g->series[s]);
+        md_name(f, g->series[s]);
         fprintf(f, " |");
         for (size_t w = 0; w < g->nat; w++) {
             int any = 0;
@@ -133,7 +160,7 @@ static void group_section(FILE *f, const struct pcb_rp_group *g, const char *dir
                 if (strcmp(c->series, g->series[s]) != 0 || c->at != g->at[w])
                     continue;
                 fprintf(f, "| ");
-                md(f, c->series);
+                md_name(f, c->series);
                 fprintf(f, " | %s | %u | %s | ", c->workers_label, c->concurrency,
                         c->chunk[0] ? c->chunk : "-");
                 if (c->failed) {
@@ -163,7 +190,7 @@ static void group_section(FILE *f, const struct pcb_rp_group *g, const char *dir
         if (c->failed || !c->src || !c->src->warning)
             continue;
         fprintf(f, "- ⚠ ");
-        md(f, c->series);
+        md_name(f, c->series);
         fprintf(f, " at %s worker%s: ", c->workers_label, c->workers == 1 ? "" : "s");
         md(f, c->src->warning);
         fprintf(f, "\n");
@@ -204,7 +231,7 @@ static void glance(FILE *f, const struct pcb_rp_report *r)
         const struct pcb_rp_group *g = &r->groups[k];
         const struct pcb_rp_case *best = NULL;
         fprintf(f, "| ");
-        md(f, g->key);
+        md_name(f, g->key);
         fprintf(f, " | ");
         for (size_t w = 0; w < g->nat; w++)
             for (size_t i = 0; i < g->ncases; i++) {
@@ -213,7 +240,7 @@ static void glance(FILE *f, const struct pcb_rp_report *r)
                     continue;
                 fprintf(f, "%s%u%s: **", w ? " · " : "", c->at,
                         strcmp(g->axis, "workers") ? " in flight" : "");
-                md(f, c->series);
+                md_name(f, c->series);
                 fprintf(f, "**");
                 if (!isnan(c->speedup))
                     fprintf(f, " (%.2fx)", c->speedup);
@@ -222,7 +249,7 @@ static void glance(FILE *f, const struct pcb_rp_report *r)
             }
         fprintf(f, " | ");
         if (best) {
-            md(f, best->series);
+            md_name(f, best->series);
             fprintf(f, " at %s worker%s", best->workers_label, best->workers == 1 ? "" : "s");
             if (best->waiting)
                 fprintf(f, " (%u in flight)", best->concurrency);
@@ -301,9 +328,9 @@ static void advice(FILE *f, const struct pcb_rp_report *r)
             pcb_rp_counter(best, "vol_cs_per_task") + pcb_rp_counter(best, "invol_cs_per_task");
         pcb_rp_fmt_bytes(pss, sizeof(pss), pcb_rp_counter(best, "pss_bytes"));
         fprintf(f, "| ");
-        md(f, g->key);
+        md_name(f, g->key);
         fprintf(f, " | **");
-        md(f, best->series);
+        md_name(f, best->series);
         fprintf(f, "** at %s worker%s, %s%s | ", best->workers_label, best->workers == 1 ? "" : "s",
                 pcb_rp_fmt_time(t, sizeof(t), best->median_ns),
                 best->src && best->src->warning ? " ⚠ (flagged implausible, see its table)" : "");
@@ -314,7 +341,7 @@ static void advice(FILE *f, const struct pcb_rp_report *r)
         fmt_x(t, sizeof(t), cs);
         fprintf(f, "%s | ", t);
         if (next) {
-            md(f, next->series);
+            md_name(f, next->series);
             fprintf(f, " %s", pcb_rp_fmt_time(t, sizeof(t), next->median_ns));
             if (!isnan(next->speedup))
                 fprintf(f, " (%.2fx, efficiency %.2f)", next->speedup, next->efficiency);
@@ -362,11 +389,16 @@ static void advice(FILE *f, const struct pcb_rp_report *r)
         }
         if (!inputs)
             continue;
-        fprintf(f, "- **%.*s** work (%u input%s): fastest ", (int)clen, r->groups[k].workload,
-                inputs, inputs == 1 ? "" : "s");
-        for (size_t n = 0; n < nnames; n++)
-            fprintf(f, "%s%s on %u", n ? (n + 1 == nnames ? " and " : ", ") : "", names[n],
-                    wins[n]);
+        char cls[PCB_NAME_MAX];
+        snprintf(cls, sizeof(cls), "%.*s", (int)clen, r->groups[k].workload);
+        fprintf(f, "- **");
+        md_name(f, cls);
+        fprintf(f, "** work (%u input%s): fastest ", inputs, inputs == 1 ? "" : "s");
+        for (size_t n = 0; n < nnames; n++) {
+            fprintf(f, "%s", n ? (n + 1 == nnames ? " and " : ", ") : "");
+            md_name(f, names[n]);
+            fprintf(f, " on %u", wins[n]);
+        }
         if (r->cpus)
             fprintf(f, "; the winner used as many workers as there are CPUs (%u) on %u of them",
                     r->cpus, at_cpus);
@@ -431,9 +463,9 @@ static void scaling_section(FILE *f, const struct pcb_rp_report *r, const char *
         else
             snprintf(peak, sizeof(peak), "%.1f", u->peak);
         fprintf(f, "| ");
-        md(f, sc->group->key);
+        md_name(f, sc->group->key);
         fprintf(f, " | ");
-        md(f, sc->series);
+        md_name(f, sc->series);
         fprintf(f, " | %zu %s, up to %g | %.3f | %.4f | %s | %.3f%s | %s | %s | %s |\n",
                 sc->npoints, sc->axis, sc->n[sc->npoints - 1], u->sigma, u->kappa, g1, u->r2,
                 u->status == PCB_USL_POOR ? " (poor)" : "", peak, p2, p4);
@@ -495,7 +527,7 @@ static void family_section(FILE *f, const struct pcb_rp_report *r, enum pcb_rp_f
         if (c->family != fam)
             continue;
         fprintf(f, "| ");
-        md(f, c->label);
+        md_name(f, c->label);
         if (c->failed) {
             fprintf(f, " | FAILED: ");
             md(f, c->error);
@@ -515,7 +547,7 @@ static void family_section(FILE *f, const struct pcb_rp_report *r, enum pcb_rp_f
         }
         fprintf(f, " | %s | ", ratio);
         if (c->floor)
-            md(f, c->floor->label);
+            md_name(f, c->floor->label);
         else
             fprintf(f, "-");
         fprintf(f, " |\n");
@@ -543,7 +575,7 @@ static void whole_section(FILE *f, const struct pcb_rp_report *r, const char *di
         if (c->family != PCB_RP_WHOLE)
             continue;
         fprintf(f, "| ");
-        md(f, c->name);
+        md_name(f, c->name);
         if (c->failed) {
             fprintf(f, " | %zu | FAILED: ", c->nreps);
             md(f, c->error);
@@ -583,7 +615,7 @@ static void other_section(FILE *f, const struct pcb_rp_report *r)
         if (c->family != PCB_RP_OTHER)
             continue;
         fprintf(f, "| ");
-        md(f, c->label);
+        md_name(f, c->label);
         if (c->failed) {
             fprintf(f, " | FAILED: ");
             md(f, c->error);
@@ -621,8 +653,7 @@ int pcb_rp_write_markdown(const struct pcb_rp_report *r, const char *dir, const 
         const struct pcb_rp_report *run = k ? r->runs[k - 1] : r;
         for (size_t i = 0; i < run->nfiles; i++, shown_files++) {
             fprintf(f, "%s`", shown_files ? ", " : "");
-            for (const char *p = run->files[i]->path; *p; p++)
-                fputc(*p == '`' ? '\'' : *p, f);
+            pcb_text_write(f, run->files[i]->path, 0, put_code);
             fprintf(f, "`");
         }
     }

@@ -37,6 +37,7 @@
 
 #include "casename.h"
 #include "efficiency.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -758,4 +759,17 @@ char *pcb_rp_fmt_bytes(char *out, size_t cap, double b)
     else
         snprintf(out, cap, "%.0f KiB", b / 1024.0);
     return out;
+}
+
+/* One character of index.md's text: '|', '`' and the characters of inline markup escaped. */
+static void put_md(FILE *f, uint32_t cp, const char *bytes, size_t n)
+{
+    if (cp < 0x80 && strchr("|`*<>[]\\", (int)cp) != NULL)
+        fputc('\\', f);
+    fwrite(bytes, 1, n, f);
+}
+
+void pcb_rp_md(FILE *f, const char *s, size_t max)
+{
+    pcb_text_write(f, s, max, put_md);
 }

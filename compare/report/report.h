@@ -187,6 +187,10 @@ int pcb_rp_errf(char *err, const char *fmt, ...) __attribute__((format(printf, 2
 char *pcb_rp_fmt_time(char *out, size_t cap, double ns); /* "4.61 ms", "-" for NAN */
 char *pcb_rp_fmt_si(char *out, size_t cap, double v);    /* "11.4k", "-" for NAN */
 char *pcb_rp_fmt_bytes(char *out, size_t cap, double b); /* "4.2 MiB", "-" for NAN */
+/* Writes s, text from a result file, as index.md text: by compare/text.h's rules (control
+ * characters as '?'; at most max characters, 0: no limit, a longer text cut with an ellipsis),
+ * with '|', '`' and the characters of inline markup escaped. */
+void pcb_rp_md(FILE *f, const char *s, size_t max);
 
 /* markdown.c / csv.c: write dir/index.md and dir/results.csv; messages call dir `shown` (dir is
  * the staging folder of the report, shown the folder it becomes). Return 0 or -1 with err set. */

@@ -27,8 +27,8 @@ if ! clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
     -I"$src/benches/common" $cflags \
     "$src/tests/compare/fuzz_readers.c" "$src/compare/results.c" "$src/compare/side.c" \
     "$src/compare/stats.c" "$src/compare/decide.c" "$src/compare/thresholds.c" \
-    "$src/compare/print.c" "$src/compare/report/model.c" "$src/compare/report/scaling.c" \
-    "$src/compare/report/usl.c" \
+    "$src/compare/print.c" "$src/compare/text.c" "$src/compare/report/model.c" \
+    "$src/compare/report/scaling.c" "$src/compare/report/usl.c" \
     "$src/benches/common/casename.c" "$src/benches/common/efficiency.c" \
     $libs -lm -lpthread -o "$work/fuzz_readers" 2>"$work/build.log"; then
   if grep -q -e "fuzzer" -e "libclang_rt" "$work/build.log"; then

@@ -363,6 +363,10 @@ def main():
     with open(os.path.join(bad, "invalid_utf8.json"), "wb") as f:  # é in Latin-1: byte 0xe9
         f.write(text.replace("Sequential/CPU.hash", "Sequential/CPU.h\xe9sh", 1).encode("latin-1"))
     badfile("nul_in_name.json", text.replace("Sequential/CPU.hash", "Sequential/CPU.hash\\u0000x", 1))
+    # A raw control character in a string (an escape, a tab), which JSON has only escaped: cJSON
+    # would take it, Python's json and jq refuse the file.
+    badfile("control_in_name.json", text.replace("Sequential/CPU.hash", "Sequential/CPU.\x1bhash", 1))
+    badfile("tab_in_name.json", text.replace("Sequential/CPU.hash", "Sequential/CPU.hash\tx", 1))
     # A counter without a name.
     noname = json.loads(text)
     noname["benchmarks"][0][""] = 5.0

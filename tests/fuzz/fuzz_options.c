@@ -99,6 +99,9 @@ static void check_values(const struct pcb_options *o)
             CHECK(strcmp(o->params[j].name, p->name) != 0);
     }
     CHECK(o->gb_format >= 0 && o->gb_format <= 2 && o->gb_color != NULL);
+    /* Read as the library reads it, so pcbench's console reporter agrees with it. */
+    CHECK(strcmp(o->gb_color, "auto") == 0 || strcmp(o->gb_color, "true") == 0 ||
+          strcmp(o->gb_color, "false") == 0);
     CHECK(o->gb_time_unit >= 0 && o->gb_time_unit <= 3);
 }
 

@@ -326,6 +326,36 @@ links)
     flag "two plain Google Benchmark files were accepted"
   has "$dir/err.txt" "small.json: a second Google Benchmark file"
   ;;
+hostile_names)
+  # Names holding control characters (ESC sequences, a line break, a tab), one of 300
+  # characters, one with a comma and quotes, and a context value with ESC and BEL. No control
+  # character reaches index.md, index.html or results.csv: each shows as '?', as compare shows
+  # it; index.md cuts a name to compare's 144 characters (the last an ellipsis), results.csv
+  # keeps it whole and quotes what needs quoting.
+  long="Other/$(printf '%0294d' 0)"
+  printf '%s\n' '{"context": {"host_name": "box\u001b]0;owned\u0007", "num_cpus": 2}, "benchmarks": [' \
+    '{"name": "Other/esc\u001b[31mred\u001b[0m/line\nbreak\ttab", "run_type": "iteration", "real_time": 100, "cpu_time": 100, "time_unit": "ns"},' \
+    "{\"name\": \"$long\", \"run_type\": \"iteration\", \"real_time\": 200, \"cpu_time\": 200, \"time_unit\": \"ns\"}," \
+    '{"name": "Other/comma,\"quoted\"", "run_type": "iteration", "real_time": 300, "cpu_time": 300, "time_unit": "ns", "error_occurred": true, "error_message": "boom\u001b[2J"}' \
+    ']}' >"$dir/hostile.json"
+  "$report" "$dir/hostile.json" -o "$dir/out" >/dev/null 2>"$dir/err" || flag "exit status $?: $(cat "$dir/err")"
+  md="$dir/out/index.md" csv="$dir/out/results.csv" html="$dir/out/index.html"
+  for f in "$md" "$csv" "$html"; do
+    ! LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$f" ||
+      flag "$f holds a raw control character: $(LC_ALL=C grep -n $'[\x01-\x09\x0b-\x1f\x7f]' "$f" | cat -v | head -n 3)"
+  done
+  has "$md" "| Other/esc?\[31mred?\[0m/line?break?tab | 100 ns |"
+  has "$md" "| ${long:0:143}… | 200 ns |"
+  hasnt "$md" "$long"
+  has "$md" "| Other/comma,\"quoted\" | FAILED: boom?\[2J |"
+  has "$md" "**Machine:** box?\]0;owned?, 2 CPUs"
+  eq "$(wc -l <"$csv")" 4 "results.csv lines (header + one per case)"
+  grep -q "^Other/esc?\[31mred?\[0m/line?break?tab,other," "$csv" || flag "results.csv lacks the ESC name as Other/esc?[31mred?[0m/line?break?tab"
+  grep -q "^$long,other," "$csv" || flag "results.csv lacks the whole 300-character name"
+  has "$csv" '"Other/comma,""quoted""",other,'
+  has "$csv" ',FAILED,boom?[2J,'
+  has "$html" "Other/esc?[31mred?[0m/line?break?tab"
+  ;;
 hyperfine_input)
   "$report" "$here/hyperfine-small.json" -o "$dir/out" >/dev/null || flag "exit status $?"
   md="$dir/out/index.md"
