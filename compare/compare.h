@@ -165,6 +165,9 @@ struct pcb_cmp_wsr {
 int pcb__wilcoxon(const double *d, size_t n, struct pcb_cmp_wsr *out);
 /* Smallest number of pairs at which the exact two-sided signed-rank test can give p <= alpha. */
 long pcb__wilcoxon_min_n(double alpha);
+/* Holm step-down adjusted p-values (family-wise error), as the BH function below. Returns 0
+ * or PCB_CMP_ENOMEM. */
+int pcb__holm_adjust(const double *p, size_t n, double *q);
 /* Benjamini-Hochberg adjusted p-values. NaN entries are skipped and left
  * NaN; the others are adjusted as one family. Returns 0 or PCB_CMP_ENOMEM. */
 int pcb__bh_adjust(const double *p, size_t n, double *q);
@@ -279,6 +282,8 @@ struct pcb_cmp_decide_opts {
     const void *filter;                        /* compiled regex_t, or NULL for all */
     const char *filter_text;                   /* its source, for messages, or NULL */
     const struct pcb_cmp_thresholds *per_case; /* own thresholds, or NULL */
+    int holm;   /* 1: adjust the p-values with Holm (family-wise error), else Benjamini-Hochberg
+                   (false discovery rate) */
     int paired; /* 1: the k-th sample of a case on each side form a pair (interleaved rounds),
                    judged by the signed-rank test of their ratios */
 };

@@ -742,12 +742,13 @@ int pcb_cmp_decide(const struct pcb_cmp_side *base, const struct pcb_cmp_side *n
         goto fail;
 
     /* Pass 2: adjust the p-values as one family, then decide. */
-    if (pcb__bh_adjust(pv, oc->n, qv))
+    if ((opts->holm ? pcb__holm_adjust : pcb__bh_adjust)(pv, oc->n, qv))
         goto nomem;
     if (opts->paired) {
         /* The fewest pairs whose smallest p-value survives the adjustment of this family on its
-         * own (a lone case's q is p times the family's size): with 16 cases, 9 pairs that all
-         * go one way give q = 16 * 2/512 = 0.0625, so 9 can never be enough to call it same. */
+         * own (a lone case's q is p times the family's size, with either adjustment): with 16
+         * cases, 9 pairs that all go one way give q = 16 * 2/512 = 0.0625, so 9 can never be
+         * enough to call it same. */
         size_t m = 0;
         for (i = 0; i < oc->n; i++)
             m += !isnan(pv[i]);

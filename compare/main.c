@@ -50,14 +50,16 @@ static const char usage_head[] =
     "Per pair: relative change of the medians (new/base - 1), a two-sided\n"
     "Mann-Whitney U test over the repetitions (p-values as\n"
     "scipy.stats.mannwhitneyu with method='auto'), Benjamini-Hochberg\n"
-    "adjustment across cases, and a minimum effect size. With --paired, the\n"
-    "median of the per-round ratios and the Wilcoxon signed-rank test stand\n"
-    "in for the medians' change and the U test. Verdicts:\n"
+    "adjustment across cases (or Holm's, --adjust=holm), and a minimum effect\n"
+    "size. With --paired, the median of the per-round ratios and the\n"
+    "Wilcoxon signed-rank test stand in for the medians' change and the U\n"
+    "test. Verdicts:\n"
     "  regressed     adjusted p <= alpha and the change is worse by at least\n"
     "                the threshold\n"
     "  improved      the same, in the better direction\n"
     "  same          change +- noise band inside +-threshold, or no\n"
-    "                significant difference with enough repetitions\n"
+    "                significant difference, a change below the threshold\n"
+    "                and enough repetitions\n"
     "  inconclusive  too few repetitions or too noisy; the note says how\n"
     "                many repetitions per side would be needed\n"
     "  new, missing  the case exists only in NEW, only in BASE\n"
@@ -123,6 +125,7 @@ struct cli {
     struct pcb_cmp_decide_opts decide; /* options of the decision */
     struct pcb_cmp_print_opts print;   /* options of the output */
     int color_mode;                    /* 0 auto, 1 always, 2 never (the --color choices) */
+    int adjust;                        /* 0 bh, 1 holm (the --adjust choices) */
     int direction;                     /* 0 from the name, 1 higher, -1 lower is better */
     bool higher, lower, help;          /* flags as given; `direction` holds the last one */
     bool paired;                       /* --paired */
@@ -291,6 +294,7 @@ static int positional(void *opts, const char *arg, char *why, size_t cap)
 }
 
 static const char *const color_choices[] = {"auto", "always", "never", NULL};
+static const char *const adjust_choices[] = {"bh", "holm", NULL};
 
 #define CLI(field) offsetof(struct cli, field)
 
@@ -305,6 +309,14 @@ static const struct pcb_opt options[] = {
      .help = "false discovery rate for Benjamini-Hochberg\n(default 0.05)",
      .kind = PCB_OPT_CUSTOM,
      .set = set_alpha},
+    {.name = "--adjust",
+     .arg = "HOW",
+     .help = "how the p-values of all cases are adjusted:\nbh (default; Benjamini-Hochberg, the "
+             "share of\nfalse discoveries among the regressions found) or\nholm (Holm, the "
+             "chance of any false alarm at\nall, which a gate that must stay quiet wants)",
+     .kind = PCB_OPT_CHOICE,
+     .offset = CLI(adjust),
+     .choices = adjust_choices},
     {.name = "--metric",
      .arg = "NAME",
      .help = "value to compare: real_time (default), cpu_time,\nitems_per_second, "
@@ -458,6 +470,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
     }
     cli->decide.cpu_time = strcmp(m->name, "cpu_time") == 0;
     cli->decide.paired = cli->paired;
+    cli->decide.holm = cli->adjust == 1;
     if (cli->paired && cli->write_thresholds)
         return pcb_opts_refuse("compare", "--paired", NULL,
                                "does not go with --write-thresholds, which reads an A/A pair of "

@@ -10,6 +10,8 @@
 #           ratios), so what drifts between rounds cancels. This is the mode to trust on a
 #           virtual machine.
 #
+# compare adjusts the p-values with Holm's method (--adjust=holm): the chance of any false alarm
+# in a run is bounded, also when other cases really regressed.
 # Every mode judges each metric of --metric on its own (default: real_time, and
 # cpu_ns_per_task, the CPU a task costs, which a neighbour taking a CPU does not stretch); a case
 # regresses when it regresses on any of them. A metric after the first that no case of the
@@ -279,7 +281,9 @@ build() {
     { tail -20 "$tmp/cmake.log" >&2; die "building $src failed"; }
 }
 
-compare_args=()
+# Holm's adjustment: the gate must name exactly the cases that changed, so it bounds the chance
+# of any false alarm, not the share of false ones among true regressions (compare's default).
+compare_args=(--adjust=holm)
 [[ -n "$thresholds" ]] && compare_args+=(--thresholds "$thresholds")
 [[ -n "$threshold" ]] && compare_args+=(--threshold "$threshold")
 

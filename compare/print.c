@@ -283,6 +283,8 @@ static void print_metric_line(FILE *out, const struct pcb_cmp_print_opts *po,
         put_text(out, o->normalize, NAME_COLS, TEXT_PLAIN);
         fprintf(out, "\" (base %.4g ns, new %.4g ns)", oc->norm_base, oc->norm_new);
     }
+    if (o->holm)
+        fputs(", Holm-adjusted", out);
     if (o->paired)
         fputs(", paired rounds (signed-rank test of each round's ratio)", out);
     fprintf(out, "\n");
@@ -370,9 +372,10 @@ static int print_md(FILE *out, const struct pcb_cmp_side *b, const struct pcb_cm
         fprintf(out, "> **Warning:** %s\n\n", w[i]);
     fputs("Metric `", out);
     put_text(out, po->decide->metric.name, NAME_COLS, TEXT_MD_CODE);
-    fprintf(out, "` (%s is better), threshold %g%%, alpha %g%s%s.\n\n",
+    fprintf(out, "` (%s is better), threshold %g%%, alpha %g%s%s%s.\n\n",
             po->decide->metric.higher_is_better ? "higher" : "lower", 100 * po->decide->threshold,
-            po->decide->alpha, po->decide->normalize ? ", normalised by the calibration case" : "",
+            po->decide->alpha, po->decide->holm ? ", Holm-adjusted" : "",
+            po->decide->normalize ? ", normalised by the calibration case" : "",
             po->decide->paired ? ", paired rounds (signed-rank test of each round's ratio)" : "");
     if (nd) {
         fprintf(out, "| Context | Base | New |\n|---|---|---|\n");
@@ -520,6 +523,7 @@ static int print_json(FILE *out, const struct pcb_cmp_side *b, const struct pcb_
     json_num(out, o->threshold);
     fprintf(out, ",\n  \"alpha\": ");
     json_num(out, o->alpha);
+    fprintf(out, ",\n  \"adjust\": \"%s\"", o->holm ? "holm" : "bh");
     fprintf(out, ",\n  \"paired\": %s", o->paired ? "true" : "false");
     fprintf(out, ",\n  \"unit\": ");
     json_str(out,

@@ -342,6 +342,34 @@ static int cmp_pidx(const void *a, const void *b)
     return (x->i > y->i) - (x->i < y->i);
 }
 
+int pcb__holm_adjust(const double *p, size_t n, double *q)
+{
+    struct pidx *s;
+    size_t m = 0, i;
+    double running = 0;
+
+    for (i = 0; i < n; i++)
+        q[i] = NAN;
+    s = malloc((n ? n : 1) * sizeof(*s));
+    if (s == NULL)
+        return PCB_CMP_ENOMEM;
+    for (i = 0; i < n; i++)
+        if (!isnan(p[i]))
+            s[m++] = (struct pidx){p[i], i};
+    qsort(s, m, sizeof(*s), cmp_pidx);
+    /* q_(k) = max over j <= k of min(1, (m - j + 1) p_(j)), walking from the smallest. */
+    for (i = 0; i < m; i++) {
+        double v = s[i].p * (double)(m - i);
+        if (v > 1)
+            v = 1;
+        if (v > running)
+            running = v;
+        q[s[i].i] = running;
+    }
+    free(s);
+    return 0;
+}
+
 int pcb__bh_adjust(const double *p, size_t n, double *q)
 {
     struct pidx *s;

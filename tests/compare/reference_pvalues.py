@@ -61,3 +61,9 @@ if __name__ == "__main__":
     q = np.empty(m)
     q[order] = np.minimum(adj, 1)
     print("bh [0.01, 0.04, 0.03, 0.005] ->", list(q))
+    # Holm: q_(k) = max over j <= k of min(1, (m - j + 1) p_(j)).
+    adj = np.minimum(p[order] * (m - np.arange(m)), 1)
+    adj = np.maximum.accumulate(adj)
+    h = np.empty(m)
+    h[order] = adj
+    print("holm [0.01, 0.04, 0.03, 0.005] ->", list(h))

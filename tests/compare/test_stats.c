@@ -298,6 +298,24 @@ static void test_wilcoxon_all_zero_gives_p_one(void)
     CHECK(w.p == 1 && w.n == 0);
 }
 
+/* Holm's step-down, the textbook formula (reference_pvalues.py prints it): sorted p 0.005,
+ * 0.01, 0.03, 0.04 times 4, 3, 2, 1 is 0.02, 0.03, 0.06, 0.04, made non-decreasing: 0.02,
+ * 0.03, 0.06, 0.06; NaN is skipped and the family is the other four. */
+static void test_holm_steps_down_and_skips_nan(void)
+{
+    const double p[] = {0.01, 0.04, NAN, 0.03, 0.005};
+    double q[5];
+    CHECK(pcb__holm_adjust(p, 5, q) == 0);
+    CHECK_NEAR(q[0], 0.03, 1e-12);
+    CHECK_NEAR(q[1], 0.06, 1e-12);
+    CHECK(isnan(q[2]));
+    CHECK_NEAR(q[3], 0.06, 1e-12);
+    CHECK_NEAR(q[4], 0.02, 1e-12);
+    const double big[] = {0.5, 0.9};
+    CHECK(pcb__holm_adjust(big, 2, q) == 0);
+    CHECK(q[0] == 1 && q[1] == 1);
+}
+
 static void test_norm_quantiles_round_trip(void)
 {
     CHECK_NEAR(pcb__norm_isf(0.025), 1.959963984540054, 1e-12);
@@ -333,6 +351,7 @@ int main(void)
     test_wilcoxon_zeros_dropped();
     test_wilcoxon_60_pairs();
     test_wilcoxon_all_zero_gives_p_one();
+    test_holm_steps_down_and_skips_nan();
     if (failures == 0)
         printf("all statistics tests passed\n");
     return failures ? 1 : 0;
