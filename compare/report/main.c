@@ -244,7 +244,8 @@ static int move_one(const struct staging *sg, const char *sub, const char *name)
  * *what. */
 static int staging_commit(struct staging *sg, const char **what)
 {
-    static const char *const files[] = {"charts.gp", "results.csv", "index.html", "index.md"};
+    static const char *const files[] = {"charts.gp", "results.csv", "scaling.csv", "index.html",
+                                        "index.md"};
     char charts[4096], target[4096];
     struct stat st;
     int err = 0;

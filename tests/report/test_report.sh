@@ -249,6 +249,21 @@ failed_write)
   has "$dir/out/notes.txt" "mine"
   [[ -z "$(find "$dir/out" -name '.*partial*')" ]] || flag "a rewrite left its staging folder"
   ;;
+rewrite)
+  # Into a folder that exists (holding an earlier report of another file and a file of the
+  # user's), every file of the report is put in place, byte for byte what a new folder gets,
+  # and the user's file stays.
+  "$report" "$here/small.json" -o "$dir/fresh" >/dev/null || flag "the fresh report: exit status $?"
+  mkdir "$dir/out"
+  "$report" "$here/names.json" -o "$dir/out" >/dev/null || flag "the first report: exit status $?"
+  printf 'mine\n' >"$dir/out/notes.txt"
+  "$report" "$here/small.json" -o "$dir/out" >/dev/null || flag "the rewrite: exit status $?"
+  for f in index.md index.html results.csv scaling.csv $(cd "$dir/fresh" && find charts.gp charts -type f 2>/dev/null); do
+    cmp -s "$dir/fresh/$f" "$dir/out/$f" || flag "$f is not the new report's"
+  done
+  eq "$(cat "$dir/out/notes.txt")" mine "the user's file"
+  [[ -z "$(find "$dir/out" -name '.*partial*')" ]] || flag "the rewrite left its staging folder"
+  ;;
 interrupted)
   # SIGTERM while gnuplot runs (a stand-in that waits): gnuplot is stopped, nothing is left,
   # and the report dies of the signal.
