@@ -57,7 +57,8 @@ void pcb_html_textf(FILE *f, const char *fmt, ...)
 
 void pcb_html_begin(FILE *f, const char *title)
 {
-    fputs("<!DOCTYPE html>\n" PCB_HTML_MARK "\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+    fputs(PCB_HTML_HEAD
+          "<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
           "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n"
           "<meta name=\"viewport\" content=\"width=device-width\">\n<title>",

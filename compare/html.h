@@ -19,12 +19,16 @@
 #ifndef PCB_HTML_H
 #define PCB_HTML_H
 
+#include "owned.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
 /* The first line of every page after the doctype, so a tool knows a page it may replace. */
-#define PCB_HTML_MARK "<!-- written by pcbench: this file is replaced on the next run -->"
+#define PCB_HTML_MARK PCB_OWNED_MARK
+/* The first bytes of every page: what pcb_owned_check() is given for an index.html. */
+#define PCB_HTML_HEAD "<!DOCTYPE html>\n" PCB_HTML_MARK "\n"
 
 /* One line of a chart: points (x[i], y[i]); a NAN y is a gap. */
 struct pcb_html_series {

@@ -9,7 +9,7 @@
 # build tree).
 # Each command runs in a fresh folder holding the fixtures the examples name (base.json,
 # new.json, book.txt, empty.txt, empty.json, binary.txt, notjson.json, other.json, bad.tsv,
-# locked.txt, locked.json, dir/), with no PCB_* variable set but the row's own. Checked per row:
+# locked.txt, locked.json, dir/, site/index.html), with no PCB_* variable set but the row's own. Checked per row:
 #   - exit status 2;
 #   - exactly one line on stderr, which contains the row's message (the code span of "what
 #     happens") and the name of the input (the code span of "names");
@@ -76,6 +76,8 @@ make_fixtures() {
     printf '5\t%05000d\n' 0 >"$d/longline.tsv"
     printf '*\n' >"$d/star.filter"
     mkfifo "$d/input.fifo"
+    mkdir -p "$d/site"
+    printf '<!DOCTYPE html>\n<html><body>My own page.</body></html>\n' >"$d/site/index.html"
 }
 
 # Processes whose working directory is inside $1 (one find over /proc, not a fork per process).

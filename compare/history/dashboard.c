@@ -7,6 +7,7 @@
 #include "casename.h"
 #include "html.h"
 #include "outfile.h"
+#include "owned.h"
 
 #include <errno.h>
 #include <math.h>
@@ -188,19 +189,6 @@ static int ensure_dir(const char *dir, bool *made, char *err)
     return 0;
 }
 
-/* Whether path is missing or a page pcbench wrote (only those are replaced). */
-static bool ours_or_missing(const char *path)
-{
-    static const char head[] = "<!DOCTYPE html>\n" PCB_HTML_MARK "\n";
-    char buf[sizeof(head)];
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return errno == ENOENT;
-    size_t got = fread(buf, 1, sizeof(head) - 1, f);
-    fclose(f);
-    return got == sizeof(head) - 1 && memcmp(buf, head, got) == 0;
-}
-
 int pcb_hist_dashboard(const struct pcb_hdb_series *s, size_t n, const char *metric,
                        const char *dir, char *err)
 {
@@ -250,9 +238,9 @@ int pcb_hist_dashboard(const struct pcb_hdb_series *s, size_t n, const char *met
     if (ensure_dir(dir, &made, err))
         goto out;
     snprintf(path, sizeof(path), "%s/index.html", dir);
-    if (!ours_or_missing(path)) {
-        fail(err, "-o %s: %s is not a page pcbench wrote; it is left alone (give another -o DIR)",
-             dir, path);
+    /* Only a page pcbench wrote is replaced (owned.h). */
+    if (pcb_owned_check(path, PCB_HTML_HEAD) == PCB_OWNED_OTHER) {
+        fail(err, "-o %s: %s is not a page pcbench wrote; " PCB_OWNED_LEFT_ALONE, dir, path);
         goto out;
     }
     struct pcb_outfile of;

@@ -102,9 +102,7 @@ int pcb_rp_write_csv(const struct pcb_rp_report *r, const char *dir, const char 
 
     if (!f)
         return -1;
-    fputs("name,family,strategy,workload,workers,tasks,chunk,params,status,error,repetitions,"
-          "median_ns,stddev_ns,mean_ns,cpu_ns,speedup,efficiency,winner,floor,floor_ratio,warning",
-          f);
+    fputs(PCB_RP_CSV_HEAD, f);
     for (size_t k = 0; k < r->ncounter_names; k++) {
         fputc(',', f);
         field(f, r->counter_names[k]);
@@ -184,10 +182,7 @@ int pcb_rp_write_scaling_csv(const struct pcb_rp_report *r, const char *dir, con
         return -1;
     /* peak_workers is "inf" when kappa is ~0 (no peak); the projections are empty unless the
      * fit is good and the CPU count known; status says which. */
-    fputs("series,strategy,variant,workload,params,tasks,axis,points,max_measured,sigma,kappa,"
-          "gamma,r2,"
-          "peak_workers,cpus,projected_at_2x_cpus,projected_at_4x_cpus,status\n",
-          f);
+    fputs(PCB_RP_SCALING_CSV_HEAD, f);
     for (size_t i = 0; i < r->nscalings; i++) {
         const struct pcb_rp_scaling *sc = &r->scalings[i];
         const struct pcb_usl *u = &sc->fit;

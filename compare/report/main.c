@@ -10,16 +10,21 @@
  * index.html (the same tables and charts as one page), results.csv, charts.gp and charts/ (SVG +
  * PNG; skipped with a note in index.md when gnuplot is missing).
  *
+ * Nothing is lost: a file of DIR is replaced only when the report wrote it (check_owned()), so
+ * a folder of the user's own holding an index.md or index.html is refused, not overwritten.
+ *
  * Exit status: 0 when the report was written (failed cases are part of a report, not an error
- * of it); 2 on bad input (a FIFO or device among the inputs, too), an unwritable DIR or a
- * write that failed, after one line on stderr; then DIR is as it was (see struct staging). The
- * options are one table, options[], run by the option engine (opts.h), which also prints their
- * usage.
+ * of it); 2 on bad input (a FIFO or device among the inputs, too), an unwritable DIR, a DIR
+ * holding a file of a report's name that the report did not write, or a write that failed,
+ * after one line on stderr; then DIR is as it was (see struct staging). The options are one
+ * table, options[], run by the option engine (opts.h), which also prints their usage.
  */
 #define _GNU_SOURCE
 #include "report.h"
 
+#include "html.h"
 #include "opts.h"
+#include "owned.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -94,7 +99,8 @@ static void usage(FILE *f)
  * made beside it (as PARENT/.NAME.partial-XXXXXX) and renamed to DIR at the end; when it does,
  * the staging folder is made inside it and its files are moved over DIR's, one rename each.
  * Nothing the user had is ever deleted: a file of DIR is only replaced by the new report's file
- * of the same name, and only folders this run made are removed.
+ * of the same name, and only when it is a file of an earlier report (check_owned()); only
+ * folders this run made are removed.
  */
 struct staging {
     const char *out; /* DIR as given */
@@ -230,6 +236,60 @@ static int staging_open(struct staging *sg, const char *out)
     return 0;
 }
 
+/* The files of a report in DIR besides charts/, in the order they are put in place (index.md,
+ * which links the others, last), each with the first bytes by which the report knows one it
+ * wrote (report.h). */
+static const struct {
+    const char *name; /* in DIR */
+    const char *head; /* what the report's own starts with */
+} outputs[] = {
+    {"charts.gp", PCB_RP_GP_HEAD},
+    {"results.csv", PCB_RP_CSV_HEAD},
+    {"scaling.csv", PCB_RP_SCALING_CSV_HEAD},
+    {"index.html", PCB_HTML_HEAD},
+    {"index.md", PCB_RP_MD_HEAD},
+};
+
+/*
+ * Nothing is lost: before the report writes anything, and again before it puts its files in
+ * place, every file of outputs[] that DIR holds must start with the report's head (owned.h),
+ * and a charts/ there must sit beside a charts.gp of the report's: the images in charts/ carry
+ * no mark of their own, and the report makes them together with that script. Files of other
+ * names in DIR and in charts/ are never touched, so they need no check. Returns 0 (DIR is new,
+ * or all that is in the way is the report's), or 2 after one line naming the first file that is
+ * not; DIR is not touched.
+ */
+static int check_owned(const char *out)
+{
+    char path[4096];
+    struct stat st;
+    int n = (int)strlen(out);
+
+    if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode))
+        return 0; /* a new DIR, or one that staging_open() refuses */
+    while (n > 1 && out[n - 1] == '/')
+        n--;
+    for (size_t i = 0; i < sizeof(outputs) / sizeof(outputs[0]); i++) {
+        snprintf(path, sizeof(path), "%.*s/%s", n, out, outputs[i].name);
+        if (pcb_owned_check(path, outputs[i].head) == PCB_OWNED_OTHER) {
+            pcb_say("pcbench-report: -o %s: %s is not a file pcbench-report "
+                    "wrote; " PCB_OWNED_LEFT_ALONE "\n",
+                    out, path);
+            return 2;
+        }
+    }
+    snprintf(path, sizeof(path), "%.*s/charts.gp", n, out);
+    bool script = pcb_owned_check(path, PCB_RP_GP_HEAD) == PCB_OWNED_OURS;
+    snprintf(path, sizeof(path), "%.*s/charts", n, out);
+    if (lstat(path, &st) == 0 && (!S_ISDIR(st.st_mode) || !script)) {
+        pcb_say("pcbench-report: -o %s: %s is not a folder pcbench-report made (there is no "
+                "charts.gp of its own beside it); " PCB_OWNED_LEFT_ALONE "\n",
+                out, path);
+        return 2;
+    }
+    return 0;
+}
+
 /* Moves stage/sub/name over out/sub/name. Returns 0 or -errno. */
 static int move_one(const struct staging *sg, const char *sub, const char *name)
 {
@@ -244,7 +304,6 @@ static int move_one(const struct staging *sg, const char *sub, const char *name)
  * *what. */
 static int staging_commit(struct staging *sg, const char **what)
 {
-    static const char *const files[] = {"charts.gp", "results.csv", "index.html", "index.md"};
     char charts[4096], target[4096];
     struct stat st;
     int err = 0;
@@ -276,11 +335,11 @@ static int staging_commit(struct staging *sg, const char **what)
         if (err)
             *what = "charts/";
     }
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && !err; i++) {
+    for (size_t i = 0; i < sizeof(outputs) / sizeof(outputs[0]) && !err; i++) {
         char from[4096];
-        snprintf(from, sizeof(from), "%s/%s", sg->stage, files[i]);
-        if (stat(from, &st) == 0 && (err = move_one(sg, "", files[i])) != 0)
-            *what = files[i];
+        snprintf(from, sizeof(from), "%s/%s", sg->stage, outputs[i].name);
+        if (stat(from, &st) == 0 && (err = move_one(sg, "", outputs[i].name)) != 0)
+            *what = outputs[i].name;
     }
     staging_abort(sg); /* the staging folder, now empty unless something failed */
     return err;
@@ -388,6 +447,11 @@ int main(int argc, char **argv)
         pcb_rp_report_free(&r);
         return 2;
     }
+    /* Before anything is written: a file of the user's in DIR is refused, not replaced. */
+    if (check_owned(out)) {
+        pcb_rp_report_free(&r);
+        return 2;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -413,6 +477,12 @@ int main(int argc, char **argv)
         return 2;
     }
     die_if_interrupted();
+    /* Again, for a file put in DIR while the report was being written (gnuplot takes seconds). */
+    if (check_owned(out)) {
+        staging_abort(&sg);
+        pcb_rp_report_free(&r);
+        return 2;
+    }
     const char *what;
     if ((rc = staging_commit(&sg, &what)) != 0) {
         pcb_say("pcbench-report: -o %s: cannot put %s in place: %s\n", out, what, strerror(-rc));

@@ -645,7 +645,7 @@ int pcb_rp_write_markdown(const struct pcb_rp_report *r, const char *dir, const 
     }
     for (size_t i = 0; i < r->ncases; i++)
         nfailed += r->cases[i].failed != 0;
-    fprintf(f, "# pcbench report\n\n");
+    fputs(PCB_RP_MD_HEAD "# pcbench report\n\n", f);
     machine_line(f, r);
     fprintf(f, "**Input:** ");
     /* The report's own files, then those of the other MPI runs (links.c). */

@@ -249,6 +249,78 @@ failed_write)
   has "$dir/out/notes.txt" "mine"
   [[ -z "$(find "$dir/out" -name '.*partial*')" ]] || flag "a rewrite left its staging folder"
   ;;
+rewrite)
+  # Into a folder that exists (holding an earlier report of another file and a file of the
+  # user's), every file of the report is put in place, byte for byte what a new folder gets,
+  # and the user's file stays.
+  "$report" "$here/small.json" -o "$dir/fresh" >/dev/null || flag "the fresh report: exit status $?"
+  mkdir "$dir/out"
+  "$report" "$here/names.json" -o "$dir/out" >/dev/null || flag "the first report: exit status $?"
+  printf 'mine\n' >"$dir/out/notes.txt"
+  "$report" "$here/small.json" -o "$dir/out" >/dev/null || flag "the rewrite: exit status $?"
+  for f in index.md index.html results.csv scaling.csv $(cd "$dir/fresh" && find charts.gp charts -type f 2>/dev/null); do
+    cmp -s "$dir/fresh/$f" "$dir/out/$f" || flag "$f is not the new report's"
+  done
+  eq "$(cat "$dir/out/notes.txt")" mine "the user's file"
+  [[ -z "$(find "$dir/out" -name '.*partial*')" ]] || flag "the rewrite left its staging folder"
+  # Each file starts with the mark by which the next report knows it may replace it.
+  eq "$(head -n 1 "$dir/out/index.md")" "<!-- written by pcbench: this file is replaced on the next run -->" "index.md's first line"
+  eq "$(head -n 2 "$dir/out/index.html" | tail -n 1)" "<!-- written by pcbench: this file is replaced on the next run -->" "index.html's second line"
+  eq "$(sed -n 2p "$dir/out/index.md")" "# pcbench report" "index.md's title, after the mark"
+  ;;
+user_files)
+  # Nothing is lost: where the report would replace a file of the user's (index.html, index.md,
+  # results.csv, scaling.csv, charts.gp, a FIFO of such a name, or a charts/ folder without a
+  # charts.gp of the report's beside it), it refuses before it writes anything: exit 2, one line
+  # naming the file, the folder byte for byte as it was, no staging folder, nothing on stdout.
+  # state DIR: every name under DIR, its type and size, and every file's checksum.
+  state() { (cd "$1" && find . -printf '%p %y %s\n' | sort && find . -type f -exec md5sum {} + | sort); }
+  # refused DIR WHAT [WHY]: the report into DIR is refused with the one line naming DIR/WHAT.
+  refused() {
+    local d=$1 what=$2 why=${3:-"is not a file pcbench-report wrote"} before
+    before=$(state "$d")
+    timeout 30 "$report" "$here/small.json" -o "$d" >"$dir/out.txt" 2>"$dir/err.txt"
+    eq "$?" 2 "$what: exit status"
+    eq "$(cat "$dir/err.txt")" "pcbench-report: -o $d: $d/$what $why; it is left alone (give another -o DIR)" "$what: the line"
+    eq "$(wc -c <"$dir/out.txt")" 0 "$what: bytes on stdout"
+    eq "$(state "$d")" "$before" "$what: the folder afterwards"
+  }
+  mkdir -p "$dir/page" "$dir/notes" "$dir/table" "$dir/fit" "$dir/script" "$dir/pipe" "$dir/pics"
+  printf '<!DOCTYPE html>\n<html>mine</html>\n' >"$dir/page/index.html"
+  cp "$dir/page/index.html" "$dir/page.copy"
+  printf '# My notes\n\nNot a report.\n' >"$dir/notes/index.md"
+  cp "$dir/notes/index.md" "$dir/notes.copy"
+  printf 'name,value\nx,1\n' >"$dir/table/results.csv"
+  printf 'series,mine\n' >"$dir/fit/scaling.csv"
+  printf 'plot sin(x)\n' >"$dir/script/charts.gp"
+  mkfifo "$dir/pipe/index.md"
+  mkdir "$dir/pics/charts" && printf 'mine\n' >"$dir/pics/charts/whole-process.svg"
+  refused "$dir/page" index.html
+  refused "$dir/notes" index.md
+  refused "$dir/table" results.csv
+  refused "$dir/fit" scaling.csv
+  refused "$dir/script" charts.gp
+  refused "$dir/pipe" index.md
+  refused "$dir/pics" charts "is not a folder pcbench-report made (there is no charts.gp of its own beside it)"
+  cmp -s "$dir/page/index.html" "$dir/page.copy" || flag "the user's index.html changed"
+  cmp -s "$dir/notes/index.md" "$dir/notes.copy" || flag "the user's index.md changed"
+  # A user's file beside an earlier report of the report's own: refused all the same, and the
+  # earlier report stays as it was.
+  "$report" "$here/names.json" -o "$dir/mixed" >/dev/null || flag "the first report: exit status $?"
+  cp "$dir/notes/index.md" "$dir/mixed/index.md"
+  refused "$dir/mixed" index.md
+  # A file of the user's that appears while the report is written (here made by a stand-in
+  # gnuplot) is found before anything is put in place: refused, and nothing of the report left.
+  mkdir -p "$dir/bin"
+  printf '#!/bin/sh\nmkdir -p "%s/late" && printf "# mine\\n" >"%s/late/index.md"\n' "$dir" "$dir" >"$dir/bin/gnuplot"
+  chmod +x "$dir/bin/gnuplot"
+  PATH="$dir/bin:$PATH" "$report" "$here/small.json" -o "$dir/late" >/dev/null 2>"$dir/err.txt"
+  eq "$?" 2 "late: exit status"
+  has "$dir/err.txt" "pcbench-report: -o $dir/late: $dir/late/index.md is not a file pcbench-report wrote"
+  eq "$(cd "$dir/late" && find . | sort | tr '\n' ' ')" ". ./index.md " "late: the folder afterwards"
+  eq "$(cat "$dir/late/index.md")" "# mine" "late: the user's file"
+  [[ -z "$(find "$dir" -name '.*partial*')" ]] || flag "a refused report left its staging folder"
+  ;;
 interrupted)
   # SIGTERM while gnuplot runs (a stand-in that waits): gnuplot is stopped, nothing is left,
   # and the report dies of the signal.
