@@ -342,21 +342,33 @@ static int cmp_pidx(const void *a, const void *b)
     return (x->i > y->i) - (x->i < y->i);
 }
 
+/* The non-NaN p-values of p[0..n), sorted ascending with their indices, into *out (m of them);
+ * q[] is set to NaN throughout. Returns 0 or PCB_CMP_ENOMEM. */
+static int sorted_pvalues(const double *p, size_t n, double *q, struct pidx **out, size_t *m)
+{
+    struct pidx *s = malloc((n ? n : 1) * sizeof(*s));
+
+    *m = 0;
+    for (size_t i = 0; i < n; i++)
+        q[i] = NAN;
+    if (s == NULL)
+        return PCB_CMP_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(p[i]))
+            s[(*m)++] = (struct pidx){p[i], i};
+    qsort(s, *m, sizeof(*s), cmp_pidx);
+    *out = s;
+    return 0;
+}
+
 int pcb__holm_adjust(const double *p, size_t n, double *q)
 {
     struct pidx *s;
-    size_t m = 0, i;
+    size_t m, i;
     double running = 0;
 
-    for (i = 0; i < n; i++)
-        q[i] = NAN;
-    s = malloc((n ? n : 1) * sizeof(*s));
-    if (s == NULL)
+    if (sorted_pvalues(p, n, q, &s, &m))
         return PCB_CMP_ENOMEM;
-    for (i = 0; i < n; i++)
-        if (!isnan(p[i]))
-            s[m++] = (struct pidx){p[i], i};
-    qsort(s, m, sizeof(*s), cmp_pidx);
     /* q_(k) = max over j <= k of min(1, (m - j + 1) p_(j)), walking from the smallest. */
     for (i = 0; i < m; i++) {
         double v = s[i].p * (double)(m - i);
@@ -373,18 +385,11 @@ int pcb__holm_adjust(const double *p, size_t n, double *q)
 int pcb__bh_adjust(const double *p, size_t n, double *q)
 {
     struct pidx *s;
-    size_t m = 0, i;
+    size_t m, i;
     double running = 1;
 
-    for (i = 0; i < n; i++)
-        q[i] = NAN;
-    s = malloc((n ? n : 1) * sizeof(*s));
-    if (s == NULL)
+    if (sorted_pvalues(p, n, q, &s, &m))
         return PCB_CMP_ENOMEM;
-    for (i = 0; i < n; i++)
-        if (!isnan(p[i]))
-            s[m++] = (struct pidx){p[i], i};
-    qsort(s, m, sizeof(*s), cmp_pidx);
     /* q_(k) = min over j >= k of p_(j) * m / j, walking from the largest. */
     for (i = m; i-- > 0;) {
         double v = s[i].p * (double)m / (double)(i + 1);
